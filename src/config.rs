@@ -1,0 +1,284 @@
+//! One typed configuration, from defaults, an optional `tiepcan.toml` and the
+//! environment (the environment wins). A bad value stops start-up with one line
+//! that names the variable.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP (a local relay or a test server).
+    None,
+    /// STARTTLS required after connecting.
+    StartTls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Wrapper,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    // Never print the password, not even in a debug log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    pub database_url: String,
+    pub base_url: Url,
+    pub data_dir: PathBuf,
+    pub smtp: Option<SmtpSettings>,
+    pub mail_from: Mailbox,
+    pub log: String,
+    /// How often the mailer looks at the outbox when nothing wakes it.
+    pub mail_poll: Duration,
+    /// The first retry delay after a failed send; it doubles per attempt.
+    pub mail_retry_base: Duration,
+    pub max_body_bytes: usize,
+    pub db_pool_size: u32,
+    /// Login attempts allowed per IP per minute (burst), and failed logins per
+    /// account before it is locked for `lockout`.
+    pub login_per_ip_per_minute: u32,
+    pub register_per_ip_per_hour: u32,
+    pub failed_logins_before_lockout: i32,
+    pub lockout: Duration,
+    pub session_ttl: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {var}: {message}")]
+pub struct ConfigError {
+    pub var: String,
+    pub message: String,
+}
+
+fn err(var: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { var: var.to_string(), message: message.into() }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tiepcan.sqlite3";
+
+impl Config {
+    /// Reads the process environment and `tiepcan.toml` (or the file named by
+    /// `TIEPCAN_CONFIG`).
+    pub fn load() -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let path = env.get("TIEPCAN_CONFIG").cloned().unwrap_or_else(|| "tiepcan.toml".into());
+        let toml = match std::fs::read_to_string(&path) {
+            Ok(s) => Some(s),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !env.contains_key("TIEPCAN_CONFIG") => None,
+            Err(e) => return Err(err("TIEPCAN_CONFIG", format!("cannot read {path}: {e}"))),
+        };
+        Self::from_sources(&env, toml.as_deref())
+    }
+
+    /// Builds the configuration from explicit sources. Keys in the TOML file are
+    /// the variable names in lower case without the `TIEPCAN_` prefix
+    /// (`bind`, `database_url`, `smtp_url`, …).
+    pub fn from_sources(env: &HashMap<String, String>, toml_text: Option<&str>) -> Result<Config, ConfigError> {
+        let file: HashMap<String, String> = match toml_text {
+            None => HashMap::new(),
+            Some(text) => {
+                let table: toml::Table = text.parse().map_err(|e| err("tiepcan.toml", format!("{e}")))?;
+                table
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let s = match v {
+                            toml::Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        (k.to_ascii_lowercase(), s)
+                    })
+                    .collect()
+            }
+        };
+        let get = |var: &str| -> Option<String> {
+            if let Some(v) = env.get(var) {
+                return Some(v.clone());
+            }
+            let key = var.strip_prefix("TIEPCAN_").unwrap_or(var).to_ascii_lowercase();
+            file.get(&key).cloned()
+        };
+
+        let bind = get("TIEPCAN_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        if bind.parse::<SocketAddr>().is_err() {
+            return Err(err("TIEPCAN_BIND", format!("\"{bind}\" is not an address like 127.0.0.1:8080")));
+        }
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        crate::db::DbUrl::parse(&database_url).map_err(|m| err("DATABASE_URL", m))?;
+
+        let base = get("TIEPCAN_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let base_url = Url::parse(&base)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| err("TIEPCAN_BASE_URL", format!("\"{base}\" is not an http(s) URL")))?;
+
+        let data_dir = PathBuf::from(get("TIEPCAN_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let smtp = match get("TIEPCAN_SMTP_URL").filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(s) => Some(parse_smtp_url(&s).map_err(|m| err("TIEPCAN_SMTP_URL", m))?),
+        };
+        let from = get("TIEPCAN_MAIL_FROM").unwrap_or_else(|| {
+            let host = base_url.host_str().unwrap_or("localhost");
+            let host = if host.contains('.') { host.to_string() } else { "tiepcan.local".into() };
+            format!("tiepcan <no-reply@{host}>")
+        });
+        let mail_from: Mailbox =
+            from.parse().map_err(|e| err("TIEPCAN_MAIL_FROM", format!("\"{from}\" is not a mailbox: {e}")))?;
+        let log = get("RUST_LOG").unwrap_or_else(|| "info".into());
+
+        let millis = |var: &str, default: u64| -> Result<Duration, ConfigError> {
+            match get(var) {
+                None => Ok(Duration::from_millis(default)),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(Duration::from_millis)
+                    .ok_or_else(|| err(var, format!("\"{v}\" is not a positive number of milliseconds"))),
+            }
+        };
+        let number = |var: &str, default: u64| -> Result<u64, ConfigError> {
+            match get(var) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| err(var, format!("\"{v}\" is not a positive whole number"))),
+            }
+        };
+        Ok(Config {
+            bind,
+            database_url,
+            base_url,
+            data_dir,
+            smtp,
+            mail_from,
+            log,
+            mail_poll: millis("TIEPCAN_MAIL_POLL_MS", 5_000)?,
+            mail_retry_base: millis("TIEPCAN_MAIL_RETRY_MS", 30_000)?,
+            max_body_bytes: number("TIEPCAN_MAX_BODY_BYTES", 256 * 1024)? as usize,
+            db_pool_size: number("TIEPCAN_DB_POOL", 16)?.min(256) as u32,
+            login_per_ip_per_minute: number("TIEPCAN_LOGIN_PER_IP_PER_MINUTE", 30)?.min(100_000) as u32,
+            register_per_ip_per_hour: number("TIEPCAN_REGISTER_PER_IP_PER_HOUR", 20)?.min(100_000) as u32,
+            failed_logins_before_lockout: number("TIEPCAN_FAILED_LOGINS_BEFORE_LOCKOUT", 5)?.min(1000) as i32,
+            lockout: Duration::from_secs(number("TIEPCAN_LOCKOUT_SECONDS", 15 * 60)?),
+            session_ttl: Duration::from_secs(number("TIEPCAN_SESSION_HOURS", 24 * 14)? * 3600),
+        })
+    }
+
+    /// Cookies get `Secure` when the public address is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// An absolute link for mails.
+    pub fn link(&self, path_and_query: &str) -> String {
+        let base = self.base_url.as_str().trim_end_matches('/');
+        format!("{base}{path_and_query}")
+    }
+}
+
+/// `smtp://host:port` (plain), `smtp://host?tls=starttls`, `smtps://user:pass@host:465`.
+pub fn parse_smtp_url(s: &str) -> Result<SmtpSettings, String> {
+    let url = Url::parse(s).map_err(|e| format!("not a URL ({e})"))?;
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or("needs a host")?.to_string();
+    let mut tls = match url.scheme() {
+        "smtp" => SmtpTls::None,
+        "smtps" => SmtpTls::Wrapper,
+        other => return Err(format!("scheme must be smtp or smtps, not {other}")),
+    };
+    for (k, v) in url.query_pairs() {
+        match (k.as_ref(), v.as_ref()) {
+            ("tls", "starttls") => tls = SmtpTls::StartTls,
+            ("tls", "none") => tls = SmtpTls::None,
+            ("tls", "tls" | "wrapper") => tls = SmtpTls::Wrapper,
+            (k, v) => return Err(format!("unknown option {k}={v} (use tls=starttls|tls|none)")),
+        }
+    }
+    let port = url.port().unwrap_or(match tls {
+        SmtpTls::Wrapper => 465,
+        SmtpTls::StartTls => 587,
+        SmtpTls::None => 25,
+    });
+    let decode = |s: &str| url::form_urlencoded::parse(s.as_bytes()).map(|(k, _)| k.into_owned()).collect::<String>();
+    let username = Some(url.username()).filter(|u| !u.is_empty()).map(decode);
+    let password = url.password().map(decode);
+    Ok(SmtpSettings { host, port, tls, username, password })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = Config::from_sources(&HashMap::new(), None).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert!(c.smtp.is_none());
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+    }
+
+    #[test]
+    fn env_wins_over_file() {
+        let c = Config::from_sources(&env(&[("TIEPCAN_BIND", "0.0.0.0:9000")]), Some("bind = \"127.0.0.1:1\"\ndata_dir = \"/srv\"\n")).unwrap();
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        assert_eq!(c.data_dir, PathBuf::from("/srv"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = Config::from_sources(&env(&[("TIEPCAN_BIND", "localhost")]), None).unwrap_err();
+        assert_eq!(e.var, "TIEPCAN_BIND");
+        let e = Config::from_sources(&env(&[("TIEPCAN_SMTP_URL", "http://x")]), None).unwrap_err();
+        assert_eq!(e.var, "TIEPCAN_SMTP_URL");
+        let e = Config::from_sources(&env(&[("DATABASE_URL", "mysql://x")]), None).unwrap_err();
+        assert_eq!(e.var, "DATABASE_URL");
+        let e = Config::from_sources(&env(&[("TIEPCAN_MAIL_FROM", "not a mailbox")]), None).unwrap_err();
+        assert_eq!(e.var, "TIEPCAN_MAIL_FROM");
+        let e = Config::from_sources(&env(&[("TIEPCAN_BASE_URL", "ftp://x")]), None).unwrap_err();
+        assert!(e.to_string().starts_with("invalid TIEPCAN_BASE_URL"));
+    }
+
+    #[test]
+    fn smtp_urls() {
+        let s = parse_smtp_url("smtp://127.0.0.1:2525").unwrap();
+        assert_eq!((s.port, s.tls), (2525, SmtpTls::None));
+        let s = parse_smtp_url("smtps://u%40x:p%20w@mail.example.vn").unwrap();
+        assert_eq!((s.port, s.tls.clone()), (465, SmtpTls::Wrapper));
+        assert_eq!(s.username.as_deref(), Some("u@x"));
+        assert_eq!(s.password.as_deref(), Some("p w"));
+        assert!(!format!("{s:?}").contains("p w"));
+        assert_eq!(parse_smtp_url("smtp://m.vn?tls=starttls").unwrap().port, 587);
+        assert!(parse_smtp_url("smtp://m.vn?tls=maybe").is_err());
+    }
+}

@@ -1,0 +1,235 @@
+//! Storage: one diesel `MultiConnection` over PostgreSQL and SQLite, our own
+//! r2d2 manager that picks the backend from the URL scheme (so a PostgreSQL
+//! outage gives its real error at once instead of a fallback attempt), embedded
+//! migrations per backend, and the only place SQL is written.
+
+pub mod agencies;
+pub mod jurisdictions;
+pub mod models;
+pub mod outbox;
+pub mod schema;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The kinds of database URL we accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Postgres(String),
+    /// A SQLite file, and whether it may be created when missing.
+    Sqlite { path: PathBuf, create: bool },
+}
+
+impl DbUrl {
+    /// `postgres://…` / `postgresql://…`; `sqlite://relative/path`,
+    /// `sqlite:///absolute/path`, optionally `?mode=rwc` to allow creating the
+    /// file. The default data file may always be created; any other missing file
+    /// is refused so that a typo cannot start an empty database.
+    pub fn parse(url: &str) -> Result<DbUrl, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_string()));
+        }
+        let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+            return Err(format!("\"{url}\" must start with postgres:// or sqlite://"));
+        };
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() {
+            return Err("the sqlite URL has no file path".into());
+        }
+        let create = query.split('&').any(|kv| kv == "mode=rwc") || url == crate::config::DEFAULT_DATABASE_URL;
+        for kv in query.split('&').filter(|kv| !kv.is_empty()) {
+            if kv != "mode=rwc" {
+                return Err(format!("unknown sqlite option \"{kv}\" (only mode=rwc)"));
+            }
+        }
+        Ok(DbUrl::Sqlite { path: PathBuf::from(path), create })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    #[error("{0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("{0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("{0}")]
+    Missing(String),
+}
+
+pub struct Manager {
+    url: DbUrl,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ManagerError;
+
+    fn connect(&self) -> Result<DbConn, ManagerError> {
+        match &self.url {
+            DbUrl::Postgres(url) => Ok(DbConn::Pg(PgConnection::establish(url)?)),
+            DbUrl::Sqlite { path, create } => {
+                if !*create && !path.exists() {
+                    return Err(ManagerError::Missing(format!(
+                        "SQLite file {} does not exist (add ?mode=rwc to the URL to create it)",
+                        path.display()
+                    )));
+                }
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| ManagerError::Missing(format!("cannot create {}: {e}", dir.display())))?;
+                }
+                let mut c = SqliteConnection::establish(&path.to_string_lossy())?;
+                // busy_timeout first, so that switching to WAL waits for other writers.
+                for pragma in [
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA synchronous = NORMAL",
+                ] {
+                    diesel::sql_query(pragma).execute(&mut c)?;
+                }
+                Ok(DbConn::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ManagerError> {
+        diesel::sql_query("SELECT 1").execute(conn)?;
+        Ok(())
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Builds the pool. The first connection is made eagerly so that a wrong URL
+/// or a database that is down is reported at start-up, with its real error.
+pub fn connect(database_url: &str, size: u32) -> anyhow::Result<Pool> {
+    let url = DbUrl::parse(database_url).map_err(anyhow::Error::msg)?;
+    let is_pg = matches!(url, DbUrl::Postgres(_));
+    let manager = Manager { url };
+    // Try once ourselves: r2d2 would otherwise retry silently until its timeout.
+    let mut first = r2d2::ManageConnection::connect(&manager)?;
+    run_migrations(&mut first)?;
+    drop(first);
+    let pool = r2d2::Pool::builder()
+        .max_size(if is_pg { size } else { size.min(8) })
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Applies the pending migrations of the connection's backend.
+pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
+    let result = match conn {
+        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()),
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}
+
+/// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`,
+/// taking the write lock up front: a deferred transaction that reads and then
+/// writes can fail with SQLITE_BUSY instead of waiting when another writer got
+/// there first.
+pub fn write<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Pg(_) => conn.transaction(f),
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    // The original error matters more than a failed rollback.
+                    let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// True when the error is a unique-constraint violation (a duplicate).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}
+
+/// A new primary key: UUID v7 (time-ordered, so inserts stay at the index's end).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Where SQLite lives for a given URL, for messages.
+pub fn describe(database_url: &str) -> String {
+    match DbUrl::parse(database_url) {
+        Ok(DbUrl::Postgres(u)) => {
+            let no_password = url::Url::parse(&u)
+                .map(|mut p| {
+                    let _ = p.set_password(None);
+                    p.to_string()
+                })
+                .unwrap_or_else(|_| "postgres".into());
+            format!("PostgreSQL {no_password}")
+        }
+        Ok(DbUrl::Sqlite { path, .. }) => format!("SQLite {}", Path::new(&path).display()),
+        Err(e) => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_schemes() {
+        assert!(matches!(DbUrl::parse("postgres://u@h/db"), Ok(DbUrl::Postgres(_))));
+        assert_eq!(
+            DbUrl::parse("sqlite:///tmp/x.db?mode=rwc").unwrap(),
+            DbUrl::Sqlite { path: "/tmp/x.db".into(), create: true }
+        );
+        assert_eq!(
+            DbUrl::parse(crate::config::DEFAULT_DATABASE_URL).unwrap(),
+            DbUrl::Sqlite { path: "data/tiepcan.sqlite3".into(), create: true }
+        );
+        assert_eq!(DbUrl::parse("sqlite://other.db").unwrap(), DbUrl::Sqlite { path: "other.db".into(), create: false });
+        assert!(DbUrl::parse("/tmp/x.db").is_err());
+        assert!(DbUrl::parse("mysql://x").is_err());
+        assert!(DbUrl::parse("sqlite://x.db?cache=shared").is_err());
+    }
+
+    #[test]
+    fn missing_sqlite_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nope.db", dir.path().display());
+        let e = connect(&url, 1).err().unwrap().to_string();
+        assert!(e.contains("does not exist"), "{e}");
+    }
+}

@@ -1,0 +1,113 @@
+//! Rows as they are stored. Conversions to domain types live next to their use.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = jurisdictions)]
+pub struct Jurisdiction {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub department_name: String,
+    pub department_email: String,
+    pub timezone: String,
+    /// JSON: `[["07:30","11:30"],["13:00","17:00"]]`.
+    pub office_hours: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agencies)]
+pub struct Agency {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub level: String,
+    pub parent_id: Option<String>,
+    pub email: Option<String>,
+    /// Code, name and English name folded (no diacritics, lower case) for search.
+    pub search_text: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub full_name: String,
+    pub role: String,
+    pub outlet: Option<String>,
+    pub press_card_no: Option<String>,
+    pub phone: Option<String>,
+    pub title: Option<String>,
+    pub locale: String,
+    pub email_verified_at: Option<NaiveDateTime>,
+    pub jurisdiction_id: Option<String>,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = spokesperson_assignments)]
+pub struct Assignment {
+    pub id: String,
+    pub user_id: String,
+    pub agency_id: String,
+    pub is_primary: bool,
+    pub valid_from: NaiveDateTime,
+    pub valid_to: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_tokens)]
+pub struct UserToken {
+    pub id: String,
+    pub user_id: String,
+    pub purpose: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub created_at: NaiveDateTime,
+    pub kind: String,
+    pub to_email: String,
+    pub to_name: Option<String>,
+    pub locale: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub smtp_reply: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+}

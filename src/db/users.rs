@@ -1,0 +1,103 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::models::{Assignment, User};
+use super::schema::{spokesperson_assignments as sa, users};
+
+pub fn insert(conn: &mut DbConn, user: &User) -> QueryResult<()> {
+    diesel::insert_into(users::table).values(user).execute(conn).map(|_| ())
+}
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    users::table.find(id).select(User::as_select()).first(conn).optional()
+}
+
+/// `email` must already be normalised (lower case).
+pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn set_password(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn).map(|_| ())
+}
+
+pub fn mark_verified(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(id).filter(users::email_verified_at.is_null()))
+        .set(users::email_verified_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Records a failed login; after `limit` failures the account is locked until
+/// `lock_until`. Returns the new failure count.
+pub fn record_failed_login(conn: &mut DbConn, id: &str, limit: i32, lock_until: NaiveDateTime) -> QueryResult<i32> {
+    let failures: i32 = diesel::update(users::table.find(id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)?;
+    if failures >= limit {
+        diesel::update(users::table.find(id))
+            .set((users::locked_until.eq(lock_until), users::failed_logins.eq(0)))
+            .execute(conn)?;
+    }
+    Ok(failures)
+}
+
+pub fn clear_failed_logins(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_assignment(conn: &mut DbConn, a: &Assignment) -> QueryResult<()> {
+    diesel::insert_into(sa::table).values(a).execute(conn).map(|_| ())
+}
+
+/// Assignments in force at `at`, for one user.
+pub fn assignments_of_user(conn: &mut DbConn, user_id: &str, at: NaiveDateTime) -> QueryResult<Vec<Assignment>> {
+    sa::table
+        .filter(sa::user_id.eq(user_id))
+        .filter(sa::valid_from.le(at))
+        .filter(sa::valid_to.is_null().or(sa::valid_to.gt(at)))
+        .select(Assignment::as_select())
+        .load(conn)
+}
+
+/// Whether the agency has a primary spokesperson in force at `at`.
+pub fn agency_has_primary(conn: &mut DbConn, agency_id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n: i64 = sa::table
+        .filter(sa::agency_id.eq(agency_id))
+        .filter(sa::is_primary.eq(true))
+        .filter(sa::valid_from.le(at))
+        .filter(sa::valid_to.is_null().or(sa::valid_to.gt(at)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The spokespeople in force at `at` of several agencies, with their user rows,
+/// primary first.
+pub fn spokespeople_of(
+    conn: &mut DbConn,
+    agency_ids: &[String],
+    at: NaiveDateTime,
+) -> QueryResult<Vec<(Assignment, User)>> {
+    if agency_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    sa::table
+        .inner_join(users::table)
+        .filter(sa::agency_id.eq_any(agency_ids))
+        .filter(sa::valid_from.le(at))
+        .filter(sa::valid_to.is_null().or(sa::valid_to.gt(at)))
+        .filter(users::disabled_at.is_null())
+        .order((sa::is_primary.desc(), users::full_name.asc()))
+        .select((Assignment::as_select(), User::as_select()))
+        .load(conn)
+}

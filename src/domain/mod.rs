@@ -1,0 +1,8 @@
+//! Pure domain logic: no I/O, no database, no web framework. Time comes in as a
+//! parameter (see `crate::clock`), so every rule here is testable on its own.
+
+pub mod account;
+pub mod directory;
+pub mod password;
+pub mod text;
+pub mod validation;

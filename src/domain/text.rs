@@ -1,0 +1,73 @@
+//! Text folding for search: Vietnamese is often typed without diacritics, so
+//! "so y te" must find "Sở Y tế" and "đ" must match "d".
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Lower-cases, strips diacritics (decomposing first, so "ở" becomes "o"), maps
+/// "đ"/"Đ" to "d" (a letter of its own, not a combining mark) and collapses
+/// whitespace to single spaces.
+pub fn fold(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let stripped: String = lower
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect();
+    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Search words of a query, folded; empty words are dropped.
+pub fn query_terms(q: &str) -> Vec<String> {
+    fold(q).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+/// Escapes `%`, `_` and the escape character itself for a SQL `LIKE … ESCAPE '\'`.
+pub fn like_escape(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_vietnamese_diacritics_and_case() {
+        assert_eq!(fold("Sở Y tế"), "so y te");
+        assert_eq!(fold("Sở Giáo dục và Đào tạo"), "so giao duc va dao tao");
+        assert_eq!(fold("  Công   an tỉnh "), "cong an tinh");
+        assert_eq!(fold("ĐẮK LẮK"), "dak lak");
+        assert_eq!(fold("Thái Nguyên"), "thai nguyen");
+    }
+
+    #[test]
+    fn d_with_stroke_matches_plain_d() {
+        assert_eq!(fold("đường"), fold("duong"));
+    }
+
+    #[test]
+    fn query_terms_split_and_fold() {
+        assert_eq!(query_terms(" Sở  y TẾ "), vec!["so", "y", "te"]);
+        assert!(query_terms("   ").is_empty());
+    }
+
+    #[test]
+    fn like_escape_neutralises_wildcards() {
+        assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fold_is_idempotent(s in "\\PC{0,40}") {
+            let once = fold(&s);
+            proptest::prop_assert_eq!(fold(&once), once);
+        }
+    }
+}

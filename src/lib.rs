@@ -1,0 +1,8 @@
+//! tiepcan: journalists' information requests to Vietnamese state agencies,
+//! routed to spokespeople with legal deadlines, escalated to the provincial
+//! press-management Department, every step mailed.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
