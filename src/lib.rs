@@ -5,4 +5,9 @@
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod i18n;
+pub mod jobs;
+pub mod mail;
+pub mod metrics;
+pub mod service;
 pub mod domain;

@@ -101,3 +101,10 @@ pub fn spokespeople_of(
         .select((Assignment::as_select(), User::as_select()))
         .load(conn)
 }
+
+pub fn set_reporter_details(conn: &mut DbConn, id: &str, outlet: &str, press_card_no: Option<&str>) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::outlet.eq(outlet), users::press_card_no.eq(press_card_no)))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -98,9 +98,9 @@ pub fn is_plausible_email(email: &str) -> bool {
 pub fn check_email(errors: &mut FieldErrors, field: &str, value: &str) -> String {
     let email = normalize_email(value);
     if email.is_empty() {
-        errors.add(field, "is required");
+        errors.add(field, "required");
     } else if !is_plausible_email(&email) {
-        errors.add(field, "is not a valid email address");
+        errors.add(field, "invalid_email");
     }
     email
 }

@@ -89,9 +89,9 @@ pub fn format_office_hours(hours: &OfficeHours) -> Vec<[String; 2]> {
 pub fn check_code(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
     let code = value.trim().to_ascii_uppercase();
     if code.is_empty() {
-        errors.add(field, "is required");
+        errors.add(field, "required");
     } else if code.len() > max || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
-        errors.add(field, format!("must be up to {max} letters, digits, '-', '_' or '.'"));
+        errors.add(field, "invalid_code");
     }
     code
 }
@@ -104,6 +104,8 @@ pub fn is_known_timezone(tz: &str) -> bool {
 /// An agency as the CSV import and the create call describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgencyDraft {
+    /// The line of the import file it came from (0 when not from a file).
+    pub line: u64,
     pub jurisdiction: String,
     pub code: String,
     pub name: String,
@@ -131,30 +133,43 @@ pub fn check_agency_fields(
     let level = match AgencyLevel::parse(level) {
         Some(l) => l,
         None => {
-            errors.add("level", "must be one of national, ministry, province, department, commune, other");
+            errors.add("level", "invalid_level");
             AgencyLevel::Other
         }
     };
     let parent_code = errors.optional("parent_code", parent_code, 32).map(|p| p.to_ascii_uppercase());
     if parent_code.as_deref() == Some(code.as_str()) && !code.is_empty() {
-        errors.add("parent_code", "an agency cannot be its own parent");
+        errors.add("parent_code", "own_parent");
     }
     let email = errors.optional("email", email, 254).map(|e| e.to_lowercase());
     if let Some(e) = &email
         && !is_plausible_email(e)
     {
-        errors.add("email", "is not a valid email address");
+        errors.add("email", "invalid_email");
     }
-    AgencyDraft { jurisdiction, code, name, name_en, level, parent_code, email }
+    AgencyDraft { line: 0, jurisdiction, code, name, name_en, level, parent_code, email }
 }
 
 pub const CSV_HEADER: [&str; 7] = ["jurisdiction", "code", "name", "name_en", "level", "parent_code", "email"];
 
-/// One problem of an import file, by 1-based line number (the header is line 1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The problems of one line of an import file (1-based; the header is line 1),
+/// as field errors: `field` is a column name or `row`, `header`, `file`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportError {
     pub line: u64,
-    pub message: String,
+    pub problems: FieldErrors,
+}
+
+impl ImportError {
+    fn one(line: u64, field: &str, code: &str) -> Self {
+        let mut problems = FieldErrors::new();
+        problems.add(field, code);
+        ImportError { line, problems }
+    }
+
+    pub fn has(&self, field: &str, code: &str) -> bool {
+        self.problems.get(field) == Some(code)
+    }
 }
 
 /// Parses and checks a whole directory file against what the database already
@@ -170,10 +185,10 @@ pub fn parse_agency_csv(
     let mut errors = Vec::new();
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect(),
-        Err(e) => return Err(vec![ImportError { line: 1, message: format!("unreadable header: {e}") }]),
+        Err(_) => return Err(vec![ImportError::one(1, "header", "unreadable")]),
     };
     if header != CSV_HEADER {
-        return Err(vec![ImportError { line: 1, message: format!("the header must be exactly: {}", CSV_HEADER.join(",")) }]);
+        return Err(vec![ImportError::one(1, "header", "bad_header")]);
     }
     let mut drafts: Vec<(u64, AgencyDraft)> = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
@@ -181,8 +196,8 @@ pub fn parse_agency_csv(
         let line = record.as_ref().ok().and_then(|r| r.position()).map(|p| p.line()).unwrap_or(i as u64 + 2);
         let record = match record {
             Ok(r) => r,
-            Err(e) => {
-                errors.push(ImportError { line, message: format!("unreadable row: {e}") });
+            Err(_) => {
+                errors.push(ImportError::one(line, "row", "unreadable"));
                 continue;
             }
         };
@@ -190,23 +205,23 @@ pub fn parse_agency_csv(
             continue;
         }
         if record.len() != CSV_HEADER.len() {
-            errors.push(ImportError { line, message: format!("has {} fields, expected {}", record.len(), CSV_HEADER.len()) });
+            errors.push(ImportError::one(line, "row", "wrong_field_count"));
             continue;
         }
         let opt = |i: usize| Some(&record[i]).filter(|s| !s.is_empty());
         let mut fe = FieldErrors::new();
-        let draft = check_agency_fields(&mut fe, &record[0], &record[1], &record[2], opt(3), &record[4], opt(5), opt(6));
+        let mut draft = check_agency_fields(&mut fe, &record[0], &record[1], &record[2], opt(3), &record[4], opt(5), opt(6));
+        draft.line = line;
         if !draft.jurisdiction.is_empty() && fe.get("jurisdiction").is_none() && !jurisdictions.contains(&draft.jurisdiction) {
-            fe.add("jurisdiction", format!("unknown jurisdiction {}", draft.jurisdiction));
+            fe.add("jurisdiction", "unknown_jurisdiction");
         }
         if !seen.insert((draft.jurisdiction.clone(), draft.code.clone())) && fe.get("code").is_none() {
-            fe.add("code", format!("{} appears twice in this file", draft.code));
+            fe.add("code", "duplicate_code");
         }
         if fe.is_empty() {
             drafts.push((line, draft));
         } else {
-            let message = fe.0.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; ");
-            errors.push(ImportError { line, message });
+            errors.push(ImportError { line, problems: fe });
         }
     }
     // Parents may come later in the file or already be in the directory.
@@ -215,18 +230,18 @@ pub fn parse_agency_csv(
             let in_file = seen.contains(&(d.jurisdiction.clone(), parent.clone()));
             let in_db = existing.get(&d.jurisdiction).is_some_and(|s| s.contains(parent));
             if !in_file && !in_db {
-                errors.push(ImportError { line: *line, message: format!("parent_code {parent} is not an agency of {}", d.jurisdiction) });
+                errors.push(ImportError::one(*line, "parent_code", "unknown_parent"));
             }
         }
     }
     if drafts.is_empty() && errors.is_empty() {
-        errors.push(ImportError { line: 2, message: "the file has no agencies".into() });
+        errors.push(ImportError::one(2, "file", "empty_file"));
     }
     if errors.is_empty() {
         let rows: Vec<AgencyDraft> = drafts.iter().map(|(_, d)| d.clone()).collect();
         if let Some(code) = has_parent_cycle(&rows) {
             let line = drafts.iter().find(|(_, d)| d.code == code).map_or(2, |(l, _)| *l);
-            return Err(vec![ImportError { line, message: format!("parent_code of {code} forms a cycle") }]);
+            return Err(vec![ImportError::one(line, "parent_code", "parent_cycle")]);
         }
         Ok(order_parents_first(rows))
     } else {
@@ -315,7 +330,7 @@ mod tests {
         let errs = parse_agency_csv(csv.as_bytes(), &known(), &HashMap::new()).unwrap_err();
         let lines: Vec<u64> = errs.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 5, 6, 8], "{errs:?}");
-        assert!(errs[0].message.contains("unknown jurisdiction XXX"));
+        assert!(errs[0].has("jurisdiction", "unknown_jurisdiction"));
     }
 
     #[test]
@@ -335,7 +350,7 @@ mod tests {
     fn parent_cycles_are_found() {
         let csv = "jurisdiction,code,name,name_en,level,parent_code,email\nTNG,A,a,,other,B,\nTNG,B,b,,other,A,\n";
         let errs = parse_agency_csv(csv.as_bytes(), &known(), &HashMap::new()).unwrap_err();
-        assert!(errs[0].message.contains("cycle"), "{errs:?}");
+        assert!(errs[0].has("parent_code", "parent_cycle"), "{errs:?}");
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-/// Problems found in an input, keyed by field name. Messages are short English
-/// phrases for the API; pages translate the field codes they know.
+/// Problems found in an input, keyed by field name. Each problem is a code
+/// (`required`, `too_long`, `invalid_email`, …) that the catalogues under
+/// `field_error.` translate: the API answers in English, pages in the reader's
+/// language.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldErrors(pub BTreeMap<String, String>);
 
@@ -34,9 +36,9 @@ impl FieldErrors {
     pub fn required(&mut self, field: &str, value: &str, max: usize) -> String {
         let v = value.trim();
         if v.is_empty() {
-            self.add(field, "is required");
+            self.add(field, "required");
         } else if v.chars().count() > max {
-            self.add(field, format!("must be at most {max} characters"));
+            self.add(field, "too_long");
         }
         v.to_string()
     }
@@ -45,7 +47,7 @@ impl FieldErrors {
     pub fn optional(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
         if v.chars().count() > max {
-            self.add(field, format!("must be at most {max} characters"));
+            self.add(field, "too_long");
         }
         Some(v.to_string())
     }

@@ -1,0 +1,127 @@
+//! Translations for pages and mails. The catalogues are data
+//! (`locales/vi.toml`, `locales/en.toml`, compiled in); Vietnamese is the
+//! default and the reference: every key must exist in both (a test checks).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::domain::account::Locale;
+
+type Catalogue = HashMap<String, String>;
+
+fn parse(text: &str) -> Catalogue {
+    let table: toml::Table = text.parse().expect("locale catalogue is valid TOML");
+    let mut out = HashMap::new();
+    flatten("", &table, &mut out);
+    out
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalogue) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            toml::Value::Table(t) => flatten(&key, t, out),
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+fn catalogue(locale: Locale) -> &'static Catalogue {
+    static VI: OnceLock<Catalogue> = OnceLock::new();
+    static EN: OnceLock<Catalogue> = OnceLock::new();
+    match locale {
+        Locale::Vi => VI.get_or_init(|| parse(include_str!("../locales/vi.toml"))),
+        Locale::En => EN.get_or_init(|| parse(include_str!("../locales/en.toml"))),
+    }
+}
+
+/// A translator for one locale, handed to templates as `t`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub locale: Locale,
+}
+
+impl Tr {
+    pub fn new(locale: Locale) -> Self {
+        Self { locale }
+    }
+
+    /// The text for `key`; falls back to Vietnamese, then to the key itself, so
+    /// a missing translation shows up plainly instead of as an empty string.
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        catalogue(self.locale)
+            .get(key)
+            .or_else(|| catalogue(Locale::Vi).get(key))
+            .map(String::as_str)
+            .unwrap_or(key)
+    }
+
+    /// The text for `key` with `{name}` placeholders filled in.
+    pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut s = self.t_owned(key);
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), value);
+        }
+        s
+    }
+
+    fn t_owned(&self, key: &str) -> String {
+        catalogue(self.locale)
+            .get(key)
+            .or_else(|| catalogue(Locale::Vi).get(key))
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.as_str()
+    }
+
+    /// `dd/mm/yyyy HH:mm` in Vietnam's time (UTC+7, no daylight saving).
+    pub fn datetime(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&vietnam()).format("%d/%m/%Y %H:%M").to_string()
+    }
+
+    pub fn date(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&vietnam()).format("%d/%m/%Y").to_string()
+    }
+}
+
+/// Asia/Ho_Chi_Minh: UTC+7 all year.
+pub fn vietnam() -> FixedOffset {
+    FixedOffset::east_opt(7 * 3600).expect("valid offset")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogues_have_the_same_keys() {
+        let vi: std::collections::BTreeSet<_> = catalogue(Locale::Vi).keys().collect();
+        let en: std::collections::BTreeSet<_> = catalogue(Locale::En).keys().collect();
+        let only_vi: Vec<_> = vi.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&vi).collect();
+        assert!(only_vi.is_empty() && only_en.is_empty(), "only vi: {only_vi:?}; only en: {only_en:?}");
+    }
+
+    #[test]
+    fn dates_are_local_and_day_first() {
+        let at = DateTime::parse_from_rfc3339("2026-04-24T17:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(Tr::new(Locale::Vi).datetime(at), "25/04/2026 00:30");
+    }
+
+    #[test]
+    fn placeholders_and_fallbacks() {
+        let tr = Tr::new(Locale::En);
+        assert_eq!(tr.t("no.such.key"), "no.such.key");
+        assert!(tr.f("mail.verify.greeting", &[("name", "An")]).contains("An"));
+    }
+}

@@ -1,0 +1,90 @@
+//! Where mail goes: a pooled SMTP connection (plain, STARTTLS or TLS), or, when
+//! no SMTP server is configured, `.eml` files under the data directory.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::{Config, SmtpTls};
+use crate::db::models::OutboxRow;
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+/// A failed send: `permanent` when retrying cannot help (the server refused the
+/// recipient or the message with a 5xx reply, or the row cannot form a mail).
+#[derive(Debug)]
+pub struct SendError {
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl Transport {
+    pub fn from_config(config: &Config) -> anyhow::Result<Transport> {
+        let Some(smtp) = &config.smtp else {
+            return Ok(Transport::Files(config.data_dir.join("mail")));
+        };
+        let tls = match smtp.tls {
+            SmtpTls::None => Tls::None,
+            SmtpTls::StartTls => Tls::Required(TlsParameters::new(smtp.host.clone())?),
+            SmtpTls::Wrapper => Tls::Wrapper(TlsParameters::new(smtp.host.clone())?),
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+            .port(smtp.port)
+            .tls(tls)
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .pool_config(PoolConfig::new().max_size(4));
+        if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+        }
+        Ok(Transport::Smtp(builder.build()))
+    }
+
+    /// Sends one outbox row; returns the server's reply (or the file written).
+    pub async fn send(&self, row: &OutboxRow, from: &Mailbox) -> Result<String, SendError> {
+        let message = build_message(row, from).map_err(|e| SendError { permanent: true, message: e })?;
+        match self {
+            Transport::Smtp(t) => match t.send(message).await {
+                Ok(resp) => Ok(format!("{} {}", resp.code(), resp.message().collect::<Vec<_>>().join(" "))),
+                Err(e) => Err(SendError { permanent: e.is_permanent(), message: e.to_string() }),
+            },
+            Transport::Files(dir) => {
+                let bytes = message.formatted();
+                let stamp = row.created_at.format("%Y%m%dT%H%M%S");
+                let name = format!("{stamp}-{}-{}.eml", row.kind, row.id);
+                let path = dir.join(&name);
+                let tmp = dir.join(format!(".{name}.tmp"));
+                let write = async {
+                    tokio::fs::create_dir_all(dir).await?;
+                    tokio::fs::write(&tmp, &bytes).await?;
+                    // Rename last, so a reader never sees half a mail.
+                    tokio::fs::rename(&tmp, &path).await
+                };
+                write.await.map_err(|e| SendError { permanent: false, message: format!("{}: {e}", path.display()) })?;
+                Ok(format!("written to {}", path.display()))
+            }
+        }
+    }
+}
+
+fn build_message(row: &OutboxRow, from: &Mailbox) -> Result<Message, String> {
+    let address = row.to_email.parse().map_err(|e| format!("bad recipient {}: {e}", row.to_email))?;
+    let to = Mailbox::new(row.to_name.clone(), address);
+    let date: SystemTime = DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc).into();
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(row.subject.clone())
+        .message_id(Some(row.message_id.clone()))
+        .date(date)
+        .multipart(MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone()))
+        .map_err(|e| format!("cannot build the mail: {e}"))
+}

@@ -1,0 +1,66 @@
+//! A handful of Prometheus counters, kept in atomics: enough for alerting on
+//! error rates and mail trouble without a metrics framework.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    pub const fn new() -> Self {
+        Counter(AtomicU64::new(0))
+    }
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub static HTTP_2XX: Counter = Counter::new();
+pub static HTTP_3XX: Counter = Counter::new();
+pub static HTTP_4XX: Counter = Counter::new();
+pub static HTTP_5XX: Counter = Counter::new();
+pub static MAILS_SENT: Counter = Counter::new();
+pub static MAIL_FAILURES: Counter = Counter::new();
+pub static LOGIN_FAILURES: Counter = Counter::new();
+pub static RATE_LIMITED: Counter = Counter::new();
+
+pub fn record_status(status: u16) {
+    match status {
+        200..=299 => HTTP_2XX.inc(),
+        300..=399 => HTTP_3XX.inc(),
+        400..=499 => HTTP_4XX.inc(),
+        _ => HTTP_5XX.inc(),
+    }
+}
+
+/// The exposition text; `outbox` adds the outbox's rows per status.
+pub fn render(outbox: &[(String, i64)]) -> String {
+    let mut s = String::new();
+    s.push_str("# HELP tiepcan_http_responses_total HTTP responses by status class.\n");
+    s.push_str("# TYPE tiepcan_http_responses_total counter\n");
+    for (class, c) in [("2xx", &HTTP_2XX), ("3xx", &HTTP_3XX), ("4xx", &HTTP_4XX), ("5xx", &HTTP_5XX)] {
+        let _ = writeln!(s, "tiepcan_http_responses_total{{class=\"{class}\"}} {}", c.get());
+    }
+    for (name, help, c) in [
+        ("tiepcan_mails_sent_total", "Mails handed to the transport.", &MAILS_SENT),
+        ("tiepcan_mail_failures_total", "Failed mail attempts (retried unless permanent).", &MAIL_FAILURES),
+        ("tiepcan_login_failures_total", "Failed logins.", &LOGIN_FAILURES),
+        ("tiepcan_rate_limited_total", "Requests refused with 429.", &RATE_LIMITED),
+    ] {
+        let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", c.get());
+    }
+    s.push_str("# HELP tiepcan_outbox_rows Outbox rows by status.\n# TYPE tiepcan_outbox_rows gauge\n");
+    for (status, n) in outbox {
+        let _ = writeln!(s, "tiepcan_outbox_rows{{status=\"{status}\"}} {n}");
+    }
+    s
+}

@@ -1,0 +1,539 @@
+//! Accounts: reporter registration with email verification, invitations for
+//! spokespeople, staff and administrators, logins and sessions.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::error::{AppError, AppResult};
+use super::secrets;
+use crate::config::Config;
+use crate::db::models::{Assignment, Session, User, UserToken};
+use crate::db::{self, DbConn, agencies, jurisdictions, sessions, tokens, users};
+use crate::domain::account::{Locale, Role, check_email, is_plausible_phone};
+use crate::domain::password;
+use crate::domain::validation::FieldErrors;
+use crate::i18n::Tr;
+use crate::mail::{self, Content, Recipient};
+
+pub const VERIFY_PURPOSE: &str = "verify_email";
+pub const INVITE_PURPOSE: &str = "invite";
+const VERIFY_TTL_HOURS: i64 = 48;
+const INVITE_TTL_DAYS: i64 = 7;
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub full_name: String,
+    pub role: Role,
+    pub agency_ids: Vec<String>,
+    pub jurisdiction: Option<String>,
+    pub email_verified: bool,
+    pub locale: Locale,
+    pub outlet: Option<String>,
+    pub press_card_no: Option<String>,
+    pub phone: Option<String>,
+    pub title: Option<String>,
+}
+
+/// The signed-in user, as the web layer keeps it for one request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    pub role: Role,
+    pub session_id: String,
+    pub agency_ids: Vec<String>,
+}
+
+impl Principal {
+    pub fn locale(&self) -> Locale {
+        Locale::parse(&self.user.locale).unwrap_or_default()
+    }
+}
+
+pub fn role_of(user: &User) -> Role {
+    // Roles are written only by this module; an unknown one is treated as the
+    // least privileged rather than crashing.
+    Role::parse(&user.role).unwrap_or(Role::Reporter)
+}
+
+fn recipient(user: &User) -> Recipient {
+    Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: Locale::parse(&user.locale).unwrap_or_default() }
+}
+
+pub fn view(conn: &mut DbConn, user: &User, now: DateTime<Utc>) -> AppResult<UserView> {
+    let agency_ids = users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
+    let jurisdiction = match &user.jurisdiction_id {
+        Some(id) => jurisdictions::by_id(conn, id)?.map(|j| j.code),
+        None => None,
+    };
+    Ok(UserView {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        full_name: user.full_name.clone(),
+        role: role_of(user),
+        agency_ids,
+        jurisdiction,
+        email_verified: user.email_verified_at.is_some(),
+        locale: Locale::parse(&user.locale).unwrap_or_default(),
+        outlet: user.outlet.clone(),
+        press_card_no: user.press_card_no.clone(),
+        phone: user.phone.clone(),
+        title: user.title.clone(),
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RegisterReporter {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub outlet: String,
+    pub press_card_no: Option<String>,
+    pub phone: Option<String>,
+    pub locale: Option<String>,
+}
+
+struct CheckedReporter {
+    email: String,
+    full_name: String,
+    outlet: String,
+    press_card_no: Option<String>,
+    phone: Option<String>,
+    locale: Locale,
+}
+
+fn check_reporter(input: &RegisterReporter) -> Result<CheckedReporter, FieldErrors> {
+    let mut e = FieldErrors::new();
+    let email = check_email(&mut e, "email", &input.email);
+    if let Some(p) = password::problem(&input.password, &email) {
+        e.add("password", p);
+    }
+    let full_name = e.required("full_name", &input.full_name, 120);
+    let outlet = e.required("outlet", &input.outlet, 200);
+    let press_card_no = e.optional("press_card_no", input.press_card_no.as_deref(), 40);
+    let phone = e.optional("phone", input.phone.as_deref(), 30);
+    if let Some(p) = &phone
+        && !is_plausible_phone(p)
+    {
+        e.add("phone", "invalid_phone");
+    }
+    let locale = match input.locale.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Locale::Vi,
+        Some(l) => Locale::parse(l).unwrap_or_else(|| {
+            e.add("locale", "invalid_locale");
+            Locale::Vi
+        }),
+    };
+    e.into_result()?;
+    Ok(CheckedReporter { email, full_name, outlet, press_card_no, phone, locale })
+}
+
+/// Registers a reporter and queues the verification mail, in one transaction.
+pub fn register_reporter(
+    conn: &mut DbConn,
+    config: &Config,
+    now: DateTime<Utc>,
+    input: &RegisterReporter,
+) -> AppResult<UserView> {
+    let c = check_reporter(input)?;
+    if users::by_email(conn, &c.email)?.is_some() {
+        return Err(AppError::Conflict("an account with this email already exists".into()));
+    }
+    // Hash outside the transaction: it is the slow part and needs no lock.
+    let hash = secrets::hash_password(&input.password)?;
+    let user = User {
+        id: db::new_id(),
+        email: c.email,
+        password_hash: Some(hash),
+        full_name: c.full_name,
+        role: Role::Reporter.as_str().into(),
+        outlet: Some(c.outlet),
+        press_card_no: c.press_card_no,
+        phone: c.phone,
+        title: None,
+        locale: c.locale.as_str().into(),
+        email_verified_at: None,
+        jurisdiction_id: None,
+        failed_logins: 0,
+        locked_until: None,
+        created_at: now.naive_utc(),
+        disabled_at: None,
+    };
+    db::write(conn, |conn| -> AppResult<()> {
+        users::insert(conn, &user).map_err(|e| {
+            if db::is_unique_violation(&e) {
+                AppError::Conflict("an account with this email already exists".into())
+            } else {
+                e.into()
+            }
+        })?;
+        queue_verification(conn, config, now, &user)
+    })?;
+    view(conn, &user, now)
+}
+
+fn queue_verification(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, user: &User) -> AppResult<()> {
+    let (token, hash) = secrets::new_token();
+    tokens::insert(
+        conn,
+        &UserToken {
+            id: hash,
+            user_id: user.id.clone(),
+            purpose: VERIFY_PURPOSE.into(),
+            created_at: now.naive_utc(),
+            expires_at: (now + Duration::hours(VERIFY_TTL_HOURS)).naive_utc(),
+            used_at: None,
+        },
+    )?;
+    let to = recipient(user);
+    let tr = Tr::new(to.locale);
+    let content = Content {
+        subject: tr.t("mail.verify.subject").into(),
+        greeting: tr.f("mail.verify.greeting", &[("name", &user.full_name)]),
+        paragraphs: vec![tr.t("mail.verify.body").into()],
+        link: Some(config.link(&format!("/verify-email?token={token}"))),
+        after: vec![tr.t("mail.verify.ignore").into()],
+    };
+    mail::queue(conn, config, now, "verify_email", &to, &content)?;
+    Ok(())
+}
+
+/// Sends a fresh verification link to a reporter who has not verified yet.
+pub fn resend_verification(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, user: &User) -> AppResult<()> {
+    if user.email_verified_at.is_some() {
+        return Ok(());
+    }
+    db::write(conn, |conn| queue_verification(conn, config, now, user))
+}
+
+/// Confirms an email address from the mailed link.
+pub fn verify_email(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResult<UserView> {
+    let user = db::write(conn, |conn| -> AppResult<User> {
+        let t = tokens::consume(conn, &secrets::token_hash(token), VERIFY_PURPOSE, now.naive_utc())?
+            .ok_or_else(|| AppError::field("token", "invalid_token"))?;
+        users::mark_verified(conn, &t.user_id, now.naive_utc())?;
+        users::by_id(conn, &t.user_id)?.ok_or_else(AppError::not_found)
+    })?;
+    view(conn, &user, now)
+}
+
+/// A new session: returns the token (shown once) and the session row.
+pub struct Login {
+    pub token: String,
+    pub session: Session,
+    pub user: User,
+}
+
+/// Checks the password, with a per-account lockout after repeated failures
+/// (kept in the database, so it holds across instances).
+pub fn login(
+    conn: &mut DbConn,
+    config: &Config,
+    now: DateTime<Utc>,
+    email: &str,
+    password: &str,
+    user_agent: Option<&str>,
+) -> AppResult<Login> {
+    let email = crate::domain::account::normalize_email(email);
+    let user = users::by_email(conn, &email)?;
+    if let Some(u) = &user
+        && let Some(until) = u.locked_until
+        && until > now.naive_utc()
+    {
+        let secs = (until - now.naive_utc()).num_seconds().max(1) as u64;
+        return Err(AppError::RateLimited { retry_after_secs: secs });
+    }
+    let ok = secrets::verify_password(user.as_ref().and_then(|u| u.password_hash.as_deref()), password);
+    let user = match (user, ok) {
+        (Some(u), true) if u.disabled_at.is_none() => u,
+        (Some(u), _) => {
+            let lock_until = now + Duration::from_std(config.lockout).unwrap_or(Duration::minutes(15));
+            users::record_failed_login(conn, &u.id, config.failed_logins_before_lockout, lock_until.naive_utc())?;
+            crate::metrics::LOGIN_FAILURES.inc();
+            return Err(AppError::Unauthenticated("wrong email or password".into()));
+        }
+        (None, _) => {
+            crate::metrics::LOGIN_FAILURES.inc();
+            return Err(AppError::Unauthenticated("wrong email or password".into()));
+        }
+    };
+    let (token, hash) = secrets::new_token();
+    let session = Session {
+        id: hash,
+        user_id: user.id.clone(),
+        created_at: now.naive_utc(),
+        expires_at: (now + Duration::from_std(config.session_ttl).unwrap_or(Duration::days(14))).naive_utc(),
+        revoked_at: None,
+        user_agent: user_agent.map(|s| s.chars().take(200).collect()),
+    };
+    db::write(conn, |conn| -> AppResult<()> {
+        if user.failed_logins > 0 || user.locked_until.is_some() {
+            users::clear_failed_logins(conn, &user.id)?;
+        }
+        sessions::insert(conn, &session)?;
+        Ok(())
+    })?;
+    Ok(Login { token, session, user })
+}
+
+/// The principal behind a session token, if the session is live.
+pub fn authenticate(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResult<Option<Principal>> {
+    if token.is_empty() || token.len() > 100 {
+        return Ok(None);
+    }
+    let Some((session, user)) = sessions::live(conn, &secrets::token_hash(token), now.naive_utc())? else {
+        return Ok(None);
+    };
+    let agency_ids = users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
+    Ok(Some(Principal { role: role_of(&user), user, session_id: session.id, agency_ids }))
+}
+
+pub fn logout(conn: &mut DbConn, now: DateTime<Utc>, session_id: &str) -> AppResult<()> {
+    sessions::revoke(conn, session_id, now.naive_utc())?;
+    Ok(())
+}
+
+/// An account created by someone else (an invitation) or by the CLI.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewUser {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub agency_ids: Vec<String>,
+    /// Jurisdiction code, for Department staff.
+    pub jurisdiction: Option<String>,
+    pub title: Option<String>,
+    pub locale: Option<String>,
+    pub phone: Option<String>,
+}
+
+struct CheckedUser {
+    email: String,
+    full_name: String,
+    role: Role,
+    agency_ids: Vec<String>,
+    jurisdiction_id: Option<String>,
+    title: Option<String>,
+    locale: Locale,
+    phone: Option<String>,
+}
+
+/// Validates a new account against the directory and the creator's scope
+/// (`creator` is `None` for the CLI, which may do anything).
+fn check_new_user(conn: &mut DbConn, input: &NewUser, creator: Option<&Principal>, allow_reporter: bool) -> AppResult<CheckedUser> {
+    let mut e = FieldErrors::new();
+    let email = check_email(&mut e, "email", &input.email);
+    let full_name = e.required("full_name", &input.full_name, 120);
+    let title = e.optional("title", input.title.as_deref(), 120);
+    let phone = e.optional("phone", input.phone.as_deref(), 30);
+    let locale = input.locale.as_deref().and_then(Locale::parse).unwrap_or_default();
+    let role = match Role::parse(input.role.trim()) {
+        Some(Role::Reporter) if !allow_reporter => {
+            e.add("role", "invalid_role");
+            Role::Reporter
+        }
+        Some(r) => r,
+        None => {
+            e.add("role", "invalid_role");
+            Role::Reporter
+        }
+    };
+    if let Some(c) = creator
+        && e.get("role").is_none()
+        && !c.role.may_invite(role)
+    {
+        e.add("role", "role_not_allowed");
+    }
+    let creator_jurisdiction = creator.filter(|c| c.role == Role::Staff).and_then(|c| c.user.jurisdiction_id.clone());
+
+    let mut agency_ids = Vec::new();
+    for id in &input.agency_ids {
+        if !agency_ids.contains(id) {
+            agency_ids.push(id.clone());
+        }
+    }
+    if !agency_ids.is_empty() && role != Role::Spokesperson {
+        e.add("agency_ids", "agencies_only_for_spokespeople");
+    }
+    if role == Role::Spokesperson && agency_ids.is_empty() {
+        e.add("agency_ids", "spokesperson_needs_agency");
+    }
+    if !agency_ids.is_empty() {
+        let found = agencies::by_ids(conn, &agency_ids)?;
+        if found.len() != agency_ids.len() {
+            e.add("agency_ids", "unknown_agency");
+        } else if let Some(j) = &creator_jurisdiction
+            && found.iter().any(|a| &a.jurisdiction_id != j)
+        {
+            e.add("agency_ids", "agency_out_of_scope");
+        }
+    }
+    let jurisdiction_id = match input.jurisdiction.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => {
+            if role == Role::Staff {
+                // Staff inviting a colleague: the colleague joins the same Department.
+                if creator_jurisdiction.is_none() {
+                    e.add("jurisdiction", "jurisdiction_required");
+                }
+                creator_jurisdiction.clone()
+            } else {
+                None
+            }
+        }
+        Some(code) => match jurisdictions::by_code(conn, &code.to_ascii_uppercase())? {
+            None => {
+                e.add("jurisdiction", "unknown_jurisdiction");
+                None
+            }
+            Some(j) => {
+                if creator_jurisdiction.as_ref().is_some_and(|cj| cj != &j.id) {
+                    e.add("jurisdiction", "jurisdiction_out_of_scope");
+                }
+                Some(j.id)
+            }
+        },
+    };
+    if e.get("email").is_none() && users::by_email(conn, &email)?.is_some() {
+        e.add("email", "email_taken");
+    }
+    if e.get("email") == Some("email_taken") && e.0.len() == 1 {
+        return Err(AppError::Conflict("an account with this email already exists".into()));
+    }
+    e.into_result()?;
+    Ok(CheckedUser { email, full_name, role, agency_ids, jurisdiction_id, title, locale, phone })
+}
+
+/// Inserts the user and its spokesperson assignments: primary for an agency
+/// that has no primary spokesperson in force, deputy otherwise.
+fn insert_user(conn: &mut DbConn, now: DateTime<Utc>, c: &CheckedUser, password_hash: Option<String>, verified: bool) -> AppResult<User> {
+    let user = User {
+        id: db::new_id(),
+        email: c.email.clone(),
+        password_hash,
+        full_name: c.full_name.clone(),
+        role: c.role.as_str().into(),
+        outlet: None,
+        press_card_no: None,
+        phone: c.phone.clone(),
+        title: c.title.clone(),
+        locale: c.locale.as_str().into(),
+        email_verified_at: verified.then_some(now.naive_utc()),
+        jurisdiction_id: c.jurisdiction_id.clone(),
+        failed_logins: 0,
+        locked_until: None,
+        created_at: now.naive_utc(),
+        disabled_at: None,
+    };
+    users::insert(conn, &user).map_err(|e| {
+        if db::is_unique_violation(&e) { AppError::Conflict("an account with this email already exists".into()) } else { e.into() }
+    })?;
+    for agency_id in &c.agency_ids {
+        let primary = !users::agency_has_primary(conn, agency_id, now.naive_utc())?;
+        users::insert_assignment(
+            conn,
+            &Assignment {
+                id: db::new_id(),
+                user_id: user.id.clone(),
+                agency_id: agency_id.clone(),
+                is_primary: primary,
+                valid_from: now.naive_utc(),
+                valid_to: None,
+                created_at: now.naive_utc(),
+            },
+        )?;
+    }
+    Ok(user)
+}
+
+/// Invites a spokesperson, staff member or administrator: the account is created
+/// without a password and a mail carries the link to choose one.
+pub fn invite(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, inviter: &Principal, input: &NewUser) -> AppResult<UserView> {
+    if !matches!(inviter.role, Role::Admin | Role::Staff) {
+        return Err(AppError::Forbidden("only administrators and Department staff invite users".into()));
+    }
+    let user = db::write(conn, |conn| -> AppResult<User> {
+        let c = check_new_user(conn, input, Some(inviter), false)?;
+        let user = insert_user(conn, now, &c, None, false)?;
+        let (token, hash) = secrets::new_token();
+        tokens::insert(
+            conn,
+            &UserToken {
+                id: hash,
+                user_id: user.id.clone(),
+                purpose: INVITE_PURPOSE.into(),
+                created_at: now.naive_utc(),
+                expires_at: (now + Duration::days(INVITE_TTL_DAYS)).naive_utc(),
+                used_at: None,
+            },
+        )?;
+        let to = recipient(&user);
+        let tr = Tr::new(to.locale);
+        let role_name = tr.t(&format!("role.{}", c.role.as_str())).to_string();
+        let mut paragraphs = vec![tr.f("mail.invite.body", &[("inviter", &inviter.user.full_name), ("role", &role_name)])];
+        if !c.agency_ids.is_empty() {
+            let names: Vec<String> = agencies::by_ids(conn, &c.agency_ids)?.into_iter().map(|a| a.name).collect();
+            paragraphs.push(tr.f("mail.invite.agencies", &[("agencies", &names.join(", "))]));
+        }
+        let content = Content {
+            subject: tr.t("mail.invite.subject").into(),
+            greeting: tr.f("mail.invite.greeting", &[("name", &user.full_name)]),
+            paragraphs,
+            link: Some(config.link(&format!("/accept-invite?token={token}"))),
+            after: vec![],
+        };
+        mail::queue(conn, config, now, "invite", &to, &content)?;
+        Ok(user)
+    })?;
+    view(conn, &user, now)
+}
+
+/// The account an invitation link is for, if the link is still usable.
+pub fn invitation(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResult<Option<User>> {
+    match tokens::usable(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())? {
+        Some(t) => Ok(users::by_id(conn, &t.user_id)?),
+        None => Ok(None),
+    }
+}
+
+/// Sets the password chosen from an invitation; the mailed link proves the address.
+pub fn accept_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password: &str) -> AppResult<UserView> {
+    let user = invitation(conn, now, token)?.ok_or_else(|| AppError::field("token", "invalid_token"))?;
+    if let Some(p) = password::problem(password, &user.email) {
+        return Err(AppError::field("password", p));
+    }
+    let hash = secrets::hash_password(password)?;
+    let user = db::write(conn, |conn| -> AppResult<User> {
+        tokens::consume(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())?
+            .ok_or_else(|| AppError::field("token", "invalid_token"))?;
+        users::set_password(conn, &user.id, &hash)?;
+        users::mark_verified(conn, &user.id, now.naive_utc())?;
+        users::by_id(conn, &user.id)?.ok_or_else(AppError::not_found)
+    })?;
+    view(conn, &user, now)
+}
+
+/// `tiepcan create-user`: any role, with a password, verified at once.
+pub fn create_with_password(conn: &mut DbConn, now: DateTime<Utc>, input: &NewUser, password: &str) -> AppResult<UserView> {
+    let hash = {
+        let email = crate::domain::account::normalize_email(&input.email);
+        if let Some(p) = password::problem(password, &email) {
+            return Err(AppError::field("password", p));
+        }
+        secrets::hash_password(password)?
+    };
+    let user = db::write(conn, |conn| -> AppResult<User> {
+        let c = check_new_user(conn, input, None, true)?;
+        insert_user(conn, now, &c, Some(hash), true)
+    })?;
+    view(conn, &user, now)
+}

@@ -1,0 +1,330 @@
+//! The agency directory: jurisdictions, agencies, CSV import and search.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::accounts::Principal;
+use super::error::{AppError, AppResult};
+use super::{Page, paging};
+use crate::db::models::{Agency, Jurisdiction};
+use crate::db::{self, DbConn, agencies, jurisdictions, users};
+use crate::domain::account::{Role, check_email};
+use crate::domain::directory::{
+    AgencyDraft, ImportError, check_agency_fields, check_code, default_office_hours, format_office_hours,
+    is_known_timezone, parse_agency_csv, parse_office_hours,
+};
+use crate::domain::text::{fold, query_terms};
+use crate::domain::validation::FieldErrors;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JurisdictionView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub department_name: String,
+    pub department_email: String,
+    pub timezone: String,
+    pub office_hours: Vec<[String; 2]>,
+}
+
+impl From<&Jurisdiction> for JurisdictionView {
+    fn from(j: &Jurisdiction) -> Self {
+        JurisdictionView {
+            id: j.id.clone(),
+            code: j.code.clone(),
+            name: j.name.clone(),
+            department_name: j.department_name.clone(),
+            department_email: j.department_email.clone(),
+            timezone: j.timezone.clone(),
+            office_hours: serde_json::from_str(&j.office_hours).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewJurisdiction {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub department_name: String,
+    #[serde(default)]
+    pub department_email: String,
+    pub timezone: Option<String>,
+    pub office_hours: Option<Vec<[String; 2]>>,
+}
+
+pub fn create_jurisdiction(conn: &mut DbConn, now: DateTime<Utc>, input: &NewJurisdiction) -> AppResult<JurisdictionView> {
+    let mut e = FieldErrors::new();
+    let code = check_code(&mut e, "code", &input.code, 16);
+    let name = e.required("name", &input.name, 200);
+    let department_name = e.required("department_name", &input.department_name, 200);
+    let department_email = check_email(&mut e, "department_email", &input.department_email);
+    let timezone = input.timezone.clone().unwrap_or_else(|| "Asia/Ho_Chi_Minh".into());
+    if !is_known_timezone(&timezone) {
+        e.add("timezone", "invalid_timezone");
+    }
+    let hours = match &input.office_hours {
+        None => default_office_hours(),
+        Some(pairs) => parse_office_hours(pairs).unwrap_or_else(|_| {
+            e.add("office_hours", "invalid_office_hours");
+            default_office_hours()
+        }),
+    };
+    if e.get("code").is_none() && jurisdictions::by_code(conn, &code)?.is_some() {
+        e.add("code", "code_taken");
+    }
+    e.into_result()?;
+    let j = Jurisdiction {
+        id: db::new_id(),
+        code,
+        name,
+        department_name,
+        department_email,
+        timezone,
+        office_hours: serde_json::to_string(&format_office_hours(&hours)).map_err(anyhow::Error::from)?,
+        created_at: now.naive_utc(),
+    };
+    jurisdictions::insert(conn, &j).map_err(|err| {
+        if db::is_unique_violation(&err) { AppError::field("code", "code_taken") } else { err.into() }
+    })?;
+    Ok((&j).into())
+}
+
+pub fn list_jurisdictions(conn: &mut DbConn) -> AppResult<Vec<JurisdictionView>> {
+    Ok(jurisdictions::all(conn)?.iter().map(Into::into).collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpokespersonView {
+    pub full_name: String,
+    pub title: Option<String>,
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub level: String,
+    pub parent_id: Option<String>,
+    pub jurisdiction: String,
+    pub email: Option<String>,
+    pub spokespeople: Vec<SpokespersonView>,
+}
+
+/// Searches the directory; every word of `q` must match, with or without
+/// diacritics and in any case.
+pub fn search(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    q: Option<&str>,
+    jurisdiction: Option<&str>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> AppResult<Page<AgencyView>> {
+    let (page, per_page) = paging(page, per_page);
+    let terms = q.map(query_terms).unwrap_or_default();
+    let jurisdiction = jurisdiction.map(|j| j.trim().to_ascii_uppercase()).filter(|j| !j.is_empty());
+    let (rows, total) = agencies::search(conn, &terms, jurisdiction.as_deref(), (page - 1) * per_page, per_page)?;
+    let ids: Vec<String> = rows.iter().map(|(a, _)| a.id.clone()).collect();
+    let mut people: HashMap<String, Vec<SpokespersonView>> = HashMap::new();
+    for (a, u) in users::spokespeople_of(conn, &ids, now.naive_utc())? {
+        people.entry(a.agency_id).or_default().push(SpokespersonView { full_name: u.full_name, title: u.title, primary: a.is_primary });
+    }
+    let items = rows
+        .into_iter()
+        .map(|(a, j)| AgencyView {
+            spokespeople: people.remove(&a.id).unwrap_or_default(),
+            id: a.id,
+            code: a.code,
+            name: a.name,
+            name_en: a.name_en,
+            level: a.level,
+            parent_id: a.parent_id,
+            jurisdiction: j.code,
+            email: a.email,
+        })
+        .collect();
+    Ok(Page { items, total, page, per_page })
+}
+
+fn search_text(d: &AgencyDraft) -> String {
+    fold(&format!("{} {} {}", d.code, d.name, d.name_en.as_deref().unwrap_or("")))
+}
+
+/// Staff work within their own jurisdiction; administrators anywhere.
+fn check_scope(actor: Option<&Principal>, jurisdiction_id: &str) -> AppResult<()> {
+    match actor {
+        None => Ok(()),
+        Some(p) if p.role == Role::Admin => Ok(()),
+        Some(p) if p.role == Role::Staff && p.user.jurisdiction_id.as_deref() == Some(jurisdiction_id) => Ok(()),
+        Some(p) if p.role == Role::Staff => Err(AppError::field("jurisdiction", "jurisdiction_out_of_scope")),
+        Some(_) => Err(AppError::Forbidden("only administrators and Department staff edit the directory".into())),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewAgency {
+    #[serde(default)]
+    pub jurisdiction: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    pub name_en: Option<String>,
+    #[serde(default)]
+    pub level: String,
+    pub parent_code: Option<String>,
+    pub email: Option<String>,
+}
+
+pub fn create_agency(conn: &mut DbConn, now: DateTime<Utc>, actor: Option<&Principal>, input: &NewAgency) -> AppResult<AgencyView> {
+    if let Some(p) = actor
+        && !matches!(p.role, Role::Admin | Role::Staff)
+    {
+        return Err(AppError::Forbidden("only administrators and Department staff edit the directory".into()));
+    }
+    let mut e = FieldErrors::new();
+    let d = check_agency_fields(
+        &mut e,
+        &input.jurisdiction,
+        &input.code,
+        &input.name,
+        input.name_en.as_deref(),
+        &input.level,
+        input.parent_code.as_deref(),
+        input.email.as_deref(),
+    );
+    let j = if e.get("jurisdiction").is_none() { jurisdictions::by_code(conn, &d.jurisdiction)? } else { None };
+    if j.is_none() && e.get("jurisdiction").is_none() {
+        e.add("jurisdiction", "unknown_jurisdiction");
+    }
+    let mut parent_id = None;
+    if let Some(j) = &j {
+        if e.get("code").is_none() && agencies::by_code(conn, &j.id, &d.code)?.is_some() {
+            e.add("code", "code_taken");
+        }
+        if let Some(pc) = &d.parent_code {
+            match agencies::by_code(conn, &j.id, pc)? {
+                Some(p) => parent_id = Some(p.id),
+                None => e.add("parent_code", "unknown_parent"),
+            }
+        }
+    }
+    e.into_result()?;
+    let j = j.ok_or_else(AppError::not_found)?;
+    check_scope(actor, &j.id)?;
+    let a = Agency {
+        id: db::new_id(),
+        jurisdiction_id: j.id.clone(),
+        code: d.code.clone(),
+        name: d.name.clone(),
+        name_en: d.name_en.clone(),
+        level: d.level.as_str().into(),
+        parent_id,
+        email: d.email.clone(),
+        search_text: search_text(&d),
+        created_at: now.naive_utc(),
+    };
+    agencies::insert(conn, &a).map_err(|err| {
+        if db::is_unique_violation(&err) { AppError::field("code", "code_taken") } else { err.into() }
+    })?;
+    Ok(AgencyView {
+        id: a.id,
+        code: a.code,
+        name: a.name,
+        name_en: a.name_en,
+        level: a.level,
+        parent_id: a.parent_id,
+        jurisdiction: j.code,
+        email: a.email,
+        spokespeople: vec![],
+    })
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+}
+
+#[derive(Debug)]
+pub enum ImportOutcome {
+    Done(ImportSummary),
+    Rejected(Vec<ImportError>),
+}
+
+/// Imports a directory file: every row or none. Rows whose code already exists
+/// in the jurisdiction update that agency, so a corrected file can be re-imported.
+pub fn import_agencies(conn: &mut DbConn, now: DateTime<Utc>, actor: Option<&Principal>, data: &[u8]) -> AppResult<ImportOutcome> {
+    if let Some(p) = actor
+        && !matches!(p.role, Role::Admin | Role::Staff)
+    {
+        return Err(AppError::Forbidden("only administrators and Department staff edit the directory".into()));
+    }
+    db::write(conn, |conn| -> AppResult<ImportOutcome> {
+        let all = jurisdictions::all(conn)?;
+        let by_code: HashMap<String, Jurisdiction> = all.into_iter().map(|j| (j.code.clone(), j)).collect();
+        let known: HashSet<String> = by_code.keys().cloned().collect();
+        let existing = agencies::codes_by_jurisdiction(conn)?;
+        let drafts = match parse_agency_csv(data, &known, &existing) {
+            Ok(d) => d,
+            Err(errors) => return Ok(ImportOutcome::Rejected(errors)),
+        };
+        // Staff may import only their own province's rows.
+        let mut out_of_scope = Vec::new();
+        for d in &drafts {
+            if check_scope(actor, &by_code[&d.jurisdiction].id).is_err() {
+                let mut problems = FieldErrors::new();
+                problems.add("jurisdiction", "jurisdiction_out_of_scope");
+                out_of_scope.push(ImportError { line: d.line, problems });
+            }
+        }
+        if !out_of_scope.is_empty() {
+            out_of_scope.sort_by_key(|e| e.line);
+            return Ok(ImportOutcome::Rejected(out_of_scope));
+        }
+        let mut summary = ImportSummary { created: 0, updated: 0 };
+        for d in &drafts {
+            let j = &by_code[&d.jurisdiction];
+            let parent_id = match &d.parent_code {
+                Some(pc) => Some(
+                    agencies::by_code(conn, &j.id, pc)?
+                        .ok_or_else(|| anyhow::anyhow!("parent {pc} vanished during import"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let mut row = Agency {
+                id: db::new_id(),
+                jurisdiction_id: j.id.clone(),
+                code: d.code.clone(),
+                name: d.name.clone(),
+                name_en: d.name_en.clone(),
+                level: d.level.as_str().into(),
+                parent_id,
+                email: d.email.clone(),
+                search_text: search_text(d),
+                created_at: now.naive_utc(),
+            };
+            match agencies::by_code(conn, &j.id, &d.code)? {
+                Some(old) => {
+                    row.id = old.id;
+                    agencies::update_details(conn, &row)?;
+                    summary.updated += 1;
+                }
+                None => {
+                    agencies::insert(conn, &row)?;
+                    summary.created += 1;
+                }
+            }
+        }
+        Ok(ImportOutcome::Done(summary))
+    })
+}

@@ -1,0 +1,62 @@
+//! The one error type of the use cases. The web layer maps each variant to a
+//! status code and API.md's error shape; nothing here knows about HTTP.
+
+use crate::domain::validation::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("some fields are not valid")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    InvalidTransition(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("{0}")]
+    InvalidJson(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn not_found() -> Self {
+        AppError::NotFound("not found".into())
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut f = FieldErrors::new();
+        f.add(field, message);
+        AppError::Validation(f)
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(f: FieldErrors) -> Self {
+        AppError::Validation(f)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        AppError::Internal(anyhow::anyhow!("database pool: {e}"))
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

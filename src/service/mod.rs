@@ -1,0 +1,28 @@
+//! Use cases. Each write is one database transaction that changes the state
+//! and writes the outbox rows for the mails it causes, so neither is ever lost
+//! without the other. Services take a connection, the configuration and "now";
+//! they never read the clock themselves.
+
+pub mod accounts;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod secrets;
+
+pub use error::{AppError, AppResult};
+
+/// A page of a list, as API.md's list shape.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Page numbers start at 1; `per_page` is 1..=100 (default 20).
+pub fn paging(page: Option<i64>, per_page: Option<i64>) -> (i64, i64) {
+    let per_page = per_page.unwrap_or(20).clamp(1, 100);
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
+    (page, per_page)
+}
