@@ -63,6 +63,11 @@ impl Tr {
             .unwrap_or(key)
     }
 
+    /// The text for `key` if either catalogue has it.
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        catalogue(self.locale).get(key).or_else(|| catalogue(Locale::Vi).get(key)).map(String::as_str)
+    }
+
     /// The text for `key` with `{name}` placeholders filled in.
     pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.t_owned(key);

@@ -5,9 +5,111 @@
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod service;
-pub mod domain;
+pub mod web;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web as aweb};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::Pool;
+use crate::jobs::mailer::Mailer;
+use crate::mail::transport::Transport;
+use crate::web::AppState;
+
+/// A built application: the HTTP server bound to its port, and the background
+/// jobs of this instance. Tests build it on port 0.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+    jobs: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Application> {
+        let config = Arc::new(config);
+        let pool = {
+            let (url, size) = (config.database_url.clone(), config.db_pool_size);
+            tokio::task::spawn_blocking(move || db::connect(&url, size)).await??
+        };
+        Self::build_with_pool(config, clock, pool).await
+    }
+
+    pub async fn build_with_pool(config: Arc<Config>, clock: SharedClock, pool: Pool) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&config.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            pool: pool.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+            mail_wake: Arc::new(Notify::new()),
+            limits: Arc::new(web::ratelimit::Limits::new(&config)),
+        };
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::Compress::default())
+                .wrap(
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add(("Content-Security-Policy", web::CSP))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+                        .add(("Cross-Origin-Opener-Policy", "same-origin")),
+                )
+                .wrap(actix_web::middleware::from_fn(web::count_status))
+                .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+                .configure(web::configure(app_state.clone()))
+                .default_service(aweb::to(web::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+
+        let transport = Arc::new(Transport::from_config(&config)?);
+        let mailer = Mailer { pool, config: config.clone(), clock, transport, wake: state.mail_wake.clone() };
+        let limits = state.limits.clone();
+        let jobs = vec![
+            tokio::spawn(mailer.run()),
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    limits.shrink();
+                }
+            }),
+        ];
+        Ok(Application { port, server, state, jobs })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server stops (Ctrl-C or SIGTERM), then stops the jobs.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for j in self.jobs {
+            j.abort();
+        }
+        result
+    }
+}

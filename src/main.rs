@@ -1,1 +1,230 @@
-fn main(){}
+//! The `tiepcan` command: serve (the default), migrate, create-jurisdiction,
+//! import-agencies, create-user. Every command reads the same configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use tiepcan::clock::{Clock, SystemClock};
+use tiepcan::config::Config;
+use tiepcan::db;
+use tiepcan::i18n::Tr;
+use tiepcan::domain::account::Locale;
+use tiepcan::service::accounts::{self, NewUser};
+use tiepcan::service::directory::{self, ImportOutcome, NewJurisdiction};
+use tiepcan::service::{AppError, demo};
+
+#[derive(Parser)]
+#[command(name = "tiepcan", version, about = "Information requests from the press to state agencies, with legal deadlines")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web pages and the API (the default).
+    Serve {
+        /// Load the demo province into an empty database first and print its accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a jurisdiction (a province and its press-management Department).
+    CreateJurisdiction {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        department_name: String,
+        #[arg(long)]
+        department_email: String,
+        #[arg(long, default_value = "Asia/Ho_Chi_Minh")]
+        timezone: String,
+    },
+    /// Import agencies from a CSV file (jurisdiction,code,name,name_en,level,parent_code,email).
+    ImportAgencies { file: PathBuf },
+    /// Create an account with a password (verified at once).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, value_parser = ["admin", "staff", "spokesperson", "reporter"])]
+        role: String,
+        /// Agency code (repeatable); a spokesperson becomes primary where the agency has none.
+        #[arg(long = "agency")]
+        agencies: Vec<String>,
+        /// Jurisdiction code: staff belong to it; it also qualifies --agency codes.
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        #[arg(long)]
+        full_name: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tiepcan: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config.log);
+    let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(config, demo),
+        Command::Migrate => db::connect(&config.database_url, 1).map(|_| {
+            println!("migrations applied to {}", db::describe(&config.database_url));
+        }),
+        other => one_shot(&config, other),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tiepcan: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let clock: tiepcan::clock::SharedClock = Arc::new(SystemClock);
+        let pool = {
+            let (url, size) = (config.database_url.clone(), config.db_pool_size);
+            tokio::task::spawn_blocking(move || db::connect(&url, size)).await??
+        };
+        if with_demo {
+            let pool = pool.clone();
+            let now = clock.now();
+            let loaded = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = pool.get()?;
+                demo::load(&mut conn, now).map_err(describe)
+            })
+            .await??;
+            match loaded {
+                Some(accounts) => {
+                    println!("Demo province Thái Nguyên (TNG) loaded. Accounts (passwords generated now, shown once):");
+                    for a in accounts {
+                        println!("  {:<13} {:<40} {}  — {} ({})", a.role, a.email, a.password, a.full_name, a.note);
+                    }
+                }
+                None => println!("The database already holds data; demo not loaded."),
+            }
+        }
+        let app = tiepcan::Application::build_with_pool(Arc::new(config.clone()), clock, pool).await?;
+        println!(
+            "tiepcan listening on http://{} ({}; mail {})",
+            config.bind,
+            db::describe(&config.database_url),
+            match &config.smtp {
+                Some(s) => format!("via SMTP {}:{}", s.host, s.port),
+                None => format!("to files in {}", config.data_dir.join("mail").display()),
+            }
+        );
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+/// Error text for the terminal: field errors spelled out in English.
+fn describe(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Validation(fields) => {
+            let tr = Tr::new(Locale::En);
+            let parts: Vec<String> =
+                fields.0.iter().map(|(k, v)| format!("{k} {}", tr.get(&format!("field_error.{v}")).unwrap_or(v))).collect();
+            anyhow::anyhow!("{}", parts.join("; "))
+        }
+        AppError::Internal(inner) => inner,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database_url, 2)?;
+    let mut conn = pool.get()?;
+    let now = SystemClock.now();
+    match command {
+        Command::CreateJurisdiction { code, name, department_name, department_email, timezone } => {
+            let j = directory::create_jurisdiction(
+                &mut conn,
+                now,
+                &NewJurisdiction { code, name, department_name, department_email, timezone: Some(timezone), office_hours: None },
+            )
+            .map_err(describe)?;
+            println!("jurisdiction {} ({}) created; escalations go to {} <{}>", j.code, j.name, j.department_name, j.department_email);
+        }
+        Command::ImportAgencies { file } => {
+            let data = std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            match directory::import_agencies(&mut conn, now, None, &data).map_err(describe)? {
+                ImportOutcome::Done(s) => println!("{} agencies created, {} updated", s.created, s.updated),
+                ImportOutcome::Rejected(errors) => {
+                    let tr = Tr::new(Locale::En);
+                    for e in &errors {
+                        for (field, code) in &e.problems.0 {
+                            eprintln!("{}:{}: {field} {}", file.display(), e.line, tr.get(&format!("field_error.{code}")).unwrap_or(code));
+                        }
+                    }
+                    anyhow::bail!("{} line(s) are not valid; nothing was imported", errors.len());
+                }
+            }
+        }
+        Command::CreateUser { email, password, role, agencies, jurisdiction, full_name, title } => {
+            let agency_ids = resolve_agencies(&mut conn, &agencies, jurisdiction.as_deref())?;
+            let input = NewUser {
+                full_name: full_name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string()),
+                email,
+                role: role.clone(),
+                agency_ids,
+                jurisdiction: if role == "staff" { jurisdiction } else { None },
+                title,
+                locale: None,
+                phone: None,
+            };
+            let user = accounts::create_with_password(&mut conn, now, &input, &password).map_err(describe)?;
+            println!("{} {} created (id {})", role, user.email, user.id);
+        }
+        Command::Serve { .. } | Command::Migrate => unreachable!("handled in main"),
+    }
+    Ok(())
+}
+
+/// Agency codes to ids. A code may be written `TNG/SYT`; a bare code is looked
+/// up in --jurisdiction, or in the only jurisdiction that has it.
+fn resolve_agencies(conn: &mut db::DbConn, codes: &[String], jurisdiction: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let all = db::jurisdictions::all(conn)?;
+    for raw in codes {
+        let (jcode, code) = match raw.split_once('/') {
+            Some((j, c)) => (Some(j.to_ascii_uppercase()), c.to_ascii_uppercase()),
+            None => (jurisdiction.map(str::to_ascii_uppercase), raw.to_ascii_uppercase()),
+        };
+        let mut found = Vec::new();
+        for j in all.iter().filter(|j| jcode.as_ref().is_none_or(|c| c == &j.code)) {
+            if let Some(a) = db::agencies::by_code(conn, &j.id, &code)? {
+                found.push(a.id);
+            }
+        }
+        match found.len() {
+            1 => ids.push(found.remove(0)),
+            0 => anyhow::bail!("no agency with code {raw}"),
+            _ => anyhow::bail!("agency code {raw} exists in several jurisdictions; write it as JURISDICTION/{code}"),
+        }
+    }
+    Ok(ids)
+}

@@ -1,0 +1,29 @@
+//! The JSON API of API.md, version 1.
+
+pub mod accounts;
+pub mod directory;
+pub mod ops;
+
+use actix_web::{Scope, web};
+
+pub fn scope() -> Scope {
+    web::scope("/api/v1")
+        .route("/reporters", web::post().to(accounts::register))
+        .route("/verify-email", web::get().to(accounts::verify_email))
+        .route("/verify-email/resend", web::post().to(accounts::resend_verification))
+        .route("/sessions", web::post().to(accounts::login))
+        .route("/sessions/current", web::delete().to(accounts::logout))
+        .route("/me", web::get().to(accounts::me))
+        .route("/users", web::post().to(accounts::invite))
+        .route("/accept-invite", web::post().to(accounts::accept_invite))
+        .route("/jurisdictions", web::get().to(directory::list_jurisdictions))
+        .route("/jurisdictions", web::post().to(directory::create_jurisdiction))
+        .route("/agencies", web::get().to(directory::search))
+        .route("/agencies", web::post().to(directory::create_agency))
+        .service(
+            web::resource("/agencies/import")
+                .app_data(web::PayloadConfig::new(5 * 1024 * 1024))
+                .route(web::post().to(directory::import)),
+        )
+        .default_service(web::to(super::not_found))
+}

@@ -1,0 +1,314 @@
+//! Pages for accounts: register, verify, log in and out, accept an invitation.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Ctx, csrf_refused, message, page_error, redirect, render, safe_next};
+use crate::domain::account::Locale;
+use crate::domain::validation::FieldErrors;
+use crate::service::AppError;
+use crate::service::accounts::{self, RegisterReporter};
+use crate::web::AppState;
+use crate::web::auth::{PageUser, clear_session_cookie, session_cookie};
+use crate::web::csrf;
+use crate::web::ratelimit::{self, client_ip};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    outlet: String,
+    #[serde(default)]
+    press_card_no: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    locale: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    pub ctx: Ctx,
+    pub form: RegisterForm,
+    pub errors: FieldErrors,
+}
+
+impl RegisterPage {
+    fn err(&self, field: &str) -> Option<String> {
+        self.ctx.field_error(&self.errors, field)
+    }
+
+    /// The text inputs in order: name, input type, value, autocomplete, required.
+    fn fields(&self) -> Vec<(&'static str, &'static str, String, &'static str, bool)> {
+        let f = &self.form;
+        vec![
+            ("email", "email", f.email.clone(), "email", true),
+            ("password", "password", String::new(), "new-password", true),
+            ("full_name", "text", f.full_name.clone(), "name", true),
+            ("outlet", "text", f.outlet.clone(), "organization", true),
+            ("press_card_no", "text", f.press_card_no.clone(), "off", false),
+            ("phone", "tel", f.phone.clone(), "tel", false),
+        ]
+    }
+}
+
+pub async fn register_form(req: HttpRequest, user: PageUser) -> HttpResponse {
+    let ctx = Ctx::new(&req, &user, "register.title");
+    let form = RegisterForm { locale: ctx.t.locale.as_str().into(), ..Default::default() };
+    render(StatusCode::OK, &RegisterPage { ctx, form, errors: FieldErrors::new() })
+}
+
+pub async fn register(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<RegisterForm>) -> Result<HttpResponse, actix_web::Error> {
+    let mut form = form.into_inner();
+    if !csrf::valid(&req, &form.csrf) {
+        return Ok(csrf_refused(&req));
+    }
+    if let Err(e) = ratelimit::check(&state.limits.register_by_ip, &client_ip(&req)) {
+        return Err(page_error(&req, e));
+    }
+    let input = RegisterReporter {
+        email: form.email.clone(),
+        password: form.password.clone(),
+        full_name: form.full_name.clone(),
+        outlet: form.outlet.clone(),
+        press_card_no: Some(form.press_card_no.clone()),
+        phone: Some(form.phone.clone()),
+        locale: Some(form.locale.clone()),
+    };
+    let result = state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input)).await;
+    match result {
+        Ok(view) => {
+            state.wake_mailer();
+            let t = crate::i18n::Tr::new(super::locale(&req, None));
+            Ok(message(&req, StatusCode::CREATED, "register.done_title", t.f("register.done_body", &[("email", &view.email)]), None))
+        }
+        Err(e) => {
+            let errors = match e {
+                AppError::Validation(f) => f,
+                AppError::Conflict(_) => {
+                    let mut f = FieldErrors::new();
+                    f.add("email", "email_taken");
+                    f
+                }
+                other => return Err(page_error(&req, other)),
+            };
+            form.password.clear();
+            let ctx = Ctx::new(&req, &user, "register.title");
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage { ctx, form, errors }))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn verify_email(state: web::Data<AppState>, req: HttpRequest, q: web::Query<TokenQuery>) -> HttpResponse {
+    let token = q.into_inner().token;
+    let result = state.db(move |conn, _, now| accounts::verify_email(conn, now, &token)).await;
+    let t = crate::i18n::Tr::new(super::locale(&req, None));
+    match result {
+        Ok(_) => message(&req, StatusCode::OK, "verify.ok_title", t.t("verify.ok_body").into(), Some(("/login".into(), t.t("nav.login").into()))),
+        Err(AppError::Validation(_)) => message(&req, StatusCode::BAD_REQUEST, "verify.bad_title", t.t("verify.bad_body").into(), Some(("/login".into(), t.t("nav.login").into()))),
+        Err(e) => page_error(&req, e).error_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn resend_verification(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<CsrfOnly>) -> Result<HttpResponse, actix_web::Error> {
+    if !csrf::valid(&req, &form.csrf) {
+        return Ok(csrf_refused(&req));
+    }
+    let Some(p) = user.0 else {
+        return Ok(redirect("/login"));
+    };
+    ratelimit::check(&state.limits.resend_by_user, &p.user.id).map_err(|e| page_error(&req, e))?;
+    let u = p.user.clone();
+    state.db(move |conn, config, now| accounts::resend_verification(conn, config, now, &u)).await.map_err(|e| page_error(&req, e))?;
+    state.wake_mailer();
+    Ok(redirect("/?resent=1"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub ctx: Ctx,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    out: Option<String>,
+}
+
+pub async fn login_form(req: HttpRequest, user: PageUser, q: web::Query<LoginQuery>) -> HttpResponse {
+    let ctx = Ctx::new(&req, &user, "login.title");
+    let notice = q.out.as_ref().map(|_| ctx.t.t("login.logged_out").to_string());
+    render(StatusCode::OK, &LoginPage { ctx, email: String::new(), next: safe_next(q.next.as_deref()), error: None, notice })
+}
+
+pub async fn login(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<LoginForm>) -> Result<HttpResponse, actix_web::Error> {
+    let form = form.into_inner();
+    if !csrf::valid(&req, &form.csrf) {
+        return Ok(csrf_refused(&req));
+    }
+    let next = safe_next(form.next.as_deref());
+    let limited = ratelimit::check(&state.limits.login_by_ip, &client_ip(&req));
+    let email = form.email.clone();
+    let result = match limited {
+        Err(e) => Err(e),
+        Ok(()) => {
+            let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let password = form.password.clone();
+            state.db(move |conn, config, now| accounts::login(conn, config, now, &email, &password, ua.as_deref())).await
+        }
+    };
+    match result {
+        Ok(login) => {
+            let mut res = redirect(&next);
+            res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
+            Ok(res)
+        }
+        Err(e @ (AppError::Unauthenticated(_) | AppError::RateLimited { .. })) => {
+            let ctx = Ctx::new(&req, &user, "login.title");
+            let (status, key) = match e {
+                AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "errors.rate_limited"),
+                _ => (StatusCode::UNAUTHORIZED, "errors.login_failed"),
+            };
+            let error = Some(ctx.t.t(key).to_string());
+            Ok(render(status, &LoginPage { ctx, email: form.email, next, error, notice: None }))
+        }
+        Err(e) => Err(page_error(&req, e)),
+    }
+}
+
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<CsrfOnly>) -> Result<HttpResponse, actix_web::Error> {
+    if !csrf::valid(&req, &form.csrf) {
+        return Ok(csrf_refused(&req));
+    }
+    if let Some(p) = user.0 {
+        let sid = p.session_id.clone();
+        state.db(move |conn, _, now| accounts::logout(conn, now, &sid)).await.map_err(|e| page_error(&req, e))?;
+    }
+    let mut res = redirect("/login?out=1");
+    res.add_cookie(&clear_session_cookie(state.config.secure_cookies()))?;
+    Ok(res)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "accept_invite.html")]
+pub struct InvitePage {
+    pub ctx: Ctx,
+    pub token: String,
+    pub email: String,
+    pub errors: FieldErrors,
+}
+
+impl InvitePage {
+    fn err(&self, field: &str) -> Option<String> {
+        self.ctx.field_error(&self.errors, field)
+    }
+}
+
+fn bad_invite(req: &HttpRequest) -> HttpResponse {
+    let t = crate::i18n::Tr::new(super::locale(req, None));
+    message(req, StatusCode::NOT_FOUND, "invite.bad_title", t.t("invite.bad_body").into(), None)
+}
+
+pub async fn accept_invite_form(state: web::Data<AppState>, req: HttpRequest, user: PageUser, q: web::Query<TokenQuery>) -> Result<HttpResponse, actix_web::Error> {
+    let token = q.into_inner().token;
+    let t2 = token.clone();
+    let invited = state.db(move |conn, _, now| accounts::invitation(conn, now, &t2)).await.map_err(|e| page_error(&req, e))?;
+    let Some(u) = invited else {
+        return Ok(bad_invite(&req));
+    };
+    let mut ctx = Ctx::new(&req, &user, "invite.title");
+    if user.0.is_none() {
+        ctx.t = crate::i18n::Tr::new(req.cookie(super::LANG_COOKIE).and_then(|c| Locale::parse(c.value())).unwrap_or(Locale::parse(&u.locale).unwrap_or_default()));
+        ctx.title = ctx.t.t("invite.title").into();
+    }
+    Ok(render(StatusCode::OK, &InvitePage { ctx, token, email: u.email, errors: FieldErrors::new() }))
+}
+
+pub async fn accept_invite(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<InviteForm>) -> Result<HttpResponse, actix_web::Error> {
+    let form = form.into_inner();
+    if !csrf::valid(&req, &form.csrf) {
+        return Ok(csrf_refused(&req));
+    }
+    let token = form.token.clone();
+    let invited = state.db(move |conn, _, now| accounts::invitation(conn, now, &token)).await.map_err(|e| page_error(&req, e))?;
+    let Some(invited) = invited else {
+        return Ok(bad_invite(&req));
+    };
+    let mut errors = FieldErrors::new();
+    if form.password != form.password_confirm {
+        errors.add("password_confirm", "password_mismatch");
+    }
+    if errors.is_empty() {
+        let (token, password) = (form.token.clone(), form.password.clone());
+        let accepted = state.db(move |conn, _, now| accounts::accept_invite(conn, now, &token, &password)).await;
+        match accepted {
+            Ok(view) => {
+                // Sign the new user in straight away.
+                let password = form.password.clone();
+                let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+                let login = state
+                    .db(move |conn, config, now| accounts::login(conn, config, now, &view.email, &password, ua.as_deref()))
+                    .await
+                    .map_err(|e| page_error(&req, e))?;
+                let mut res = redirect("/");
+                res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
+                return Ok(res);
+            }
+            Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_invite(&req)),
+            Err(AppError::Validation(f)) => errors = f,
+            Err(e) => return Err(page_error(&req, e)),
+        }
+    }
+    let ctx = Ctx::new(&req, &user, "invite.title");
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &InvitePage { ctx, token: form.token, email: invited.email, errors }))
+}

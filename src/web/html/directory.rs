@@ -1,0 +1,67 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Ctx, page_error, render};
+use crate::service::Page;
+use crate::service::directory::{self, AgencyView, JurisdictionView};
+use crate::web::AppState;
+use crate::web::auth::PageUser;
+
+#[derive(Deserialize)]
+pub struct DirectoryQuery {
+    q: Option<String>,
+    jurisdiction: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "agencies.html")]
+pub struct DirectoryPage {
+    pub ctx: Ctx,
+    pub q: String,
+    pub jurisdiction: String,
+    pub jurisdictions: Vec<JurisdictionView>,
+    pub result: Page<AgencyView>,
+    pub pages: i64,
+}
+
+impl DirectoryPage {
+    fn level_name(&self, level: &str) -> String {
+        self.ctx.t.t(&format!("level.{level}")).to_string()
+    }
+
+    fn page_link(&self, page: i64) -> String {
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        format!("/agencies?q={}&jurisdiction={}&page={page}", enc(&self.q), enc(&self.jurisdiction))
+    }
+
+    fn results_text(&self) -> String {
+        self.ctx.t.f("directory.results", &[("total", &self.result.total.to_string())])
+    }
+
+    fn page_text(&self) -> String {
+        self.ctx.t.f("directory.page", &[("page", &self.result.page.to_string()), ("pages", &self.pages.to_string())])
+    }
+}
+
+/// The public directory: who speaks for which agency. Open to everyone, since
+/// spokespeople's names and titles are published by law (Decree 09/2017 Art. 3).
+pub async fn agencies(state: web::Data<AppState>, req: HttpRequest, user: PageUser, q: web::Query<DirectoryQuery>) -> Result<HttpResponse, actix_web::Error> {
+    let DirectoryQuery { q, jurisdiction, page } = q.into_inner();
+    let (q2, j2) = (q.clone(), jurisdiction.clone());
+    let (result, jurisdictions) = state
+        .db(move |conn, _, now| {
+            let result = directory::search(conn, now, q2.as_deref(), j2.as_deref(), page, Some(25))?;
+            Ok((result, directory::list_jurisdictions(conn)?))
+        })
+        .await
+        .map_err(|e| page_error(&req, e))?;
+    let pages = ((result.total + result.per_page - 1) / result.per_page).max(1);
+    let ctx = Ctx::new(&req, &user, "directory.title");
+    Ok(render(
+        StatusCode::OK,
+        &DirectoryPage { ctx, q: q.unwrap_or_default(), jurisdiction: jurisdiction.unwrap_or_default(), jurisdictions, result, pages },
+    ))
+}

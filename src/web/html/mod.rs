@@ -1,0 +1,216 @@
+//! HTML pages: Vietnamese first with an English switch, plain forms that work
+//! without JavaScript, a CSRF token in every form.
+
+pub mod accounts;
+pub mod directory;
+pub mod home;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, Scope, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::auth::PageUser;
+use super::csrf::{self, Csrf};
+use crate::domain::account::{Locale, Role};
+use crate::domain::validation::FieldErrors;
+use crate::i18n::Tr;
+use crate::service::AppError;
+use crate::service::accounts::Principal;
+
+pub const LANG_COOKIE: &str = "tiepcan_lang";
+
+pub fn scope(secure_cookies: bool) -> Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::scope("")
+        .wrap(Csrf { secure: secure_cookies })
+        .route("/", web::get().to(home::home))
+        .route("/static/style.css", web::get().to(home::stylesheet))
+        .route("/lang", web::get().to(switch_language))
+        .route("/register", web::get().to(accounts::register_form))
+        .route("/register", web::post().to(accounts::register))
+        .route("/verify-email", web::get().to(accounts::verify_email))
+        .route("/verify-email/resend", web::post().to(accounts::resend_verification))
+        .route("/login", web::get().to(accounts::login_form))
+        .route("/login", web::post().to(accounts::login))
+        .route("/logout", web::post().to(accounts::logout))
+        .route("/accept-invite", web::get().to(accounts::accept_invite_form))
+        .route("/accept-invite", web::post().to(accounts::accept_invite))
+        .route("/agencies", web::get().to(directory::agencies))
+        .default_service(web::to(super::not_found))
+}
+
+/// What the layout needs on every page.
+pub struct Ctx {
+    pub t: Tr,
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    /// The link that shows this same page in the other language.
+    pub switch_url: String,
+    pub title: String,
+}
+
+pub struct NavUser {
+    pub full_name: String,
+    pub role: Role,
+    pub email: String,
+    pub verified: bool,
+}
+
+/// The page language: the visitor's choice (cookie), else the account's, else Vietnamese.
+pub fn locale(req: &HttpRequest, user: Option<&Principal>) -> Locale {
+    req.cookie(LANG_COOKIE)
+        .and_then(|c| Locale::parse(c.value()))
+        .or_else(|| user.map(Principal::locale))
+        .unwrap_or_default()
+}
+
+impl Ctx {
+    pub fn new(req: &HttpRequest, user: &PageUser, title_key: &str) -> Ctx {
+        let principal = user.0.as_ref();
+        let t = Tr::new(locale(req, principal));
+        let other = match t.locale {
+            Locale::Vi => "en",
+            Locale::En => "vi",
+        };
+        let here = match req.query_string() {
+            "" => req.path().to_string(),
+            q => format!("{}?{}", req.path(), q),
+        };
+        let switch_url = format!("/lang?to={other}&next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>());
+        Ctx {
+            title: t.t(title_key).to_string(),
+            t,
+            user: principal.map(|p| NavUser {
+                full_name: p.user.full_name.clone(),
+                role: p.role,
+                email: p.user.email.clone(),
+                verified: p.user.email_verified_at.is_some(),
+            }),
+            csrf: csrf::token(req),
+            switch_url,
+        }
+    }
+
+    /// The translated message for a field, if it has a problem.
+    pub fn field_error(&self, errors: &FieldErrors, field: &str) -> Option<String> {
+        errors.get(field).map(|code| self.t.get(&format!("field_error.{code}")).unwrap_or(code).to_string())
+    }
+
+    pub fn role_name(&self, role: &Role) -> String {
+        self.t.t(&format!("role.{}", role.as_str())).to_string()
+    }
+}
+
+/// Renders a template as an HTML response with the given status.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
+    match page.render() {
+        Ok(body) => {
+            let mut res = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
+            // Pages show personal data and carry CSRF tokens: never cache them.
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body("Internal error")
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub ctx: Ctx,
+    pub heading: String,
+    pub body: String,
+    pub link: Option<(String, String)>,
+}
+
+/// A page that only says something (errors, confirmations).
+pub fn message(req: &HttpRequest, status: StatusCode, heading_key: &str, body: String, link: Option<(String, String)>) -> HttpResponse {
+    let ctx = Ctx::new(req, &PageUser(None), heading_key);
+    let heading = ctx.title.clone();
+    render(status, &MessagePage { ctx, heading, body, link })
+}
+
+pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
+    let t = Tr::new(locale(req, None));
+    message(req, StatusCode::NOT_FOUND, "errors.not_found_title", t.t("errors.not_found_body").into(), Some(("/".into(), t.t("errors.back_home").into())))
+}
+
+/// An error on a page, as a page (never a JSON body, never a stack trace).
+pub fn page_error(req: &HttpRequest, e: AppError) -> actix_web::Error {
+    let t = Tr::new(locale(req, None));
+    let res = match &e {
+        AppError::NotFound(_) | AppError::Forbidden(_) => not_found_page(req),
+        AppError::RateLimited { .. } => message(req, StatusCode::TOO_MANY_REQUESTS, "errors.server_title", t.t("errors.rate_limited").into(), None),
+        _ => {
+            if let AppError::Internal(inner) = &e {
+                tracing::error!(error = ?inner, "internal error on a page");
+            }
+            message(req, e.status(), "errors.server_title", t.t("errors.server_body").into(), Some(("/".into(), t.t("errors.back_home").into())))
+        }
+    };
+    actix_web::error::InternalError::from_response(e, res).into()
+}
+
+/// The answer to a form whose CSRF token does not match.
+pub fn csrf_refused(req: &HttpRequest) -> HttpResponse {
+    let t = Tr::new(locale(req, None));
+    message(req, StatusCode::FORBIDDEN, "errors.server_title", t.t("errors.csrf").into(), None)
+}
+
+/// See other: the usual answer to a successful form post.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_string())).finish()
+}
+
+/// A local path only: an open redirect would let a link to us send people anywhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    to: Option<String>,
+    next: Option<String>,
+}
+
+/// `/lang?to=en&next=/agencies` remembers the language and returns to the page.
+pub async fn switch_language(q: web::Query<LangQuery>) -> HttpResponse {
+    let locale = q.to.as_deref().and_then(Locale::parse).unwrap_or_default();
+    let cookie = actix_web::cookie::Cookie::build(LANG_COOKIE, locale.as_str())
+        .path("/")
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    let mut res = redirect(&safe_next(q.next.as_deref()));
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_redirects() {
+        assert_eq!(safe_next(Some("/agencies?q=so")), "/agencies?q=so");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

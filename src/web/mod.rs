@@ -1,0 +1,96 @@
+//! HTTP: JSON API under /api/v1 (bearer tokens, no cookies, so no CSRF) and
+//! HTML pages everywhere else (cookie session, CSRF tokens). Handlers are thin:
+//! parse, authorise, call a service off the async workers, render.
+
+pub mod api;
+pub mod auth;
+pub mod csrf;
+pub mod errors;
+pub mod html;
+pub mod ratelimit;
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::{DbConn, Pool};
+use crate::service::{AppError, AppResult};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub clock: SharedClock,
+    pub mail_wake: Arc<Notify>,
+    pub limits: Arc<ratelimit::Limits>,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking thread pool, never on an
+    /// async worker, with the configuration and the current time.
+    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, &Config, DateTime<Utc>) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let config = self.config.clone();
+        let now = self.clock.now();
+        web::block(move || -> AppResult<T> {
+            let mut conn = pool.get()?;
+            f(&mut conn, &config, now)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Tells the mailer that new outbox rows are waiting.
+    pub fn wake_mailer(&self) {
+        self.mail_wake.notify_one();
+    }
+}
+
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// All routes and their middleware.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        let body_limit = state.config.max_body_bytes;
+        let secure = state.config.secure_cookies();
+        cfg.app_data(web::Data::new(state))
+            .app_data(errors::json_config(body_limit))
+            .app_data(errors::query_config())
+            .app_data(errors::form_config(body_limit))
+            .app_data(web::PayloadConfig::new(body_limit))
+            .route("/healthz", web::get().to(api::ops::healthz))
+            .route("/readyz", web::get().to(api::ops::readyz))
+            .route("/metrics", web::get().to(api::ops::metrics))
+            .service(api::scope())
+            .service(html::scope(secure));
+    }
+}
+
+/// Answers unknown paths: JSON under /api, a page elsewhere.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        errors::json_error(&AppError::NotFound("no such endpoint".into()))
+    } else {
+        html::not_found_page(&req)
+    }
+}
+
+/// Counts responses by status class for /metrics.
+pub async fn count_status(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    crate::metrics::record_status(res.status().as_u16());
+    Ok(res)
+}
