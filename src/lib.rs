@@ -76,6 +76,7 @@ impl Application {
                 .configure(web::configure(app_state.clone()))
                 .default_service(aweb::to(web::not_found))
         })
+        .workers(config.workers)
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
@@ -94,6 +95,12 @@ impl Application {
             }),
         ];
         Ok(Application { port, server, state, jobs })
+    }
+
+    /// Handles that stop this instance's background jobs (tests stop them
+    /// before dropping their database).
+    pub fn job_handles(&self) -> Vec<tokio::task::AbortHandle> {
+        self.jobs.iter().map(JoinHandle::abort_handle).collect()
     }
 
     pub fn port(&self) -> u16 {

@@ -50,7 +50,7 @@ pub fn codes_by_jurisdiction(conn: &mut DbConn) -> QueryResult<HashMap<String, H
     Ok(out)
 }
 
-/// Searches by folded words (every word must occur in the folded code or names)
+/// Searches by folded words (each must begin a word of the folded code or names)
 /// within an optional jurisdiction, ordered by name; returns a page and the total.
 pub fn search(
     conn: &mut DbConn,
@@ -65,7 +65,7 @@ pub fn search(
             q = q.filter(jurisdictions::code.eq(code.to_string()));
         }
         for t in terms {
-            q = q.filter(agencies::search_text.like(format!("%{}%", like_escape(t))).escape('\\'));
+            q = q.filter(agencies::search_text.like(format!("% {}%", like_escape(t))).escape('\\'));
         }
         q
     };

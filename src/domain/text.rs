@@ -11,7 +11,7 @@ pub fn fold(s: &str) -> String {
     let lower = s.to_lowercase();
     let stripped: String = lower
         .nfd()
-        .filter(|c| !is_combining_mark(*c))
+        .filter(|c| !is_combining_mark(*c) && !c.is_control())
         .map(|c| if c == 'đ' { 'd' } else { c })
         .collect();
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -20,6 +20,12 @@ pub fn fold(s: &str) -> String {
 /// Search words of a query, folded; empty words are dropped.
 pub fn query_terms(q: &str) -> Vec<String> {
     fold(q).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+/// True when the text holds a control character other than line breaks and
+/// tabs. PostgreSQL refuses NUL in text, and no field we store needs them.
+pub fn has_forbidden_control(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// Escapes `%`, `_` and the escape character itself for a SQL `LIKE … ESCAPE '\'`.

@@ -37,6 +37,8 @@ impl FieldErrors {
         let v = value.trim();
         if v.is_empty() {
             self.add(field, "required");
+        } else if super::text::has_forbidden_control(v) {
+            self.add(field, "invalid_value");
         } else if v.chars().count() > max {
             self.add(field, "too_long");
         }
@@ -46,7 +48,9 @@ impl FieldErrors {
     /// An optional value: blank becomes `None`; too long is an error.
     pub fn optional(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
-        if v.chars().count() > max {
+        if super::text::has_forbidden_control(v) {
+            self.add(field, "invalid_value");
+        } else if v.chars().count() > max {
             self.add(field, "too_long");
         }
         Some(v.to_string())

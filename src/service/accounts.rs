@@ -241,7 +241,8 @@ pub fn login(
     user_agent: Option<&str>,
 ) -> AppResult<Login> {
     let email = crate::domain::account::normalize_email(email);
-    let user = users::by_email(conn, &email)?;
+    // An address that cannot exist is simply unknown (and never reaches SQL).
+    let user = if crate::domain::account::is_plausible_email(&email) { users::by_email(conn, &email)? } else { None };
     if let Some(u) = &user
         && let Some(until) = u.locked_until
         && until > now.naive_utc()

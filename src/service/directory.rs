@@ -131,6 +131,10 @@ pub fn search(
     let (page, per_page) = paging(page, per_page);
     let terms = q.map(query_terms).unwrap_or_default();
     let jurisdiction = jurisdiction.map(|j| j.trim().to_ascii_uppercase()).filter(|j| !j.is_empty());
+    if jurisdiction.as_deref().is_some_and(|j| j.len() > 16 || !j.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))) {
+        // No jurisdiction has such a code.
+        return Ok(Page { items: vec![], total: 0, page, per_page });
+    }
     let (rows, total) = agencies::search(conn, &terms, jurisdiction.as_deref(), (page - 1) * per_page, per_page)?;
     let ids: Vec<String> = rows.iter().map(|(a, _)| a.id.clone()).collect();
     let mut people: HashMap<String, Vec<SpokespersonView>> = HashMap::new();
@@ -154,8 +158,11 @@ pub fn search(
     Ok(Page { items, total, page, per_page })
 }
 
+/// Folded words with a space before each, so that a query word can be matched
+/// at the start of a word (`LIKE '% word%'`): "y" finds "Sở Y tế" but not
+/// "technology".
 fn search_text(d: &AgencyDraft) -> String {
-    fold(&format!("{} {} {}", d.code, d.name, d.name_en.as_deref().unwrap_or("")))
+    format!(" {} ", fold(&format!("{} {} {}", d.code, d.name, d.name_en.as_deref().unwrap_or(""))))
 }
 
 /// Staff work within their own jurisdiction; administrators anywhere.

@@ -15,7 +15,7 @@ pub struct HomePage {
 
 pub async fn home(req: HttpRequest, user: PageUser) -> HttpResponse {
     let resent = req.query_string().contains("resent=1");
-    let ctx = Ctx::new(&req, &user, "app.name");
+    let ctx = Ctx::new(&req, &user, "app.tagline");
     render(StatusCode::OK, &HomePage { ctx, resent })
 }
 

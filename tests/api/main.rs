@@ -1,0 +1,10 @@
+//! Integration tests: the real application over HTTP, a real database per
+//! test on both backends, a real SMTP server.
+
+mod helpers;
+
+mod accounts;
+mod directory;
+mod errors;
+mod mail;
+mod pages;
