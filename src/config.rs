@@ -185,7 +185,8 @@ impl Config {
             mail_retry_base: millis("TIEPCAN_MAIL_RETRY_MS", 30_000)?,
             max_body_bytes: number("TIEPCAN_MAX_BODY_BYTES", 256 * 1024)? as usize,
             db_pool_size: number("TIEPCAN_DB_POOL", 16)?.min(256) as u32,
-            workers: number("TIEPCAN_WORKERS", std::thread::available_parallelism().map_or(2, |n| n.get() as u64))?.min(256) as usize,
+            workers: number("TIEPCAN_WORKERS", std::thread::available_parallelism().map_or(2, |n| n.get() as u64))?
+                .min(256) as usize,
             login_per_ip_per_minute: number("TIEPCAN_LOGIN_PER_IP_PER_MINUTE", 30)?.min(100_000) as u32,
             register_per_ip_per_hour: number("TIEPCAN_REGISTER_PER_IP_PER_HOUR", 20)?.min(100_000) as u32,
             failed_logins_before_lockout: number("TIEPCAN_FAILED_LOGINS_BEFORE_LOCKOUT", 5)?.min(1000) as i32,
@@ -253,7 +254,11 @@ mod tests {
 
     #[test]
     fn env_wins_over_file() {
-        let c = Config::from_sources(&env(&[("TIEPCAN_BIND", "0.0.0.0:9000")]), Some("bind = \"127.0.0.1:1\"\ndata_dir = \"/srv\"\n")).unwrap();
+        let c = Config::from_sources(
+            &env(&[("TIEPCAN_BIND", "0.0.0.0:9000")]),
+            Some("bind = \"127.0.0.1:1\"\ndata_dir = \"/srv\"\n"),
+        )
+        .unwrap();
         assert_eq!(c.bind, "0.0.0.0:9000");
         assert_eq!(c.data_dir, PathBuf::from("/srv"));
     }

@@ -56,11 +56,7 @@ impl Tr {
     /// The text for `key`; falls back to Vietnamese, then to the key itself, so
     /// a missing translation shows up plainly instead of as an empty string.
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        catalogue(self.locale)
-            .get(key)
-            .or_else(|| catalogue(Locale::Vi).get(key))
-            .map(String::as_str)
-            .unwrap_or(key)
+        catalogue(self.locale).get(key).or_else(|| catalogue(Locale::Vi).get(key)).map(String::as_str).unwrap_or(key)
     }
 
     /// The text for `key` if either catalogue has it.

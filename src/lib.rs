@@ -49,7 +49,8 @@ impl Application {
     }
 
     pub async fn build_with_pool(config: Arc<Config>, clock: SharedClock, pool: Pool) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(&config.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let listener =
+            TcpListener::bind(&config.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
         let state = AppState {
             pool: pool.clone(),

@@ -10,14 +10,18 @@ use clap::{Parser, Subcommand};
 use tiepcan::clock::{Clock, SystemClock};
 use tiepcan::config::Config;
 use tiepcan::db;
-use tiepcan::i18n::Tr;
 use tiepcan::domain::account::Locale;
+use tiepcan::i18n::Tr;
 use tiepcan::service::accounts::{self, NewUser};
 use tiepcan::service::directory::{self, ImportOutcome, NewJurisdiction};
 use tiepcan::service::{AppError, demo};
 
 #[derive(Parser)]
-#[command(name = "tiepcan", version, about = "Information requests from the press to state agencies, with legal deadlines")]
+#[command(
+    name = "tiepcan",
+    version,
+    about = "Information requests from the press to state agencies, with legal deadlines"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -96,7 +100,8 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
@@ -146,8 +151,11 @@ fn describe(e: AppError) -> anyhow::Error {
     match e {
         AppError::Validation(fields) => {
             let tr = Tr::new(Locale::En);
-            let parts: Vec<String> =
-                fields.0.iter().map(|(k, v)| format!("{k} {}", tr.get(&format!("field_error.{v}")).unwrap_or(v))).collect();
+            let parts: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(k, v)| format!("{k} {}", tr.get(&format!("field_error.{v}")).unwrap_or(v)))
+                .collect();
             anyhow::anyhow!("{}", parts.join("; "))
         }
         AppError::Internal(inner) => inner,
@@ -164,10 +172,20 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
             let j = directory::create_jurisdiction(
                 &mut conn,
                 now,
-                &NewJurisdiction { code, name, department_name, department_email, timezone: Some(timezone), office_hours: None },
+                &NewJurisdiction {
+                    code,
+                    name,
+                    department_name,
+                    department_email,
+                    timezone: Some(timezone),
+                    office_hours: None,
+                },
             )
             .map_err(describe)?;
-            println!("jurisdiction {} ({}) created; escalations go to {} <{}>", j.code, j.name, j.department_name, j.department_email);
+            println!(
+                "jurisdiction {} ({}) created; escalations go to {} <{}>",
+                j.code, j.name, j.department_name, j.department_email
+            );
         }
         Command::ImportAgencies { file } => {
             let data = std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
@@ -177,7 +195,12 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
                     let tr = Tr::new(Locale::En);
                     for e in &errors {
                         for (field, code) in &e.problems.0 {
-                            eprintln!("{}:{}: {field} {}", file.display(), e.line, tr.get(&format!("field_error.{code}")).unwrap_or(code));
+                            eprintln!(
+                                "{}:{}: {field} {}",
+                                file.display(),
+                                e.line,
+                                tr.get(&format!("field_error.{code}")).unwrap_or(code)
+                            );
                         }
                     }
                     anyhow::bail!("{} line(s) are not valid; nothing was imported", errors.len());
@@ -206,7 +229,11 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
 
 /// Agency codes to ids. A code may be written `TNG/SYT`; a bare code is looked
 /// up in --jurisdiction, or in the only jurisdiction that has it.
-fn resolve_agencies(conn: &mut db::DbConn, codes: &[String], jurisdiction: Option<&str>) -> anyhow::Result<Vec<String>> {
+fn resolve_agencies(
+    conn: &mut db::DbConn,
+    codes: &[String],
+    jurisdiction: Option<&str>,
+) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
     let all = db::jurisdictions::all(conn)?;
     for raw in codes {

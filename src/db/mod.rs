@@ -34,7 +34,10 @@ pub enum DbConn {
 pub enum DbUrl {
     Postgres(String),
     /// A SQLite file, and whether it may be created when missing.
-    Sqlite { path: PathBuf, create: bool },
+    Sqlite {
+        path: PathBuf,
+        create: bool,
+    },
 }
 
 impl DbUrl {
@@ -219,7 +222,10 @@ mod tests {
             DbUrl::parse(crate::config::DEFAULT_DATABASE_URL).unwrap(),
             DbUrl::Sqlite { path: "data/tiepcan.sqlite3".into(), create: true }
         );
-        assert_eq!(DbUrl::parse("sqlite://other.db").unwrap(), DbUrl::Sqlite { path: "other.db".into(), create: false });
+        assert_eq!(
+            DbUrl::parse("sqlite://other.db").unwrap(),
+            DbUrl::Sqlite { path: "other.db".into(), create: false }
+        );
         assert!(DbUrl::parse("/tmp/x.db").is_err());
         assert!(DbUrl::parse("mysql://x").is_err());
         assert!(DbUrl::parse("sqlite://x.db?cache=shared").is_err());

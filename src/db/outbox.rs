@@ -73,7 +73,11 @@ pub fn mark_failed(conn: &mut DbConn, id: &str, error: &str, retry_at: Option<Na
             ))
             .execute(conn)?,
         None => diesel::update(row)
-            .set((outbox::status.eq(FAILED), outbox::last_error.eq(error), outbox::lease_until.eq(None::<NaiveDateTime>)))
+            .set((
+                outbox::status.eq(FAILED),
+                outbox::last_error.eq(error),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
             .execute(conn)?,
     };
     debug_assert!(n <= 1);
@@ -82,13 +86,14 @@ pub fn mark_failed(conn: &mut DbConn, id: &str, error: &str, retry_at: Option<Na
 
 /// Counts by status, for /metrics.
 pub fn count_by_status(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
-    outbox::table
-        .group_by(outbox::status)
-        .select((outbox::status, diesel::dsl::count_star()))
-        .load(conn)
+    outbox::table.group_by(outbox::status).select((outbox::status, diesel::dsl::count_star())).load(conn)
 }
 
 /// All rows to one address, oldest first (tests and support).
 pub fn to_address(conn: &mut DbConn, email: &str) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table.filter(outbox::to_email.eq(email)).order(outbox::created_at.asc()).select(OutboxRow::as_select()).load(conn)
+    outbox::table
+        .filter(outbox::to_email.eq(email))
+        .order(outbox::created_at.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)
 }

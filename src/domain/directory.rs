@@ -115,17 +115,21 @@ pub struct AgencyDraft {
     pub email: Option<String>,
 }
 
+/// An agency as typed: the columns of the import file or the fields of the API.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawAgency<'a> {
+    pub jurisdiction: &'a str,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub name_en: Option<&'a str>,
+    pub level: &'a str,
+    pub parent_code: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
 /// Checks the fields of one agency (no lookups).
-pub fn check_agency_fields(
-    errors: &mut FieldErrors,
-    jurisdiction: &str,
-    code: &str,
-    name: &str,
-    name_en: Option<&str>,
-    level: &str,
-    parent_code: Option<&str>,
-    email: Option<&str>,
-) -> AgencyDraft {
+pub fn check_agency_fields(errors: &mut FieldErrors, raw: RawAgency<'_>) -> AgencyDraft {
+    let RawAgency { jurisdiction, code, name, name_en, level, parent_code, email } = raw;
     let jurisdiction = check_code(errors, "jurisdiction", jurisdiction, 16);
     let code = check_code(errors, "code", code, 32);
     let name = errors.required("name", name, 200);
@@ -210,9 +214,23 @@ pub fn parse_agency_csv(
         }
         let opt = |i: usize| Some(&record[i]).filter(|s| !s.is_empty());
         let mut fe = FieldErrors::new();
-        let mut draft = check_agency_fields(&mut fe, &record[0], &record[1], &record[2], opt(3), &record[4], opt(5), opt(6));
+        let mut draft = check_agency_fields(
+            &mut fe,
+            RawAgency {
+                jurisdiction: &record[0],
+                code: &record[1],
+                name: &record[2],
+                name_en: opt(3),
+                level: &record[4],
+                parent_code: opt(5),
+                email: opt(6),
+            },
+        );
         draft.line = line;
-        if !draft.jurisdiction.is_empty() && fe.get("jurisdiction").is_none() && !jurisdictions.contains(&draft.jurisdiction) {
+        if !draft.jurisdiction.is_empty()
+            && fe.get("jurisdiction").is_none()
+            && !jurisdictions.contains(&draft.jurisdiction)
+        {
             fe.add("jurisdiction", "unknown_jurisdiction");
         }
         if !seen.insert((draft.jurisdiction.clone(), draft.code.clone())) && fe.get("code").is_none() {

@@ -32,7 +32,7 @@ pub fn problem(password: &str, email: &str) -> Option<&'static str> {
     if common_passwords().contains(&lower) {
         return Some("password_common");
     }
-    if lower.chars().all(|c| Some(c) == lower.chars().next()) {
+    if lower.chars().all(|c| lower.starts_with(c)) {
         return Some("password_common");
     }
     let local = email.split('@').next().unwrap_or_default().to_lowercase();

@@ -90,8 +90,9 @@ impl Mailer {
                 match result {
                     Ok(reply) => outbox::mark_sent(&mut conn, &id, at.naive_utc(), &reply)?,
                     Err(e) => {
-                        let retry = (!e.permanent)
-                            .then(|| at + TimeDelta::from_std(backoff(base, row.attempts)).unwrap_or(TimeDelta::hours(1)));
+                        let retry = (!e.permanent).then(|| {
+                            at + TimeDelta::from_std(backoff(base, row.attempts)).unwrap_or(TimeDelta::hours(1))
+                        });
                         outbox::mark_failed(&mut conn, &id, &e.message, retry.map(|t| t.naive_utc()))?;
                     }
                 }

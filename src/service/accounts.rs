@@ -59,11 +59,16 @@ pub fn role_of(user: &User) -> Role {
 }
 
 fn recipient(user: &User) -> Recipient {
-    Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: Locale::parse(&user.locale).unwrap_or_default() }
+    Recipient {
+        email: user.email.clone(),
+        name: Some(user.full_name.clone()),
+        locale: Locale::parse(&user.locale).unwrap_or_default(),
+    }
 }
 
 pub fn view(conn: &mut DbConn, user: &User, now: DateTime<Utc>) -> AppResult<UserView> {
-    let agency_ids = users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
+    let agency_ids =
+        users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
     let jurisdiction = match &user.jurisdiction_id {
         Some(id) => jurisdictions::by_id(conn, id)?.map(|j| j.code),
         None => None,
@@ -291,7 +296,8 @@ pub fn authenticate(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppRe
     let Some((session, user)) = sessions::live(conn, &secrets::token_hash(token), now.naive_utc())? else {
         return Ok(None);
     };
-    let agency_ids = users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
+    let agency_ids =
+        users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
     Ok(Some(Principal { role: role_of(&user), user, session_id: session.id, agency_ids }))
 }
 
@@ -331,7 +337,12 @@ struct CheckedUser {
 
 /// Validates a new account against the directory and the creator's scope
 /// (`creator` is `None` for the CLI, which may do anything).
-fn check_new_user(conn: &mut DbConn, input: &NewUser, creator: Option<&Principal>, allow_reporter: bool) -> AppResult<CheckedUser> {
+fn check_new_user(
+    conn: &mut DbConn,
+    input: &NewUser,
+    creator: Option<&Principal>,
+    allow_reporter: bool,
+) -> AppResult<CheckedUser> {
     let mut e = FieldErrors::new();
     let email = check_email(&mut e, "email", &input.email);
     let full_name = e.required("full_name", &input.full_name, 120);
@@ -416,7 +427,13 @@ fn check_new_user(conn: &mut DbConn, input: &NewUser, creator: Option<&Principal
 
 /// Inserts the user and its spokesperson assignments: primary for an agency
 /// that has no primary spokesperson in force, deputy otherwise.
-fn insert_user(conn: &mut DbConn, now: DateTime<Utc>, c: &CheckedUser, password_hash: Option<String>, verified: bool) -> AppResult<User> {
+fn insert_user(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    c: &CheckedUser,
+    password_hash: Option<String>,
+    verified: bool,
+) -> AppResult<User> {
     let user = User {
         id: db::new_id(),
         email: c.email.clone(),
@@ -436,7 +453,11 @@ fn insert_user(conn: &mut DbConn, now: DateTime<Utc>, c: &CheckedUser, password_
         disabled_at: None,
     };
     users::insert(conn, &user).map_err(|e| {
-        if db::is_unique_violation(&e) { AppError::Conflict("an account with this email already exists".into()) } else { e.into() }
+        if db::is_unique_violation(&e) {
+            AppError::Conflict("an account with this email already exists".into())
+        } else {
+            e.into()
+        }
     })?;
     for agency_id in &c.agency_ids {
         let primary = !users::agency_has_primary(conn, agency_id, now.naive_utc())?;
@@ -458,7 +479,13 @@ fn insert_user(conn: &mut DbConn, now: DateTime<Utc>, c: &CheckedUser, password_
 
 /// Invites a spokesperson, staff member or administrator: the account is created
 /// without a password and a mail carries the link to choose one.
-pub fn invite(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, inviter: &Principal, input: &NewUser) -> AppResult<UserView> {
+pub fn invite(
+    conn: &mut DbConn,
+    config: &Config,
+    now: DateTime<Utc>,
+    inviter: &Principal,
+    input: &NewUser,
+) -> AppResult<UserView> {
     if !matches!(inviter.role, Role::Admin | Role::Staff) {
         return Err(AppError::Forbidden("only administrators and Department staff invite users".into()));
     }
@@ -480,7 +507,8 @@ pub fn invite(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, inviter: &
         let to = recipient(&user);
         let tr = Tr::new(to.locale);
         let role_name = tr.t(&format!("role.{}", c.role.as_str())).to_string();
-        let mut paragraphs = vec![tr.f("mail.invite.body", &[("inviter", &inviter.user.full_name), ("role", &role_name)])];
+        let mut paragraphs =
+            vec![tr.f("mail.invite.body", &[("inviter", &inviter.user.full_name), ("role", &role_name)])];
         if !c.agency_ids.is_empty() {
             let names: Vec<String> = agencies::by_ids(conn, &c.agency_ids)?.into_iter().map(|a| a.name).collect();
             paragraphs.push(tr.f("mail.invite.agencies", &[("agencies", &names.join(", "))]));
@@ -524,7 +552,12 @@ pub fn accept_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, passwor
 }
 
 /// `tiepcan create-user`: any role, with a password, verified at once.
-pub fn create_with_password(conn: &mut DbConn, now: DateTime<Utc>, input: &NewUser, password: &str) -> AppResult<UserView> {
+pub fn create_with_password(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    input: &NewUser,
+    password: &str,
+) -> AppResult<UserView> {
     let hash = {
         let email = crate::domain::account::normalize_email(&input.email);
         if let Some(p) = password::problem(password, &email) {

@@ -39,7 +39,9 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Option<Vec<DemoA
     )?;
     match directory::import_agencies(conn, now, None, AGENCIES_CSV)? {
         ImportOutcome::Done(_) => {}
-        ImportOutcome::Rejected(e) => return Err(AppError::Internal(anyhow::anyhow!("demo directory rejected: {e:?}"))),
+        ImportOutcome::Rejected(e) => {
+            return Err(AppError::Internal(anyhow::anyhow!("demo directory rejected: {e:?}")));
+        }
     }
     let tng = jurisdictions::by_code(conn, "TNG")?.ok_or_else(AppError::not_found)?;
     let agency = |conn: &mut DbConn, code: &str| -> AppResult<String> {
@@ -59,13 +61,69 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Option<Vec<DemoA
         note: &'static str,
     }
     let specs = vec![
-        Spec { role: "admin", email: "admin@tiepcan.example.vn", full_name: "Quản trị hệ thống", title: None, agencies: vec![], jurisdiction: None, note: "directory, users" },
-        Spec { role: "staff", email: "canbo.so@thainguyen.example.vn", full_name: "Hoàng Thị Lan", title: Some("Chuyên viên Phòng Báo chí"), agencies: vec![], jurisdiction: Some("TNG"), note: "Department staff of TNG" },
-        Spec { role: "spokesperson", email: "phatngon.syt@thainguyen.example.vn", full_name: "Nguyễn Văn Minh", title: Some("Phó Giám đốc Sở Y tế"), agencies: vec![syt.clone()], jurisdiction: None, note: "primary, Sở Y tế" },
-        Spec { role: "spokesperson", email: "phophatngon.syt@thainguyen.example.vn", full_name: "Trần Thị Hà", title: Some("Chánh Văn phòng Sở Y tế"), agencies: vec![syt], jurisdiction: None, note: "deputy, Sở Y tế" },
-        Spec { role: "spokesperson", email: "phatngon.sgddt@thainguyen.example.vn", full_name: "Lê Quang Huy", title: Some("Phó Giám đốc Sở Giáo dục và Đào tạo"), agencies: vec![sgd], jurisdiction: None, note: "primary, Sở Giáo dục và Đào tạo" },
-        Spec { role: "spokesperson", email: "phatngon.ca@thainguyen.example.vn", full_name: "Đỗ Mạnh Cường", title: Some("Trưởng phòng Tham mưu, Công an tỉnh"), agencies: vec![ca], jurisdiction: None, note: "primary, Công an tỉnh" },
-        Spec { role: "reporter", email: "phongvien@baothainguyen.example.vn", full_name: "Phạm Thu Trang", title: None, agencies: vec![], jurisdiction: None, note: "verified reporter, Báo Thái Nguyên" },
+        Spec {
+            role: "admin",
+            email: "admin@tiepcan.example.vn",
+            full_name: "Quản trị hệ thống",
+            title: None,
+            agencies: vec![],
+            jurisdiction: None,
+            note: "directory, users",
+        },
+        Spec {
+            role: "staff",
+            email: "canbo.so@thainguyen.example.vn",
+            full_name: "Hoàng Thị Lan",
+            title: Some("Chuyên viên Phòng Báo chí"),
+            agencies: vec![],
+            jurisdiction: Some("TNG"),
+            note: "Department staff of TNG",
+        },
+        Spec {
+            role: "spokesperson",
+            email: "phatngon.syt@thainguyen.example.vn",
+            full_name: "Nguyễn Văn Minh",
+            title: Some("Phó Giám đốc Sở Y tế"),
+            agencies: vec![syt.clone()],
+            jurisdiction: None,
+            note: "primary, Sở Y tế",
+        },
+        Spec {
+            role: "spokesperson",
+            email: "phophatngon.syt@thainguyen.example.vn",
+            full_name: "Trần Thị Hà",
+            title: Some("Chánh Văn phòng Sở Y tế"),
+            agencies: vec![syt],
+            jurisdiction: None,
+            note: "deputy, Sở Y tế",
+        },
+        Spec {
+            role: "spokesperson",
+            email: "phatngon.sgddt@thainguyen.example.vn",
+            full_name: "Lê Quang Huy",
+            title: Some("Phó Giám đốc Sở Giáo dục và Đào tạo"),
+            agencies: vec![sgd],
+            jurisdiction: None,
+            note: "primary, Sở Giáo dục và Đào tạo",
+        },
+        Spec {
+            role: "spokesperson",
+            email: "phatngon.ca@thainguyen.example.vn",
+            full_name: "Đỗ Mạnh Cường",
+            title: Some("Trưởng phòng Tham mưu, Công an tỉnh"),
+            agencies: vec![ca],
+            jurisdiction: None,
+            note: "primary, Công an tỉnh",
+        },
+        Spec {
+            role: "reporter",
+            email: "phongvien@baothainguyen.example.vn",
+            full_name: "Phạm Thu Trang",
+            title: None,
+            agencies: vec![],
+            jurisdiction: None,
+            note: "verified reporter, Báo Thái Nguyên",
+        },
     ];
     let mut out = Vec::new();
     for s in specs {

@@ -12,7 +12,7 @@ use crate::db::models::{Agency, Jurisdiction};
 use crate::db::{self, DbConn, agencies, jurisdictions, users};
 use crate::domain::account::{Role, check_email};
 use crate::domain::directory::{
-    AgencyDraft, ImportError, check_agency_fields, check_code, default_office_hours, format_office_hours,
+    AgencyDraft, ImportError, RawAgency, check_agency_fields, check_code, default_office_hours, format_office_hours,
     is_known_timezone, parse_agency_csv, parse_office_hours,
 };
 use crate::domain::text::{fold, query_terms};
@@ -57,7 +57,11 @@ pub struct NewJurisdiction {
     pub office_hours: Option<Vec<[String; 2]>>,
 }
 
-pub fn create_jurisdiction(conn: &mut DbConn, now: DateTime<Utc>, input: &NewJurisdiction) -> AppResult<JurisdictionView> {
+pub fn create_jurisdiction(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    input: &NewJurisdiction,
+) -> AppResult<JurisdictionView> {
     let mut e = FieldErrors::new();
     let code = check_code(&mut e, "code", &input.code, 16);
     let name = e.required("name", &input.name, 200);
@@ -131,7 +135,10 @@ pub fn search(
     let (page, per_page) = paging(page, per_page);
     let terms = q.map(query_terms).unwrap_or_default();
     let jurisdiction = jurisdiction.map(|j| j.trim().to_ascii_uppercase()).filter(|j| !j.is_empty());
-    if jurisdiction.as_deref().is_some_and(|j| j.len() > 16 || !j.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))) {
+    if jurisdiction
+        .as_deref()
+        .is_some_and(|j| j.len() > 16 || !j.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+    {
         // No jurisdiction has such a code.
         return Ok(Page { items: vec![], total: 0, page, per_page });
     }
@@ -139,7 +146,11 @@ pub fn search(
     let ids: Vec<String> = rows.iter().map(|(a, _)| a.id.clone()).collect();
     let mut people: HashMap<String, Vec<SpokespersonView>> = HashMap::new();
     for (a, u) in users::spokespeople_of(conn, &ids, now.naive_utc())? {
-        people.entry(a.agency_id).or_default().push(SpokespersonView { full_name: u.full_name, title: u.title, primary: a.is_primary });
+        people.entry(a.agency_id).or_default().push(SpokespersonView {
+            full_name: u.full_name,
+            title: u.title,
+            primary: a.is_primary,
+        });
     }
     let items = rows
         .into_iter()
@@ -191,7 +202,12 @@ pub struct NewAgency {
     pub email: Option<String>,
 }
 
-pub fn create_agency(conn: &mut DbConn, now: DateTime<Utc>, actor: Option<&Principal>, input: &NewAgency) -> AppResult<AgencyView> {
+pub fn create_agency(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: Option<&Principal>,
+    input: &NewAgency,
+) -> AppResult<AgencyView> {
     if let Some(p) = actor
         && !matches!(p.role, Role::Admin | Role::Staff)
     {
@@ -200,13 +216,15 @@ pub fn create_agency(conn: &mut DbConn, now: DateTime<Utc>, actor: Option<&Princ
     let mut e = FieldErrors::new();
     let d = check_agency_fields(
         &mut e,
-        &input.jurisdiction,
-        &input.code,
-        &input.name,
-        input.name_en.as_deref(),
-        &input.level,
-        input.parent_code.as_deref(),
-        input.email.as_deref(),
+        RawAgency {
+            jurisdiction: &input.jurisdiction,
+            code: &input.code,
+            name: &input.name,
+            name_en: input.name_en.as_deref(),
+            level: &input.level,
+            parent_code: input.parent_code.as_deref(),
+            email: input.email.as_deref(),
+        },
     );
     let j = if e.get("jurisdiction").is_none() { jurisdictions::by_code(conn, &d.jurisdiction)? } else { None };
     if j.is_none() && e.get("jurisdiction").is_none() {
@@ -269,7 +287,12 @@ pub enum ImportOutcome {
 
 /// Imports a directory file: every row or none. Rows whose code already exists
 /// in the jurisdiction update that agency, so a corrected file can be re-imported.
-pub fn import_agencies(conn: &mut DbConn, now: DateTime<Utc>, actor: Option<&Principal>, data: &[u8]) -> AppResult<ImportOutcome> {
+pub fn import_agencies(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: Option<&Principal>,
+    data: &[u8],
+) -> AppResult<ImportOutcome> {
     if let Some(p) = actor
         && !matches!(p.role, Role::Admin | Role::Staff)
     {

@@ -10,8 +10,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use super::AppState;
-use crate::service::accounts::{self, Principal};
 use crate::service::AppError;
+use crate::service::accounts::{self, Principal};
 
 pub const SESSION_COOKIE: &str = "tiepcan_session";
 
@@ -45,7 +45,9 @@ impl FromRequest for ApiUser {
         Box::pin(async move {
             match principal_from(&req, bearer(&req)).await? {
                 Some(p) => Ok(ApiUser(p)),
-                None => Err(AppError::Unauthenticated("sign in with POST /api/v1/sessions and send Authorization: Bearer <token>".into())),
+                None => Err(AppError::Unauthenticated(
+                    "sign in with POST /api/v1/sessions and send Authorization: Bearer <token>".into(),
+                )),
             }
         })
     }
@@ -82,8 +84,8 @@ pub fn session_cookie(token: &str, secure: bool, ttl: std::time::Duration) -> Co
 }
 
 pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
-    let mut c = Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
+    let mut c =
+        Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
     c.make_removal();
     c
 }
-

@@ -34,7 +34,9 @@ pub fn valid(req: &HttpRequest, submitted: &str) -> bool {
     let expected = cookie.value().as_bytes();
     let got = submitted.as_bytes();
     // Constant-time comparison: no early exit on the first differing byte.
-    well_formed(submitted) && expected.len() == got.len() && expected.iter().zip(got).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    well_formed(submitted)
+        && expected.len() == got.len()
+        && expected.iter().zip(got).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 /// Middleware that gives every visitor a CSRF cookie.
@@ -86,7 +88,12 @@ where
         Box::pin(async move {
             let mut res = fut.await?;
             if fresh {
-                let cookie = Cookie::build(CSRF_COOKIE, token).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
+                let cookie = Cookie::build(CSRF_COOKIE, token)
+                    .path("/")
+                    .http_only(true)
+                    .secure(secure)
+                    .same_site(SameSite::Lax)
+                    .finish();
                 res.response_mut().add_cookie(&cookie)?;
             }
             Ok(res)

@@ -53,8 +53,11 @@ pub fn json_error(e: &AppError) -> HttpResponse {
     let mut body = json!({"error": {"code": e.code(), "message": e.to_string()}});
     if let AppError::Validation(fields) = e {
         let tr = Tr::new(Locale::En);
-        let f: serde_json::Map<String, serde_json::Value> =
-            fields.0.iter().map(|(k, v)| (k.clone(), json!(tr.get(&format!("field_error.{v}")).unwrap_or(v)))).collect();
+        let f: serde_json::Map<String, serde_json::Value> = fields
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(tr.get(&format!("field_error.{v}")).unwrap_or(v))))
+            .collect();
         body["error"]["fields"] = serde_json::Value::Object(f);
     }
     let mut res = HttpResponse::build(e.status()).json(body);
@@ -83,7 +86,9 @@ impl ResponseError for AppError {
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(limit).error_handler(|err, _req| {
         let e = match &err {
-            JsonPayloadError::ContentType => AppError::UnsupportedMediaType("send JSON with Content-Type: application/json".into()),
+            JsonPayloadError::ContentType => {
+                AppError::UnsupportedMediaType("send JSON with Content-Type: application/json".into())
+            }
             JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
                 AppError::TooLarge("the request body is too large".into())
             }

@@ -28,7 +28,16 @@ async fn register_verify_login_me(backend: Backend) {
     let t = app.login("mai.nguyen@tuoitre.test", PW).await;
     let me = body(app.get("/api/v1/me", Some(&t)).await).await;
     assert_eq!(me["email_verified"], false);
-    let page = app.api.get(app.url("/")).header("cookie", format!("tiepcan_session={t}")).send().await.unwrap().text().await.unwrap();
+    let page = app
+        .api
+        .get(app.url("/"))
+        .header("cookie", format!("tiepcan_session={t}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Hãy xác nhận địa chỉ thư điện tử"), "{page}");
 
     let r = app.get(&format!("/api/v1/verify-email?token={token}"), None).await;
@@ -84,7 +93,9 @@ both!(duplicate_email_is_409_whatever_the_case);
 
 async fn registration_validation_names_every_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let r = app.post("/api/v1/reporters", &json!({"email": "not-an-email", "password": "1234567890", "phone": "abc"}), None).await;
+    let r = app
+        .post("/api/v1/reporters", &json!({"email": "not-an-email", "password": "1234567890", "phone": "abc"}), None)
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let e = body(r).await;
     assert_eq!(e["error"]["code"], "validation_failed");
@@ -94,7 +105,13 @@ async fn registration_validation_names_every_field(backend: Backend) {
     assert_eq!(f["full_name"], "is required");
     assert_eq!(f["outlet"], "is required");
     assert_eq!(f["phone"], "is not a valid phone number");
-    let r = app.post("/api/v1/reporters", &json!({"email": "a@b.test", "password": "short", "full_name": "A", "outlet": "B"}), None).await;
+    let r = app
+        .post(
+            "/api/v1/reporters",
+            &json!({"email": "a@b.test", "password": "short", "full_name": "A", "outlet": "B"}),
+            None,
+        )
+        .await;
     assert_eq!(body(r).await["error"]["fields"]["password"], "must be at least 10 characters");
     assert!(app.smtp.all().is_empty());
 }
@@ -104,7 +121,8 @@ async fn wrong_password_401_then_429(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register("pv@dantri.test", PW).await;
     for _ in 0..5 {
-        let r = app.post("/api/v1/sessions", &json!({"email": "pv@dantri.test", "password": "sai-mat-khau-1"}), None).await;
+        let r =
+            app.post("/api/v1/sessions", &json!({"email": "pv@dantri.test", "password": "sai-mat-khau-1"}), None).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(body(r).await["error"]["code"], "unauthenticated");
     }
@@ -152,7 +170,11 @@ async fn invitation_flow(backend: Backend) {
 
     // Department staff of TNG, invited by the administrator.
     let r = app
-        .post("/api/v1/users", &json!({"email": "canbo@tng.test", "full_name": "Hoàng Thị Lan", "role": "staff", "jurisdiction": "TNG"}), Some(&admin))
+        .post(
+            "/api/v1/users",
+            &json!({"email": "canbo@tng.test", "full_name": "Hoàng Thị Lan", "role": "staff", "jurisdiction": "TNG"}),
+            Some(&admin),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let staff = body(r).await;
@@ -183,7 +205,11 @@ async fn invitation_flow(backend: Backend) {
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(body(r).await["agency_ids"], json!([syt]));
     let r = app
-        .post("/api/v1/users", &json!({"email": "pn2@syt.test", "full_name": "Trần Thị Hà", "role": "spokesperson", "agency_ids": [syt]}), Some(&staff_token))
+        .post(
+            "/api/v1/users",
+            &json!({"email": "pn2@syt.test", "full_name": "Trần Thị Hà", "role": "spokesperson", "agency_ids": [syt]}),
+            Some(&staff_token),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let dir = body(app.get("/api/v1/agencies?q=y%20te", Some(&admin)).await).await;
@@ -194,15 +220,29 @@ async fn invitation_flow(backend: Backend) {
     assert_eq!(people[1]["primary"], false);
 
     // Staff may not create administrators; reporters may not invite anyone.
-    let r = app.post("/api/v1/users", &json!({"email": "x@x.test", "full_name": "X", "role": "admin"}), Some(&staff_token)).await;
+    let r = app
+        .post("/api/v1/users", &json!({"email": "x@x.test", "full_name": "X", "role": "admin"}), Some(&staff_token))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body(r).await["error"]["fields"]["role"], "you may not create accounts with this role");
     app.register("pv@x.test", PW).await;
     let reporter = app.login("pv@x.test", PW).await;
-    let r = app.post("/api/v1/users", &json!({"email": "y@x.test", "full_name": "Y", "role": "staff", "jurisdiction": "TNG"}), Some(&reporter)).await;
+    let r = app
+        .post(
+            "/api/v1/users",
+            &json!({"email": "y@x.test", "full_name": "Y", "role": "staff", "jurisdiction": "TNG"}),
+            Some(&reporter),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Inviting an existing address is a conflict.
-    let r = app.post("/api/v1/users", &json!({"email": "PN1@syt.test", "full_name": "Z", "role": "spokesperson", "agency_ids": [syt]}), Some(&admin)).await;
+    let r = app
+        .post(
+            "/api/v1/users",
+            &json!({"email": "PN1@syt.test", "full_name": "Z", "role": "spokesperson", "agency_ids": [syt]}),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
 both!(invitation_flow);

@@ -112,12 +112,30 @@ async fn jurisdictions_and_agencies_api(backend: Backend) {
     assert_eq!(f["code"], "is already used");
     assert!(f["timezone"].is_string() && f["office_hours"].is_string());
 
-    let r = app.post("/api/v1/agencies", &json!({"jurisdiction": "HNI", "code": "syt", "name": "Sở Y tế Hà Nội", "level": "department"}), Some(&admin)).await;
+    let r = app
+        .post(
+            "/api/v1/agencies",
+            &json!({"jurisdiction": "HNI", "code": "syt", "name": "Sở Y tế Hà Nội", "level": "department"}),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(body(r).await["code"], "SYT");
-    let r = app.post("/api/v1/agencies", &json!({"jurisdiction": "HNI", "code": "SYT", "name": "again", "level": "department"}), Some(&admin)).await;
+    let r = app
+        .post(
+            "/api/v1/agencies",
+            &json!({"jurisdiction": "HNI", "code": "SYT", "name": "again", "level": "department"}),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(body(r).await["error"]["fields"]["code"], "is already used");
-    let r = app.post("/api/v1/agencies", &json!({"jurisdiction": "XXX", "code": "A", "name": "a", "level": "department"}), Some(&admin)).await;
+    let r = app
+        .post(
+            "/api/v1/agencies",
+            &json!({"jurisdiction": "XXX", "code": "A", "name": "a", "level": "department"}),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(body(r).await["error"]["fields"]["jurisdiction"], "is not a known jurisdiction");
 
     let list = body(app.get("/api/v1/jurisdictions", Some(&admin)).await).await;
@@ -135,12 +153,29 @@ async fn staff_stay_in_their_province(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
     app.seed_directory(&admin).await;
-    app.post("/api/v1/jurisdictions", &json!({"code": "HNI", "name": "Hà Nội", "department_name": "Sở VHTT", "department_email": "b@hn.test"}), Some(&admin)).await;
+    app.post(
+        "/api/v1/jurisdictions",
+        &json!({"code": "HNI", "name": "Hà Nội", "department_name": "Sở VHTT", "department_email": "b@hn.test"}),
+        Some(&admin),
+    )
+    .await;
     let pw = app.create_user("staff@tng.test", "staff", vec![], Some("TNG")).await;
     let staff = app.login("staff@tng.test", &pw).await;
-    let r = app.post("/api/v1/agencies", &json!({"jurisdiction": "HNI", "code": "X", "name": "X", "level": "other"}), Some(&staff)).await;
+    let r = app
+        .post(
+            "/api/v1/agencies",
+            &json!({"jurisdiction": "HNI", "code": "X", "name": "X", "level": "other"}),
+            Some(&staff),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.post("/api/v1/agencies", &json!({"jurisdiction": "TNG", "code": "X", "name": "X", "level": "other"}), Some(&staff)).await;
+    let r = app
+        .post(
+            "/api/v1/agencies",
+            &json!({"jurisdiction": "TNG", "code": "X", "name": "X", "level": "other"}),
+            Some(&staff),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let r = app.import_csv("jurisdiction,code,name,name_en,level,parent_code,email\nHNI,Y,Y,,other,,\n", &staff).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -7,14 +7,29 @@ use crate::helpers::{Backend, TestApp, body};
 async fn bad_input_gets_the_error_shape_and_no_5xx(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // Malformed JSON.
-    let r = app.api.post(app.url("/api/v1/reporters")).header("content-type", "application/json").body("{\"email\": ").send().await.unwrap();
+    let r = app
+        .api
+        .post(app.url("/api/v1/reporters"))
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(body(r).await["error"]["code"], "invalid_json");
     // Well-formed JSON of the wrong shape.
-    let r = app.api.post(app.url("/api/v1/reporters")).header("content-type", "application/json").body("[1,2]").send().await.unwrap();
+    let r = app
+        .api
+        .post(app.url("/api/v1/reporters"))
+        .header("content-type", "application/json")
+        .body("[1,2]")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Not JSON at all.
-    let r = app.api.post(app.url("/api/v1/sessions")).header("content-type", "text/plain").body("hi").send().await.unwrap();
+    let r =
+        app.api.post(app.url("/api/v1/sessions")).header("content-type", "text/plain").body("hi").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(body(r).await["error"]["code"], "unsupported_media_type");
     // Oversized body.
@@ -36,7 +51,9 @@ async fn bad_input_gets_the_error_shape_and_no_5xx(backend: Backend) {
     let r = app.get("/api/v1/verify-email?token=", None).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Odd but valid values are handled, never crash.
-    for q in ["per_page=0", "per_page=100000", "page=-5", "page=99999999", "q=%00%27%22;--", "jurisdiction=%F0%9F%92%A5"] {
+    for q in
+        ["per_page=0", "per_page=100000", "page=-5", "page=99999999", "q=%00%27%22;--", "jurisdiction=%F0%9F%92%A5"]
+    {
         let r = app.get(&format!("/api/v1/agencies?{q}"), Some(&admin)).await;
         assert_eq!(r.status(), StatusCode::OK, "{q}");
     }

@@ -57,7 +57,11 @@ async fn rows_written_by_another_process_are_sent(backend: Backend) {
     let config = app.state.config.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().unwrap();
-        let to = tiepcan::mail::Recipient { email: "other@x.test".into(), name: Some("Người nhận".into()), locale: Default::default() };
+        let to = tiepcan::mail::Recipient {
+            email: "other@x.test".into(),
+            name: Some("Người nhận".into()),
+            locale: Default::default(),
+        };
         let content = tiepcan::mail::Content {
             subject: "Thư từ tiến trình khác".into(),
             greeting: "Chào,".into(),
@@ -73,7 +77,10 @@ async fn rows_written_by_another_process_are_sent(backend: Backend) {
     assert_eq!(mail.subject(), "Thư từ tiến trình khác");
     assert!(mail.text().contains("Nội dung <b>không</b> phải HTML."));
     let html = mail.html();
-    assert!(html.contains("Nội dung &#60;b&#62;không&#60;/b&#62; phải HTML."), "user text is escaped in HTML mail: {html}");
+    assert!(
+        html.contains("Nội dung &#60;b&#62;không&#60;/b&#62; phải HTML."),
+        "user text is escaped in HTML mail: {html}"
+    );
     assert_eq!(mail.from, "no-reply@tiepcan.test");
 }
 both!(rows_written_by_another_process_are_sent);
@@ -86,7 +93,8 @@ async fn without_smtp_mail_goes_to_eml_files(backend: Backend) {
     let dir = app.state.config.data_dir.join("mail");
     for _ in 0..100 {
         if let Ok(entries) = std::fs::read_dir(&dir) {
-            let files: Vec<_> = entries.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".eml")).collect();
+            let files: Vec<_> =
+                entries.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".eml")).collect();
             if let Some(f) = files.first() {
                 let raw = std::fs::read(f.path()).unwrap();
                 let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();

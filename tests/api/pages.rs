@@ -30,15 +30,30 @@ async fn register_verify_login_logout_through_the_pages(backend: Backend) {
     assert!(page.contains("Đã xác nhận địa chỉ thư"), "{page}");
 
     let csrf = app.csrf("/login").await;
-    let r = app.browser.post(app.url("/login")).form(&[("csrf", csrf.as_str()), ("email", "web@x.test"), ("password", PW)]).send().await.unwrap();
+    let r = app
+        .browser
+        .post(app.url("/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", "web@x.test"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("tiepcan_session="));
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("tiepcan_session="));
     let cookie = cookie.expect("session cookie");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
 
     // User text is escaped: the name shows as text, never as a script.
     let home = app.browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("&#60;script&#62;alert(1)&#60;/script&#62; Lê") || home.contains("&lt;script&gt;alert(1)&lt;/script&gt; Lê"), "{home}");
+    assert!(
+        home.contains("&#60;script&#62;alert(1)&#60;/script&#62; Lê")
+            || home.contains("&lt;script&gt;alert(1)&lt;/script&gt; Lê"),
+        "{home}"
+    );
     assert!(!home.contains("<script>alert(1)"));
 
     let csrf = app.csrf("/").await;
@@ -56,7 +71,13 @@ async fn forms_without_the_csrf_token_are_refused(backend: Backend) {
     // ...but the form does not carry the token, as a cross-site form could not.
     let r = app.browser.post(app.url("/register")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = app.browser.post(app.url("/login")).form(&[("csrf", "wrong-token-wrong-token-x"), ("email", "x@x.test"), ("password", PW)]).send().await.unwrap();
+    let r = app
+        .browser
+        .post(app.url("/login"))
+        .form(&[("csrf", "wrong-token-wrong-token-x"), ("email", "x@x.test"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // No cookie at all (a fresh client).
     let r = app.api.post(app.url("/register")).form(&form).send().await.unwrap();
@@ -71,7 +92,14 @@ async fn form_errors_are_shown_next_to_their_fields(backend: Backend) {
     let r = app
         .browser
         .post(app.url("/register"))
-        .form(&[("csrf", csrf.as_str()), ("email", "bad"), ("password", "123"), ("full_name", ""), ("outlet", "Báo X"), ("locale", "vi")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "bad"),
+            ("password", "123"),
+            ("full_name", ""),
+            ("outlet", "Báo X"),
+            ("locale", "vi"),
+        ])
         .send()
         .await
         .unwrap();
@@ -82,7 +110,13 @@ async fn form_errors_are_shown_next_to_their_fields(backend: Backend) {
     assert!(page.contains("id=\"email-error\""));
     assert!(page.contains("value=\"Báo X\""), "typed values are kept");
     let csrf = app.csrf("/login").await;
-    let r = app.browser.post(app.url("/login")).form(&[("csrf", csrf.as_str()), ("email", "nobody@x.test"), ("password", PW)]).send().await.unwrap();
+    let r = app
+        .browser
+        .post(app.url("/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", "nobody@x.test"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("Sai địa chỉ thư hoặc mật khẩu."));
 }
@@ -138,7 +172,12 @@ async fn accept_invitation_through_the_page(backend: Backend) {
     let r = app
         .browser
         .post(app.url("/accept-invite"))
-        .form(&[("csrf", csrf.as_str()), ("token", token.as_str()), ("password", PW), ("password_confirm", "khác-hẳn-mật-khẩu-1")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("token", token.as_str()),
+            ("password", PW),
+            ("password_confirm", "khác-hẳn-mật-khẩu-1"),
+        ])
         .send()
         .await
         .unwrap();

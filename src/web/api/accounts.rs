@@ -8,7 +8,11 @@ use crate::web::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::ratelimit::{self, client_ip};
 
-pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: web::Json<RegisterReporter>) -> AppResult<HttpResponse> {
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<RegisterReporter>,
+) -> AppResult<HttpResponse> {
     ratelimit::check(&state.limits.register_by_ip, &client_ip(&req))?;
     let input = body.into_inner();
     let user = state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input)).await?;
@@ -33,7 +37,8 @@ pub async fn resend_verification(state: web::Data<AppState>, ApiUser(p): ApiUser
     let user = p.user.clone();
     state.db(move |conn, config, now| accounts::resend_verification(conn, config, now, &user)).await?;
     state.wake_mailer();
-    Ok(HttpResponse::Accepted().json(json!({"email": p.user.email, "email_verified": p.user.email_verified_at.is_some()})))
+    Ok(HttpResponse::Accepted()
+        .json(json!({"email": p.user.email, "email_verified": p.user.email_verified_at.is_some()})))
 }
 
 #[derive(Deserialize)]
@@ -44,7 +49,11 @@ pub struct Credentials {
     password: String,
 }
 
-pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Credentials>) -> AppResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Credentials>,
+) -> AppResult<HttpResponse> {
     ratelimit::check(&state.limits.login_by_ip, &client_ip(&req))?;
     let Credentials { email, password } = body.into_inner();
     let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -76,7 +85,11 @@ pub async fn me(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<Ht
     Ok(HttpResponse::Ok().json(view))
 }
 
-pub async fn invite(state: web::Data<AppState>, ApiUser(p): ApiUser, body: web::Json<NewUser>) -> AppResult<HttpResponse> {
+pub async fn invite(
+    state: web::Data<AppState>,
+    ApiUser(p): ApiUser,
+    body: web::Json<NewUser>,
+) -> AppResult<HttpResponse> {
     let input = body.into_inner();
     let view = state.db(move |conn, config, now| accounts::invite(conn, config, now, &p, &input)).await?;
     state.wake_mailer();

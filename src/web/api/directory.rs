@@ -45,7 +45,11 @@ pub async fn search(state: web::Data<AppState>, _user: ApiUser, q: web::Query<Se
     Ok(HttpResponse::Ok().json(result))
 }
 
-pub async fn create_agency(state: web::Data<AppState>, ApiUser(p): ApiUser, body: web::Json<NewAgency>) -> AppResult<HttpResponse> {
+pub async fn create_agency(
+    state: web::Data<AppState>,
+    ApiUser(p): ApiUser,
+    body: web::Json<NewAgency>,
+) -> AppResult<HttpResponse> {
     let input = body.into_inner();
     let a = state.db(move |conn, _, now| directory::create_agency(conn, now, Some(&p), &input)).await?;
     Ok(HttpResponse::Created().json(a))
@@ -53,7 +57,12 @@ pub async fn create_agency(state: web::Data<AppState>, ApiUser(p): ApiUser, body
 
 /// `POST /api/v1/agencies/import` with a `text/csv` body: all rows or none.
 /// A rejected file answers 422 with every bad line.
-pub async fn import(state: web::Data<AppState>, req: HttpRequest, ApiUser(p): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+pub async fn import(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ApiUser(p): ApiUser,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
     let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.to_ascii_lowercase().starts_with("text/csv") {
         return Err(AppError::UnsupportedMediaType("send the file with Content-Type: text/csv".into()));

@@ -68,7 +68,12 @@ pub async fn register_form(req: HttpRequest, user: PageUser) -> HttpResponse {
     render(StatusCode::OK, &RegisterPage { ctx, form, errors: FieldErrors::new() })
 }
 
-pub async fn register(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<RegisterForm>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, actix_web::Error> {
     let mut form = form.into_inner();
     if !csrf::valid(&req, &form.csrf) {
         return Ok(csrf_refused(&req));
@@ -90,7 +95,13 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, user: PageUs
         Ok(view) => {
             state.wake_mailer();
             let t = crate::i18n::Tr::new(super::locale(&req, None));
-            Ok(message(&req, StatusCode::CREATED, "register.done_title", t.f("register.done_body", &[("email", &view.email)]), None))
+            Ok(message(
+                &req,
+                StatusCode::CREATED,
+                "register.done_title",
+                t.f("register.done_body", &[("email", &view.email)]),
+                None,
+            ))
         }
         Err(e) => {
             let errors = match e {
@@ -120,8 +131,20 @@ pub async fn verify_email(state: web::Data<AppState>, req: HttpRequest, q: web::
     let result = state.db(move |conn, _, now| accounts::verify_email(conn, now, &token)).await;
     let t = crate::i18n::Tr::new(super::locale(&req, None));
     match result {
-        Ok(_) => message(&req, StatusCode::OK, "verify.ok_title", t.t("verify.ok_body").into(), Some(("/login".into(), t.t("nav.login").into()))),
-        Err(AppError::Validation(_)) => message(&req, StatusCode::BAD_REQUEST, "verify.bad_title", t.t("verify.bad_body").into(), Some(("/login".into(), t.t("nav.login").into()))),
+        Ok(_) => message(
+            &req,
+            StatusCode::OK,
+            "verify.ok_title",
+            t.t("verify.ok_body").into(),
+            Some(("/login".into(), t.t("nav.login").into())),
+        ),
+        Err(AppError::Validation(_)) => message(
+            &req,
+            StatusCode::BAD_REQUEST,
+            "verify.bad_title",
+            t.t("verify.bad_body").into(),
+            Some(("/login".into(), t.t("nav.login").into())),
+        ),
         Err(e) => page_error(&req, e).error_response(),
     }
 }
@@ -132,7 +155,12 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn resend_verification(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<CsrfOnly>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, actix_web::Error> {
     if !csrf::valid(&req, &form.csrf) {
         return Ok(csrf_refused(&req));
     }
@@ -141,7 +169,10 @@ pub async fn resend_verification(state: web::Data<AppState>, req: HttpRequest, u
     };
     ratelimit::check(&state.limits.resend_by_user, &p.user.id).map_err(|e| page_error(&req, e))?;
     let u = p.user.clone();
-    state.db(move |conn, config, now| accounts::resend_verification(conn, config, now, &u)).await.map_err(|e| page_error(&req, e))?;
+    state
+        .db(move |conn, config, now| accounts::resend_verification(conn, config, now, &u))
+        .await
+        .map_err(|e| page_error(&req, e))?;
     state.wake_mailer();
     Ok(redirect("/?resent=1"))
 }
@@ -176,10 +207,18 @@ pub struct LoginQuery {
 pub async fn login_form(req: HttpRequest, user: PageUser, q: web::Query<LoginQuery>) -> HttpResponse {
     let ctx = Ctx::new(&req, &user, "login.title");
     let notice = q.out.as_ref().map(|_| ctx.t.t("login.logged_out").to_string());
-    render(StatusCode::OK, &LoginPage { ctx, email: String::new(), next: safe_next(q.next.as_deref()), error: None, notice })
+    render(
+        StatusCode::OK,
+        &LoginPage { ctx, email: String::new(), next: safe_next(q.next.as_deref()), error: None, notice },
+    )
 }
 
-pub async fn login(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<LoginForm>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, actix_web::Error> {
     let form = form.into_inner();
     if !csrf::valid(&req, &form.csrf) {
         return Ok(csrf_refused(&req));
@@ -192,7 +231,9 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, user: PageUser,
         Ok(()) => {
             let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
             let password = form.password.clone();
-            state.db(move |conn, config, now| accounts::login(conn, config, now, &email, &password, ua.as_deref())).await
+            state
+                .db(move |conn, config, now| accounts::login(conn, config, now, &email, &password, ua.as_deref()))
+                .await
         }
     };
     match result {
@@ -214,7 +255,12 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, user: PageUser,
     }
 }
 
-pub async fn logout(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<CsrfOnly>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, actix_web::Error> {
     if !csrf::valid(&req, &form.csrf) {
         return Ok(csrf_refused(&req));
     }
@@ -259,28 +305,44 @@ fn bad_invite(req: &HttpRequest) -> HttpResponse {
     message(req, StatusCode::NOT_FOUND, "invite.bad_title", t.t("invite.bad_body").into(), None)
 }
 
-pub async fn accept_invite_form(state: web::Data<AppState>, req: HttpRequest, user: PageUser, q: web::Query<TokenQuery>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn accept_invite_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
     let token = q.into_inner().token;
     let t2 = token.clone();
-    let invited = state.db(move |conn, _, now| accounts::invitation(conn, now, &t2)).await.map_err(|e| page_error(&req, e))?;
+    let invited =
+        state.db(move |conn, _, now| accounts::invitation(conn, now, &t2)).await.map_err(|e| page_error(&req, e))?;
     let Some(u) = invited else {
         return Ok(bad_invite(&req));
     };
     let mut ctx = Ctx::new(&req, &user, "invite.title");
     if user.0.is_none() {
-        ctx.t = crate::i18n::Tr::new(req.cookie(super::LANG_COOKIE).and_then(|c| Locale::parse(c.value())).unwrap_or(Locale::parse(&u.locale).unwrap_or_default()));
+        ctx.t = crate::i18n::Tr::new(
+            req.cookie(super::LANG_COOKIE)
+                .and_then(|c| Locale::parse(c.value()))
+                .unwrap_or(Locale::parse(&u.locale).unwrap_or_default()),
+        );
         ctx.title = ctx.t.t("invite.title").into();
     }
     Ok(render(StatusCode::OK, &InvitePage { ctx, token, email: u.email, errors: FieldErrors::new() }))
 }
 
-pub async fn accept_invite(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<InviteForm>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn accept_invite(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    form: web::Form<InviteForm>,
+) -> Result<HttpResponse, actix_web::Error> {
     let form = form.into_inner();
     if !csrf::valid(&req, &form.csrf) {
         return Ok(csrf_refused(&req));
     }
     let token = form.token.clone();
-    let invited = state.db(move |conn, _, now| accounts::invitation(conn, now, &token)).await.map_err(|e| page_error(&req, e))?;
+    let invited =
+        state.db(move |conn, _, now| accounts::invitation(conn, now, &token)).await.map_err(|e| page_error(&req, e))?;
     let Some(invited) = invited else {
         return Ok(bad_invite(&req));
     };
@@ -297,7 +359,9 @@ pub async fn accept_invite(state: web::Data<AppState>, req: HttpRequest, user: P
                 let password = form.password.clone();
                 let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
                 let login = state
-                    .db(move |conn, config, now| accounts::login(conn, config, now, &view.email, &password, ua.as_deref()))
+                    .db(move |conn, config, now| {
+                        accounts::login(conn, config, now, &view.email, &password, ua.as_deref())
+                    })
                     .await
                     .map_err(|e| page_error(&req, e))?;
                 let mut res = redirect("/");

@@ -48,7 +48,12 @@ impl DirectoryPage {
 
 /// The public directory: who speaks for which agency. Open to everyone, since
 /// spokespeople's names and titles are published by law (Decree 09/2017 Art. 3).
-pub async fn agencies(state: web::Data<AppState>, req: HttpRequest, user: PageUser, q: web::Query<DirectoryQuery>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn agencies(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    q: web::Query<DirectoryQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
     let DirectoryQuery { q, jurisdiction, page } = q.into_inner();
     let (q2, j2) = (q.clone(), jurisdiction.clone());
     let (result, jurisdictions) = state
@@ -62,6 +67,13 @@ pub async fn agencies(state: web::Data<AppState>, req: HttpRequest, user: PageUs
     let ctx = Ctx::new(&req, &user, "directory.title");
     Ok(render(
         StatusCode::OK,
-        &DirectoryPage { ctx, q: q.unwrap_or_default(), jurisdiction: jurisdiction.unwrap_or_default(), jurisdictions, result, pages },
+        &DirectoryPage {
+            ctx,
+            q: q.unwrap_or_default(),
+            jurisdiction: jurisdiction.unwrap_or_default(),
+            jurisdictions,
+            result,
+            pages,
+        },
     ))
 }

@@ -21,7 +21,8 @@ pub async fn home(req: HttpRequest, user: PageUser) -> HttpResponse {
 
 /// One small stylesheet of our own, compiled in.
 pub async fn stylesheet() -> HttpResponse {
-    let mut res = HttpResponse::Ok().content_type("text/css; charset=utf-8").body(include_str!("../../../static/style.css"));
+    let mut res =
+        HttpResponse::Ok().content_type("text/css; charset=utf-8").body(include_str!("../../../static/style.css"));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     res
 }

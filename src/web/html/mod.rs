@@ -21,7 +21,9 @@ use crate::service::accounts::Principal;
 
 pub const LANG_COOKIE: &str = "tiepcan_lang";
 
-pub fn scope(secure_cookies: bool) -> Scope<
+pub fn scope(
+    secure_cookies: bool,
+) -> Scope<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
         Config = (),
@@ -85,7 +87,10 @@ impl Ctx {
             "" => req.path().to_string(),
             q => format!("{}?{}", req.path(), q),
         };
-        let switch_url = format!("/lang?to={other}&next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>());
+        let switch_url = format!(
+            "/lang?to={other}&next={}",
+            url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
+        );
         Ctx {
             title: t.t(title_key).to_string(),
             t,
@@ -136,7 +141,13 @@ pub struct MessagePage {
 }
 
 /// A page that only says something (errors, confirmations).
-pub fn message(req: &HttpRequest, status: StatusCode, heading_key: &str, body: String, link: Option<(String, String)>) -> HttpResponse {
+pub fn message(
+    req: &HttpRequest,
+    status: StatusCode,
+    heading_key: &str,
+    body: String,
+    link: Option<(String, String)>,
+) -> HttpResponse {
     let ctx = Ctx::new(req, &PageUser(None), heading_key);
     let heading = ctx.title.clone();
     render(status, &MessagePage { ctx, heading, body, link })
@@ -144,7 +155,13 @@ pub fn message(req: &HttpRequest, status: StatusCode, heading_key: &str, body: S
 
 pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
     let t = Tr::new(locale(req, None));
-    message(req, StatusCode::NOT_FOUND, "errors.not_found_title", t.t("errors.not_found_body").into(), Some(("/".into(), t.t("errors.back_home").into())))
+    message(
+        req,
+        StatusCode::NOT_FOUND,
+        "errors.not_found_title",
+        t.t("errors.not_found_body").into(),
+        Some(("/".into(), t.t("errors.back_home").into())),
+    )
 }
 
 /// An error on a page, as a page (never a JSON body, never a stack trace).
@@ -152,12 +169,20 @@ pub fn page_error(req: &HttpRequest, e: AppError) -> actix_web::Error {
     let t = Tr::new(locale(req, None));
     let res = match &e {
         AppError::NotFound(_) | AppError::Forbidden(_) => not_found_page(req),
-        AppError::RateLimited { .. } => message(req, StatusCode::TOO_MANY_REQUESTS, "errors.server_title", t.t("errors.rate_limited").into(), None),
+        AppError::RateLimited { .. } => {
+            message(req, StatusCode::TOO_MANY_REQUESTS, "errors.server_title", t.t("errors.rate_limited").into(), None)
+        }
         _ => {
             if let AppError::Internal(inner) = &e {
                 tracing::error!(error = ?inner, "internal error on a page");
             }
-            message(req, e.status(), "errors.server_title", t.t("errors.server_body").into(), Some(("/".into(), t.t("errors.back_home").into())))
+            message(
+                req,
+                e.status(),
+                "errors.server_title",
+                t.t("errors.server_body").into(),
+                Some(("/".into(), t.t("errors.back_home").into())),
+            )
         }
     };
     actix_web::error::InternalError::from_response(e, res).into()
@@ -177,7 +202,9 @@ pub fn redirect(to: &str) -> HttpResponse {
 /// A local path only: an open redirect would let a link to us send people anywhere.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }

@@ -210,7 +210,13 @@ impl TestApp {
     }
 
     /// Creates an account directly through the service (as the CLI does).
-    pub async fn create_user(&self, email: &str, role: &str, agency_ids: Vec<String>, jurisdiction: Option<&str>) -> String {
+    pub async fn create_user(
+        &self,
+        email: &str,
+        role: &str,
+        agency_ids: Vec<String>,
+        jurisdiction: Option<&str>,
+    ) -> String {
         let pool = self.pool.clone();
         let input = NewUser {
             email: email.into(),
@@ -269,7 +275,8 @@ impl TestApp {
 
     /// The id of agency `code` in TNG.
     pub async fn agency_id(&self, code: &str, token: &str) -> String {
-        let r: Value = self.get(&format!("/api/v1/agencies?q={code}&jurisdiction=TNG"), Some(token)).await.json().await.unwrap();
+        let r: Value =
+            self.get(&format!("/api/v1/agencies?q={code}&jurisdiction=TNG"), Some(token)).await.json().await.unwrap();
         r["items"].as_array().unwrap().iter().find(|a| a["code"] == code).unwrap_or_else(|| panic!("agency {code}"))["id"]
             .as_str()
             .unwrap()
@@ -288,7 +295,9 @@ impl TestApp {
     pub async fn outbox_to(&self, email: &str) -> Vec<tiepcan::db::models::OutboxRow> {
         let pool = self.pool.clone();
         let email = email.to_string();
-        tokio::task::spawn_blocking(move || db::outbox::to_address(&mut pool.get().unwrap(), &email).unwrap()).await.unwrap()
+        tokio::task::spawn_blocking(move || db::outbox::to_address(&mut pool.get().unwrap(), &email).unwrap())
+            .await
+            .unwrap()
     }
 }
 

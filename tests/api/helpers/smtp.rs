@@ -96,7 +96,10 @@ impl SmtpSink {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("expected {n} mail(s) to {email}, got {:?}", self.to(email).iter().map(|m| m.subject()).collect::<Vec<_>>());
+        panic!(
+            "expected {n} mail(s) to {email}, got {:?}",
+            self.to(email).iter().map(|m| m.subject()).collect::<Vec<_>>()
+        );
     }
 }
 
