@@ -85,7 +85,7 @@ fn main() -> ExitCode {
     init_logging(&config.log);
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => serve(config, demo),
-        Command::Migrate => db::connect(&config.database_url, 1).map(|_| {
+        Command::Migrate => db::connect_one(&config.database_url).map(|_| {
             println!("migrations applied to {}", db::describe(&config.database_url));
         }),
         other => one_shot(&config, other),
@@ -164,8 +164,7 @@ fn describe(e: AppError) -> anyhow::Error {
 }
 
 fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
-    let pool = db::connect(&config.database_url, 2)?;
-    let mut conn = pool.get()?;
+    let mut conn = db::connect_one(&config.database_url)?;
     let now = SystemClock.now();
     match command {
         Command::CreateJurisdiction { code, name, department_name, department_email, timezone } => {

@@ -144,6 +144,16 @@ pub fn connect(database_url: &str, size: u32) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
+/// One migrated connection without a pool, for one-shot commands. A pool keeps
+/// background threads that may still be opening connections when the process
+/// exits, and libpq's OpenSSL clean-up at exit can then crash the process.
+pub fn connect_one(database_url: &str) -> anyhow::Result<DbConn> {
+    let url = DbUrl::parse(database_url).map_err(anyhow::Error::msg)?;
+    let mut conn = r2d2::ManageConnection::connect(&Manager { url })?;
+    run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
 /// Applies the pending migrations of the connection's backend.
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
     let result = match conn {

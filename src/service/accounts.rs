@@ -380,7 +380,9 @@ fn check_new_user(
     if role == Role::Spokesperson && agency_ids.is_empty() {
         e.add("agency_ids", "spokesperson_needs_agency");
     }
-    if !agency_ids.is_empty() {
+    if agency_ids.iter().any(|id| uuid::Uuid::parse_str(id).is_err()) {
+        e.add("agency_ids", "unknown_agency");
+    } else if !agency_ids.is_empty() {
         let found = agencies::by_ids(conn, &agency_ids)?;
         if found.len() != agency_ids.len() {
             e.add("agency_ids", "unknown_agency");
@@ -401,6 +403,10 @@ fn check_new_user(
             } else {
                 None
             }
+        }
+        Some(code) if crate::domain::text::has_forbidden_control(code) || code.len() > 16 => {
+            e.add("jurisdiction", "unknown_jurisdiction");
+            None
         }
         Some(code) => match jurisdictions::by_code(conn, &code.to_ascii_uppercase())? {
             None => {

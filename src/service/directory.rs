@@ -235,7 +235,7 @@ pub fn create_agency(
         if e.get("code").is_none() && agencies::by_code(conn, &j.id, &d.code)?.is_some() {
             e.add("code", "code_taken");
         }
-        if let Some(pc) = &d.parent_code {
+        if let Some(pc) = d.parent_code.as_ref().filter(|_| e.get("parent_code").is_none()) {
             match agencies::by_code(conn, &j.id, pc)? {
                 Some(p) => parent_id = Some(p.id),
                 None => e.add("parent_code", "unknown_parent"),

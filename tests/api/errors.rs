@@ -77,3 +77,67 @@ async fn operations_endpoints(backend: Backend) {
     let _: Value = Value::Null;
 }
 both!(operations_endpoints);
+
+async fn nul_bytes_and_odd_text_never_reach_the_database_as_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    app.seed_directory(&admin).await;
+    let nul = "a\u{0}b";
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "/api/v1/reporters",
+            json!({"email": nul, "password": nul, "full_name": nul, "outlet": nul, "phone": nul, "press_card_no": nul, "locale": nul}),
+        ),
+        (
+            "/api/v1/reporters",
+            json!({"email": "ok@x.test", "password": "ngày-mai-trời-nắng-7", "full_name": nul, "outlet": "x"}),
+        ),
+        ("/api/v1/sessions", json!({"email": nul, "password": nul})),
+        ("/api/v1/users", json!({"email": "u@x.test", "full_name": "U", "role": "spokesperson", "agency_ids": [nul]})),
+        ("/api/v1/users", json!({"email": "u@x.test", "full_name": "U", "role": "staff", "jurisdiction": nul})),
+        ("/api/v1/users", json!({"email": "u@x.test", "full_name": "U", "role": nul})),
+        (
+            "/api/v1/jurisdictions",
+            json!({"code": nul, "name": nul, "department_name": nul, "department_email": nul, "timezone": nul}),
+        ),
+        (
+            "/api/v1/agencies",
+            json!({"jurisdiction": nul, "code": nul, "name": nul, "level": nul, "parent_code": nul, "email": nul}),
+        ),
+        (
+            "/api/v1/agencies",
+            json!({"jurisdiction": "TNG", "code": "OK", "name": "x", "level": "other", "parent_code": nul}),
+        ),
+        ("/api/v1/accept-invite", json!({"token": nul, "password": nul})),
+    ];
+    for (path, payload) in cases {
+        let token = if path.contains("reporters") || path.contains("sessions") || path.contains("accept") {
+            None
+        } else {
+            Some(admin.as_str())
+        };
+        let r = app.post(path, &payload, token).await;
+        let status = r.status();
+        assert!(status.is_client_error(), "{path} {payload}: {status}");
+        assert!(body(r).await["error"]["code"].is_string());
+    }
+    for q in ["/api/v1/agencies?q=%00", "/api/v1/agencies?jurisdiction=%00", "/api/v1/verify-email?token=%00"] {
+        let status = app.get(q, Some(&admin)).await.status();
+        assert!(status.as_u16() < 500, "{q}: {status}");
+    }
+    let csv = "jurisdiction,code,name,name_en,level,parent_code,email\nTNG,A\u{0},x\u{0},,other,,\n";
+    assert_eq!(app.import_csv(csv, &admin).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.import_csv("\u{feff}\u{0}\u{1}garbage", &admin).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .api
+        .post(app.url("/api/v1/agencies/import"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(vec![0xff, 0xfe, 0x00, 0x41])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+both!(nul_bytes_and_odd_text_never_reach_the_database_as_errors);
