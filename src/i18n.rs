@@ -36,9 +36,19 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalogue) {
 fn catalogue(locale: Locale) -> &'static Catalogue {
     static VI: OnceLock<Catalogue> = OnceLock::new();
     static EN: OnceLock<Catalogue> = OnceLock::new();
+    // Each locale is the union of its files: the general catalogue and the
+    // deadline explanations (kept apart because they grow with the policy).
     match locale {
-        Locale::Vi => VI.get_or_init(|| parse(include_str!("../locales/vi.toml"))),
-        Locale::En => EN.get_or_init(|| parse(include_str!("../locales/en.toml"))),
+        Locale::Vi => VI.get_or_init(|| {
+            let mut c = parse(include_str!("../locales/vi.toml"));
+            c.extend(parse(include_str!("../locales/deadline.vi.toml")));
+            c
+        }),
+        Locale::En => EN.get_or_init(|| {
+            let mut c = parse(include_str!("../locales/en.toml"));
+            c.extend(parse(include_str!("../locales/deadline.en.toml")));
+            c
+        }),
     }
 }
 

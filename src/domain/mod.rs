@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod directory;
+pub mod kind;
 pub mod password;
 pub mod text;
 pub mod validation;
