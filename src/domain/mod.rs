@@ -2,8 +2,11 @@
 //! parameter (see `crate::clock`), so every rule here is testable on its own.
 
 pub mod account;
+pub mod calendar;
+pub mod deadline;
 pub mod directory;
 pub mod kind;
 pub mod password;
+pub mod policy;
 pub mod text;
 pub mod validation;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod explain;
 pub mod secrets;
 
 pub use error::{AppError, AppResult};
