@@ -8,5 +8,7 @@ pub mod directory;
 pub mod kind;
 pub mod password;
 pub mod policy;
+pub mod request;
+pub mod routing;
 pub mod text;
 pub mod validation;

@@ -1,0 +1,455 @@
+//! The request's states and actions, and who may do what from where: one
+//! transition function. Illegal moves are errors, never silent no-ops.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::kind::RequestKind;
+use super::text::has_forbidden_control;
+use super::validation::FieldErrors;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    AwaitingResponse,
+    AwaitingClarification,
+    Answered,
+    Refused,
+    Withdrawn,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::AwaitingResponse,
+        Status::AwaitingClarification,
+        Status::Answered,
+        Status::Refused,
+        Status::Withdrawn,
+        Status::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::AwaitingResponse => "awaiting_response",
+            Status::AwaitingClarification => "awaiting_clarification",
+            Status::Answered => "answered",
+            Status::Refused => "refused",
+            Status::Withdrawn => "withdrawn",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Still waiting for the agency or the reporter.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::AwaitingResponse | Status::AwaitingClarification)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Granted,
+    Partial,
+    NotHeld,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Granted => "granted",
+            Outcome::Partial => "partial",
+            Outcome::NotHeld => "not_held",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::Granted, Outcome::Partial, Outcome::NotHeld].into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// An action as API.md spells it: `{"action": "reply", "body": …, "outcome": …}`.
+/// Fields are loose here and checked by `transition`, so that a missing field is
+/// a 422 naming the field, not a parse error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionInput {
+    #[serde(default)]
+    pub action: String,
+    pub reason: Option<String>,
+    pub question: Option<String>,
+    pub body: Option<String>,
+    pub outcome: Option<String>,
+    pub ground: Option<String>,
+    pub reasons: Option<String>,
+    pub agency_id: Option<String>,
+}
+
+/// The actions of the request lifecycle (escalation actions are separate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Acknowledge,
+    MarkComplex { reason: String },
+    RequestClarification { question: String },
+    Clarify { body: String },
+    Extend { reason: String },
+    Reply { body: String, outcome: Outcome },
+    Refuse { ground: String, reasons: String },
+    Transfer { agency_id: String, reason: String },
+    Withdraw,
+    Complain { reason: String },
+    Comment { body: String },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Acknowledge => "acknowledge",
+            Action::MarkComplex { .. } => "mark_complex",
+            Action::RequestClarification { .. } => "request_clarification",
+            Action::Clarify { .. } => "clarify",
+            Action::Extend { .. } => "extend",
+            Action::Reply { .. } => "reply",
+            Action::Refuse { .. } => "refuse",
+            Action::Transfer { .. } => "transfer",
+            Action::Withdraw => "withdraw",
+            Action::Complain { .. } => "complain",
+            Action::Comment { .. } => "comment",
+        }
+    }
+
+    pub const NAMES: [&'static str; 11] = [
+        "acknowledge",
+        "mark_complex",
+        "request_clarification",
+        "clarify",
+        "extend",
+        "reply",
+        "refuse",
+        "transfer",
+        "withdraw",
+        "complain",
+        "comment",
+    ];
+}
+
+/// Longest free text of an action (an answer can be long; it is not a file).
+pub const MAX_TEXT: usize = 20_000;
+
+fn text(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> String {
+    let v = value.as_deref().map(str::trim).unwrap_or_default();
+    if v.is_empty() {
+        errors.add(field, "required");
+    } else if has_forbidden_control(v) {
+        errors.add(field, "invalid_value");
+    } else if v.chars().count() > MAX_TEXT {
+        errors.add(field, "too_long");
+    }
+    v.to_string()
+}
+
+impl ActionInput {
+    /// Turns the loose input into an action, or says which fields are wrong.
+    pub fn parse(&self) -> Result<Action, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let action = match self.action.trim() {
+            "acknowledge" => Action::Acknowledge,
+            "mark_complex" => Action::MarkComplex { reason: text(&mut e, "reason", &self.reason) },
+            "request_clarification" => Action::RequestClarification { question: text(&mut e, "question", &self.question) },
+            "clarify" => Action::Clarify { body: text(&mut e, "body", &self.body) },
+            "extend" => Action::Extend { reason: text(&mut e, "reason", &self.reason) },
+            "reply" => {
+                let body = text(&mut e, "body", &self.body);
+                let outcome = match self.outcome.as_deref().map(str::trim) {
+                    None | Some("") => {
+                        e.add("outcome", "required");
+                        Outcome::Granted
+                    }
+                    Some(o) => Outcome::parse(o).unwrap_or_else(|| {
+                        e.add("outcome", "invalid_outcome");
+                        Outcome::Granted
+                    }),
+                };
+                Action::Reply { body, outcome }
+            }
+            "refuse" => {
+                let ground = self.ground.as_deref().map(str::trim).unwrap_or_default().to_string();
+                if ground.is_empty() {
+                    e.add("ground", "required");
+                }
+                Action::Refuse { ground, reasons: text(&mut e, "reasons", &self.reasons) }
+            }
+            "transfer" => {
+                let agency_id = self.agency_id.as_deref().map(str::trim).unwrap_or_default().to_string();
+                if agency_id.is_empty() {
+                    e.add("agency_id", "required");
+                }
+                Action::Transfer { agency_id, reason: text(&mut e, "reason", &self.reason) }
+            }
+            "withdraw" => Action::Withdraw,
+            "complain" => Action::Complain { reason: text(&mut e, "reason", &self.reason) },
+            "comment" => Action::Comment { body: text(&mut e, "body", &self.body) },
+            "" => {
+                e.add("action", "required");
+                Action::Acknowledge
+            }
+            _ => {
+                e.add("action", "unknown_action");
+                Action::Acknowledge
+            }
+        };
+        e.into_result().map(|()| action)
+    }
+}
+
+/// How the actor stands to this request. Decided by the service from the
+/// directory (who speaks for the agency now, who works for the Department).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    /// The reporter who filed it.
+    Reporter,
+    /// A spokesperson (primary or deputy) of the agency it is with now.
+    Spokesperson,
+    /// Staff of the press-management Department of its jurisdiction.
+    Department,
+    /// Anyone else: may not even know it exists.
+    Outsider,
+}
+
+impl Party {
+    pub fn role_name(self) -> &'static str {
+        match self {
+            Party::Reporter => "reporter",
+            Party::Spokesperson => "spokesperson",
+            Party::Department => "staff",
+            Party::Outsider => "outsider",
+        }
+    }
+}
+
+/// What the transition function needs to know about the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestView {
+    pub kind: RequestKind,
+    pub status: Status,
+    pub agency_id: String,
+    pub acknowledged: bool,
+    pub complex: bool,
+    pub extensions: u32,
+    pub due_at: Option<DateTime<Utc>>,
+    pub escalation_open: bool,
+}
+
+/// The policy facts the transition function applies (from the request's pack).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rules {
+    /// Refusal grounds allowed for this request's kind.
+    pub grounds: Vec<String>,
+    /// How many extensions the kind allows (0: none).
+    pub max_extensions: u32,
+    /// Until when the agency may mark the request complex (None: no complex rule).
+    pub complex_notice_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// The actor may not know the request exists (answered as 404).
+    #[error("not found")]
+    NotVisible,
+    /// The actor sees it, but its role may not take this action.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request's state forbids the action now.
+    #[error("{0}")]
+    InvalidTransition(String),
+    #[error("some fields are not valid")]
+    Invalid(FieldErrors),
+}
+
+/// The result of an allowed action: the new status and the timeline event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub status: Status,
+    pub event: NewEvent,
+    /// The action opens an escalation with this reason (a complaint).
+    pub opens_escalation: Option<&'static str>,
+}
+
+/// A timeline event before it is stored (seq and hashes come from storage).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: String,
+    pub body: Option<String>,
+    pub data: Value,
+    /// Visible to spokespeople and Department staff only.
+    pub internal: bool,
+}
+
+/// Overdue is derived, never stored: awaiting a response past the due instant.
+pub fn is_overdue(status: Status, due_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    status == Status::AwaitingResponse && due_at.is_some_and(|d| now > d)
+}
+
+fn who_may(action: &Action) -> &'static [Party] {
+    match action {
+        Action::Clarify { .. } | Action::Withdraw | Action::Complain { .. } => &[Party::Reporter],
+        Action::Comment { .. } => &[Party::Spokesperson, Party::Department],
+        _ => &[Party::Spokesperson],
+    }
+}
+
+/// Decides whether `party` may take `action` on `request` at `now`, and what follows.
+pub fn transition(
+    request: &RequestView,
+    party: Party,
+    action: &Action,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<Transition, DomainError> {
+    if party == Party::Outsider {
+        return Err(DomainError::NotVisible);
+    }
+    if !who_may(action).contains(&party) {
+        return Err(DomainError::Forbidden(format!("a {} may not {}", party.role_name(), action.name())));
+    }
+    let st = request.status;
+    let bad_state = || {
+        DomainError::InvalidTransition(format!("cannot {} a request that is {}", action.name(), st.as_str()))
+    };
+    let event = |body: Option<&str>, data: Value| NewEvent {
+        kind: action.name().to_string(),
+        body: body.map(str::to_string),
+        data,
+        internal: false,
+    };
+    let same = |ev: NewEvent| Ok(Transition { status: st, event: ev, opens_escalation: None });
+    match action {
+        Action::Acknowledge => {
+            if st != Status::AwaitingResponse {
+                return Err(bad_state());
+            }
+            if request.acknowledged {
+                return Err(DomainError::InvalidTransition("the request is already acknowledged".into()));
+            }
+            same(event(None, json!({})))
+        }
+        Action::MarkComplex { reason } => {
+            if st != Status::AwaitingResponse {
+                return Err(bad_state());
+            }
+            if request.complex {
+                return Err(DomainError::InvalidTransition("the request is already marked complex".into()));
+            }
+            match rules.complex_notice_until {
+                None => Err(DomainError::InvalidTransition(format!(
+                    "requests of kind {} have no complex-request rule",
+                    request.kind.as_str()
+                ))),
+                Some(until) if now > until => {
+                    Err(DomainError::InvalidTransition("the window to declare the request complex has ended".into()))
+                }
+                Some(_) => same(event(Some(reason), json!({}))),
+            }
+        }
+        Action::RequestClarification { question } => {
+            if st != Status::AwaitingResponse {
+                return Err(bad_state());
+            }
+            Ok(Transition {
+                status: Status::AwaitingClarification,
+                event: event(Some(question), json!({})),
+                opens_escalation: None,
+            })
+        }
+        Action::Clarify { body } => {
+            if st != Status::AwaitingClarification {
+                return Err(bad_state());
+            }
+            Ok(Transition { status: Status::AwaitingResponse, event: event(Some(body), json!({})), opens_escalation: None })
+        }
+        Action::Extend { reason } => {
+            if st != Status::AwaitingResponse {
+                return Err(bad_state());
+            }
+            if request.extensions >= rules.max_extensions {
+                return Err(DomainError::InvalidTransition(if rules.max_extensions == 0 {
+                    format!("requests of kind {} cannot be extended", request.kind.as_str())
+                } else {
+                    format!("the request was already extended {} time(s), the most allowed", request.extensions)
+                }));
+            }
+            same(event(Some(reason), json!({"extension": request.extensions + 1})))
+        }
+        Action::Reply { body, outcome } => {
+            if st != Status::AwaitingResponse {
+                return Err(bad_state());
+            }
+            Ok(Transition {
+                status: Status::Answered,
+                event: event(Some(body), json!({"outcome": outcome.as_str()})),
+                opens_escalation: None,
+            })
+        }
+        Action::Refuse { ground, reasons } => {
+            if !st.is_open() {
+                return Err(bad_state());
+            }
+            if !rules.grounds.iter().any(|g| g == ground) {
+                let mut f = FieldErrors::new();
+                f.add("ground", "unknown_ground");
+                return Err(DomainError::Invalid(f));
+            }
+            Ok(Transition {
+                status: Status::Refused,
+                event: event(Some(reasons), json!({"ground": ground})),
+                opens_escalation: None,
+            })
+        }
+        Action::Transfer { agency_id, reason } => {
+            if st != Status::AwaitingResponse {
+                return Err(bad_state());
+            }
+            if agency_id == &request.agency_id {
+                let mut f = FieldErrors::new();
+                f.add("agency_id", "same_agency");
+                return Err(DomainError::Invalid(f));
+            }
+            same(event(Some(reason), json!({"from_agency_id": request.agency_id, "to_agency_id": agency_id})))
+        }
+        Action::Withdraw => {
+            if !st.is_open() {
+                return Err(bad_state());
+            }
+            Ok(Transition { status: Status::Withdrawn, event: event(None, json!({})), opens_escalation: None })
+        }
+        Action::Complain { reason } => {
+            let overdue = is_overdue(st, request.due_at, now);
+            if !(matches!(st, Status::Answered | Status::Refused) || overdue) {
+                return Err(DomainError::InvalidTransition(
+                    "a complaint is possible after an answer, a refusal, or once the request is overdue".into(),
+                ));
+            }
+            if request.escalation_open {
+                return Err(DomainError::InvalidTransition("the request is already with the Department".into()));
+            }
+            Ok(Transition {
+                status: st,
+                event: event(Some(reason), json!({"overdue": overdue})),
+                opens_escalation: Some("complaint"),
+            })
+        }
+        Action::Comment { body } => {
+            let mut ev = event(Some(body), json!({}));
+            ev.internal = true;
+            same(ev)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
