@@ -56,6 +56,8 @@ pub struct Config {
     /// The first retry delay after a failed send; it doubles per attempt.
     pub mail_retry_base: Duration,
     pub max_body_bytes: usize,
+    /// Largest attachment (413 above).
+    pub max_upload_bytes: usize,
     pub db_pool_size: u32,
     /// HTTP worker threads (default: one per CPU).
     pub workers: usize,
@@ -184,6 +186,7 @@ impl Config {
             mail_poll: millis("TIEPCAN_MAIL_POLL_MS", 5_000)?,
             mail_retry_base: millis("TIEPCAN_MAIL_RETRY_MS", 30_000)?,
             max_body_bytes: number("TIEPCAN_MAX_BODY_BYTES", 256 * 1024)? as usize,
+            max_upload_bytes: number("TIEPCAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)? as usize,
             db_pool_size: number("TIEPCAN_DB_POOL", 16)?.min(256) as u32,
             workers: number("TIEPCAN_WORKERS", std::thread::available_parallelism().map_or(2, |n| n.get() as u64))?
                 .min(256) as usize,

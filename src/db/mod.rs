@@ -7,6 +7,7 @@ pub mod agencies;
 pub mod jurisdictions;
 pub mod models;
 pub mod outbox;
+pub mod requests;
 pub mod schema;
 pub mod sessions;
 pub mod tokens;

@@ -111,3 +111,86 @@ pub struct OutboxRow {
     pub smtp_reply: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = requests)]
+pub struct RequestRow {
+    pub id: String,
+    pub reference: String,
+    pub jurisdiction_id: String,
+    pub agency_id: String,
+    pub reporter_id: String,
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub refusal_ground: Option<String>,
+    pub policy_version: String,
+    pub received_at: NaiveDateTime,
+    pub due_at: Option<NaiveDateTime>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub complex: bool,
+    pub extensions: i32,
+    pub finished_at: Option<NaiveDateTime>,
+    pub last_seq: i32,
+    pub version: i32,
+    pub updated_at: NaiveDateTime,
+    pub search_text: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_events)]
+pub struct EventRow {
+    pub id: String,
+    pub request_id: String,
+    pub seq: i32,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub kind: String,
+    pub body: Option<String>,
+    /// JSON object.
+    pub data: String,
+    pub internal: bool,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attachments)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub request_id: String,
+    pub uploaded_by: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = escalations)]
+pub struct EscalationRow {
+    pub id: String,
+    pub request_id: String,
+    pub jurisdiction_id: String,
+    pub reason: String,
+    pub status: String,
+    pub opened_at: NaiveDateTime,
+    pub due_at: Option<NaiveDateTime>,
+    pub assigned_to: Option<String>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub resolution: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub user_id: String,
+    pub idem_key: String,
+    pub body_hash: String,
+    pub request_id: String,
+    pub created_at: NaiveDateTime,
+}

@@ -121,4 +121,107 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     user_tokens,
     outbox,
+    requests,
+    request_events,
+    reference_counters,
+    idempotency_keys,
+    attachments,
+    escalations,
 );
+
+diesel::table! {
+    requests (id) {
+        id -> Text,
+        reference -> Text,
+        jurisdiction_id -> Text,
+        agency_id -> Text,
+        reporter_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        refusal_ground -> Nullable<Text>,
+        policy_version -> Text,
+        received_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        complex -> Bool,
+        extensions -> Integer,
+        finished_at -> Nullable<Timestamp>,
+        last_seq -> Integer,
+        version -> Integer,
+        updated_at -> Timestamp,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    request_events (id) {
+        id -> Text,
+        request_id -> Text,
+        seq -> Integer,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        kind -> Text,
+        body -> Nullable<Text>,
+        data -> Text,
+        internal -> Bool,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    reference_counters (jurisdiction_id, year) {
+        jurisdiction_id -> Text,
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Text,
+        idem_key -> Text,
+        body_hash -> Text,
+        request_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        request_id -> Text,
+        uploaded_by -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    escalations (id) {
+        id -> Text,
+        request_id -> Text,
+        jurisdiction_id -> Text,
+        reason -> Text,
+        status -> Text,
+        opened_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        assigned_to -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        resolution -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(requests -> agencies (agency_id));
+diesel::joinable!(requests -> users (reporter_id));
+diesel::joinable!(request_events -> requests (request_id));
+diesel::joinable!(attachments -> requests (request_id));
+diesel::joinable!(escalations -> requests (request_id));
+

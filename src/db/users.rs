@@ -108,3 +108,28 @@ pub fn set_reporter_details(conn: &mut DbConn, id: &str, outlet: &str, press_car
         .execute(conn)
         .map(|_| ())
 }
+
+/// Department staff of a jurisdiction (they read its requests and receive its escalations).
+pub fn staff_of(conn: &mut DbConn, jurisdiction_id: &str) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::role.eq("staff"))
+        .filter(users::jurisdiction_id.eq(jurisdiction_id))
+        .filter(users::disabled_at.is_null())
+        .order(users::full_name.asc())
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// Every assignment of an agency (in force or not), for routing.
+pub fn assignments_of_agency(conn: &mut DbConn, agency_id: &str) -> QueryResult<Vec<(Assignment, User)>> {
+    sa::table
+        .inner_join(users::table)
+        .filter(sa::agency_id.eq(agency_id))
+        .filter(users::disabled_at.is_null())
+        .select((Assignment::as_select(), User::as_select()))
+        .load(conn)
+}
+
+pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<User>> {
+    users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn)
+}

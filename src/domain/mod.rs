@@ -2,6 +2,7 @@
 //! parameter (see `crate::clock`), so every rule here is testable on its own.
 
 pub mod account;
+pub mod attachment;
 pub mod calendar;
 pub mod deadline;
 pub mod directory;

@@ -4,11 +4,15 @@
 //! they never read the clock themselves.
 
 pub mod accounts;
+pub mod attachments;
 pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod explain;
+pub mod requests;
+pub mod rules;
 pub mod secrets;
+pub mod timeline;
 
 pub use error::{AppError, AppResult};
 

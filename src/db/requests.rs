@@ -1,0 +1,234 @@
+//! Requests, their timeline, reference numbers, idempotency keys, attachments
+//! and escalation rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::models::{AttachmentRow, EscalationRow, EventRow, IdempotencyRow, RequestRow};
+use super::schema::{attachments, escalations, idempotency_keys, reference_counters, request_events, requests};
+use crate::domain::text::like_escape;
+
+/// Allocates the next number of a jurisdiction's year, inside the caller's
+/// transaction. The counter row is locked by the update until commit, so two
+/// filings never get the same number, and a rolled-back filing releases its
+/// number only if nothing after it committed (numbers are never reused).
+pub fn next_reference_number(conn: &mut DbConn, jurisdiction_id: &str, year: i32) -> QueryResult<i32> {
+    for _ in 0..3 {
+        let bumped: Option<i32> = diesel::update(
+            reference_counters::table
+                .filter(reference_counters::jurisdiction_id.eq(jurisdiction_id))
+                .filter(reference_counters::year.eq(year)),
+        )
+        .set(reference_counters::last_value.eq(reference_counters::last_value + 1))
+        .returning(reference_counters::last_value)
+        .get_result(conn)
+        .optional()?;
+        if let Some(n) = bumped {
+            return Ok(n);
+        }
+        // First request of the year: create the counter. A concurrent first
+        // filing may win the insert; the savepoint keeps our transaction alive
+        // and the loop takes the update path.
+        let inserted = conn.transaction(|c| {
+            diesel::insert_into(reference_counters::table)
+                .values((
+                    reference_counters::jurisdiction_id.eq(jurisdiction_id),
+                    reference_counters::year.eq(year),
+                    reference_counters::last_value.eq(1),
+                ))
+                .execute(c)
+        });
+        match inserted {
+            Ok(_) => return Ok(1),
+            Err(e) if super::is_unique_violation(&e) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(diesel::result::Error::RollbackTransaction)
+}
+
+pub fn insert(conn: &mut DbConn, r: &RequestRow) -> QueryResult<()> {
+    diesel::insert_into(requests::table).values(r).execute(conn).map(|_| ())
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<RequestRow>> {
+    requests::table.find(id).select(RequestRow::as_select()).first(conn).optional()
+}
+
+pub fn by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<RequestRow>> {
+    requests::table.filter(requests::reference.eq(reference)).select(RequestRow::as_select()).first(conn).optional()
+}
+
+pub fn all_ids(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    requests::table.order(requests::id.asc()).select(requests::id).load(conn)
+}
+
+/// Writes the new state if nobody changed the request since it was read
+/// (`expected_version`); false when another writer got there first.
+pub fn update_state(conn: &mut DbConn, row: &RequestRow, expected_version: i32) -> QueryResult<bool> {
+    let n = diesel::update(requests::table.find(&row.id).filter(requests::version.eq(expected_version)))
+        .set((
+            requests::agency_id.eq(&row.agency_id),
+            requests::status.eq(&row.status),
+            requests::outcome.eq(&row.outcome),
+            requests::refusal_ground.eq(&row.refusal_ground),
+            requests::due_at.eq(row.due_at),
+            requests::acknowledged_at.eq(row.acknowledged_at),
+            requests::complex.eq(row.complex),
+            requests::extensions.eq(row.extensions),
+            requests::finished_at.eq(row.finished_at),
+            requests::last_seq.eq(row.last_seq),
+            requests::version.eq(expected_version + 1),
+            requests::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Who may see which requests, as the list queries apply it.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Reporter(String),
+    Agencies(Vec<String>),
+    Jurisdiction(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub status: Option<String>,
+    /// Only requests whose clock runs (awaiting a response or a clarification).
+    pub open_only: bool,
+    pub overdue_at: Option<NaiveDateTime>,
+    pub agency_id: Option<String>,
+    pub kind: Option<String>,
+    pub terms: Vec<String>,
+}
+
+/// A page of requests in scope: open ones first, then by due instant (the most
+/// urgent, overdue ones, first; paused ones after), then newest.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    f: &Filters,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<RequestRow>, i64)> {
+    let build = || {
+        let mut q = requests::table.into_boxed();
+        q = match scope {
+            Scope::Reporter(id) => q.filter(requests::reporter_id.eq(id.clone())),
+            Scope::Agencies(ids) => q.filter(requests::agency_id.eq_any(ids.clone())),
+            Scope::Jurisdiction(id) => q.filter(requests::jurisdiction_id.eq(id.clone())),
+        };
+        if let Some(s) = &f.status {
+            q = q.filter(requests::status.eq(s.clone()));
+        }
+        if f.open_only {
+            q = q.filter(requests::status.eq_any(["awaiting_response", "awaiting_clarification"]));
+        }
+        if let Some(now) = f.overdue_at {
+            q = q.filter(requests::status.eq("awaiting_response")).filter(requests::due_at.lt(now));
+        }
+        if let Some(a) = &f.agency_id {
+            q = q.filter(requests::agency_id.eq(a.clone()));
+        }
+        if let Some(k) = &f.kind {
+            q = q.filter(requests::kind.eq(k.clone()));
+        }
+        for t in &f.terms {
+            q = q.filter(requests::search_text.like(format!("%{}%", like_escape(t))).escape('\\'));
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order((
+            requests::finished_at.is_not_null().asc(),
+            requests::due_at.is_null().asc(),
+            requests::due_at.asc(),
+            requests::received_at.desc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn insert_event(conn: &mut DbConn, e: &EventRow) -> QueryResult<()> {
+    diesel::insert_into(request_events::table).values(e).execute(conn).map(|_| ())
+}
+
+pub fn events_of(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<EventRow>> {
+    request_events::table
+        .filter(request_events::request_id.eq(request_id))
+        .order(request_events::seq.asc())
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+pub fn last_event_hash(conn: &mut DbConn, request_id: &str) -> QueryResult<Option<String>> {
+    request_events::table
+        .filter(request_events::request_id.eq(request_id))
+        .order(request_events::seq.desc())
+        .select(request_events::hash)
+        .first(conn)
+        .optional()
+}
+
+pub fn idempotency(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
+    idempotency_keys::table
+        .filter(idempotency_keys::user_id.eq(user_id))
+        .filter(idempotency_keys::idem_key.eq(key))
+        .select(IdempotencyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_idempotency(conn: &mut DbConn, row: &IdempotencyRow) -> QueryResult<()> {
+    diesel::insert_into(idempotency_keys::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn insert_attachment(conn: &mut DbConn, a: &AttachmentRow) -> QueryResult<()> {
+    diesel::insert_into(attachments::table).values(a).execute(conn).map(|_| ())
+}
+
+pub fn attachments_of(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<AttachmentRow>> {
+    attachments::table
+        .filter(attachments::request_id.eq(request_id))
+        .order(attachments::created_at.asc())
+        .select(AttachmentRow::as_select())
+        .load(conn)
+}
+
+pub fn attachment(conn: &mut DbConn, request_id: &str, id: &str) -> QueryResult<Option<AttachmentRow>> {
+    attachments::table
+        .find(id)
+        .filter(attachments::request_id.eq(request_id))
+        .select(AttachmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_escalation(conn: &mut DbConn, e: &EscalationRow) -> QueryResult<()> {
+    diesel::insert_into(escalations::table).values(e).execute(conn).map(|_| ())
+}
+
+pub fn open_escalation(conn: &mut DbConn, request_id: &str) -> QueryResult<Option<EscalationRow>> {
+    escalations::table
+        .filter(escalations::request_id.eq(request_id))
+        .filter(escalations::status.eq("open"))
+        .select(EscalationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn latest_escalation(conn: &mut DbConn, request_id: &str) -> QueryResult<Option<EscalationRow>> {
+    escalations::table
+        .filter(escalations::request_id.eq(request_id))
+        .order(escalations::opened_at.desc())
+        .select(EscalationRow::as_select())
+        .first(conn)
+        .optional()
+}

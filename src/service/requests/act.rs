@@ -1,0 +1,166 @@
+//! Acting on a request: the domain decides, this writes the new state, the
+//! timeline event and the mails together, or nothing.
+
+use super::super::accounts::Principal;
+use super::super::error::{AppError, AppResult};
+use super::super::rules::{agency_key, kind_of};
+use super::super::timeline;
+use super::file::{open_escalation, route_for};
+use super::{Env, clock_events, load_visible, mail, place_of, utc};
+use crate::db::models::RequestRow;
+use crate::db::{self, DbConn, agencies, requests};
+use crate::domain::deadline::{self, ClockEvent};
+use crate::domain::request::{
+    self, Action, ActionInput, DomainError, Party, RequestView, Rules, Status, Transition,
+};
+use crate::domain::routing::Route;
+use crate::domain::validation::FieldErrors;
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotVisible => AppError::not_found(),
+            DomainError::Forbidden(m) => AppError::Forbidden(m),
+            DomainError::InvalidTransition(m) => AppError::InvalidTransition(m),
+            DomainError::Invalid(f) => AppError::Validation(f),
+        }
+    }
+}
+
+/// The domain's view of a stored request.
+pub fn view_of(conn: &mut DbConn, r: &RequestRow) -> AppResult<RequestView> {
+    Ok(RequestView {
+        kind: kind_of(r),
+        status: Status::parse(&r.status).unwrap_or(Status::Closed),
+        agency_id: r.agency_id.clone(),
+        acknowledged: r.acknowledged_at.is_some(),
+        complex: r.complex,
+        extensions: r.extensions.max(0) as u32,
+        due_at: r.due_at.map(utc),
+        escalation_open: requests::open_escalation(conn, &r.id)?.is_some(),
+    })
+}
+
+/// The policy facts for this request, from the pack it was received under.
+pub fn rules_of(conn: &mut DbConn, env: Env<'_>, r: &RequestRow) -> AppResult<Rules> {
+    let (agency, j) = place_of(conn, r)?;
+    let pack = env.rules.pack_of(&r.policy_version, utc(r.received_at));
+    let kind = kind_of(r);
+    let key = agency_key(&j, &agency);
+    let rule = pack.rule(kind, Some(&key));
+    Ok(Rules {
+        grounds: pack.grounds_for(kind).into_iter().map(|g| g.code.clone()).collect(),
+        max_extensions: rule.extension.as_ref().map_or(0, |x| x.max_count),
+        complex_notice_until: deadline::complex_notice_until(
+            pack,
+            &env.rules.calendar,
+            kind,
+            Some(&key),
+            utc(r.received_at),
+        ),
+    })
+}
+
+/// Takes an action on a request for the principal.
+pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<()> {
+    db::write(conn, |conn| act_in_tx(conn, env, p, id, input))
+}
+
+fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<()> {
+    let (mut row, party) = load_visible(conn, p, id)?;
+    let action = input.parse()?;
+    let expected_version = row.version;
+    let view = view_of(conn, &row)?;
+    let rules = rules_of(conn, env, &row)?;
+    let t: Transition = request::transition(&view, party, &action, &rules, env.now)?;
+
+    let old_agency = row.agency_id.clone();
+    let now = env.now.naive_utc();
+    match &action {
+        Action::Acknowledge => row.acknowledged_at = Some(now),
+        Action::MarkComplex { .. } => row.complex = true,
+        Action::Extend { .. } => row.extensions += 1,
+        Action::Reply { outcome, .. } => row.outcome = Some(outcome.as_str().into()),
+        Action::Refuse { ground, .. } => row.refusal_ground = Some(ground.clone()),
+        Action::Transfer { agency_id, .. } => {
+            let target = uuid::Uuid::parse_str(agency_id).ok().map(|_| agencies::by_id(conn, agency_id)).transpose()?;
+            match target.flatten() {
+                Some(a) => {
+                    row.agency_id = a.id;
+                    row.jurisdiction_id = a.jurisdiction_id;
+                }
+                None => {
+                    let mut f = FieldErrors::new();
+                    f.add("agency_id", "unknown_agency");
+                    return Err(AppError::Validation(f));
+                }
+            }
+        }
+        _ => {}
+    }
+    row.status = t.status.as_str().into();
+    if !t.status.is_open() && view.status.is_open() {
+        row.finished_at = Some(now);
+    }
+    row.updated_at = now;
+
+    let (actor_id, role) = (p.user.id.as_str(), party.role_name());
+    let event = timeline::append(conn, &mut row, Some(actor_id), role, &t.event, env.now)?;
+    let mut events = requests::events_of(conn, &row.id)?;
+    if !events.iter().any(|e| e.id == event.id) {
+        events.push(event);
+    }
+    let (agency, j) = place_of(conn, &row)?;
+    let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
+    let clock: Vec<ClockEvent> = clock_events(&events);
+    let dl = env.rules.deadline(pack, kind_of(&row), &agency_key(&j, &agency), &clock);
+    row.due_at = dl.due_at.map(|d| d.naive_utc());
+
+    // A transfer to an agency nobody speaks for goes to the Department.
+    let mut route = None;
+    if let Action::Transfer { .. } = action {
+        let r = route_for(conn, &row.agency_id, env.now)?;
+        if r == Route::Department {
+            open_escalation(conn, env, &mut row, "unroutable", None)?;
+        }
+        route = Some(r);
+    }
+    if let Some(reason) = t.opens_escalation {
+        open_escalation(conn, env, &mut row, reason, Some((actor_id, role)))?;
+    }
+    if !requests::update_state(conn, &row, expected_version)? {
+        return Err(AppError::Conflict("the request was changed by someone else meanwhile; reload it and try again".into()));
+    }
+    mail::acted(conn, env, &row, &agency, &action, &old_agency, route.as_ref(), &dl, party)?;
+    Ok(())
+}
+
+/// The actions the caller may take now (for pages and the API's hints): each
+/// action is tried against the domain with placeholder fields.
+pub fn allowed_actions(conn: &mut DbConn, env: Env<'_>, party: Party, r: &RequestRow) -> AppResult<Vec<&'static str>> {
+    if party == Party::Outsider {
+        return Ok(vec![]);
+    }
+    let view = view_of(conn, r)?;
+    let rules = rules_of(conn, env, r)?;
+    let filler = "x".to_string();
+    let mut out = Vec::new();
+    for name in Action::NAMES {
+        let input = ActionInput {
+            action: name.into(),
+            reason: Some(filler.clone()),
+            question: Some(filler.clone()),
+            body: Some(filler.clone()),
+            outcome: Some("granted".into()),
+            ground: rules.grounds.first().cloned().or(Some(filler.clone())),
+            reasons: Some(filler.clone()),
+            agency_id: Some("another-agency".into()),
+        };
+        let Ok(action) = input.parse() else { continue };
+        match request::transition(&view, party, &action, &rules, env.now) {
+            Ok(_) | Err(DomainError::Invalid(_)) => out.push(name),
+            Err(_) => {}
+        }
+    }
+    Ok(out)
+}

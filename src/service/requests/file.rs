@@ -1,0 +1,263 @@
+//! Filing a request: checked, numbered, routed, timed, recorded and mailed in
+//! one transaction.
+
+use chrono::Datelike;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::super::accounts::Principal;
+use super::super::error::{AppError, AppResult};
+use super::super::rules::agency_key;
+use super::super::timeline;
+use super::{Env, mail};
+use crate::db::models::{EscalationRow, IdempotencyRow, RequestRow};
+use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};
+use crate::domain::account::Role;
+use crate::domain::deadline::ClockEvent;
+use crate::domain::kind::RequestKind;
+use crate::domain::request::{MAX_TEXT, NewEvent, Status};
+use crate::domain::routing::{self, Route};
+use crate::domain::text::fold;
+use crate::domain::validation::FieldErrors;
+use crate::i18n::vietnam;
+
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct FileInput {
+    #[serde(default)]
+    pub agency_id: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+pub const MAX_SUBJECT: usize = 300;
+
+/// Checks the fields and finds the agency; also used by the preview.
+pub fn check(conn: &mut DbConn, input: &FileInput) -> AppResult<(db::models::Agency, RequestKind, String, String)> {
+    let mut e = FieldErrors::new();
+    let kind = match RequestKind::parse(&input.kind) {
+        Some(k) => Some(k),
+        None => {
+            e.add("kind", if input.kind.trim().is_empty() { "required" } else { "invalid_kind" });
+            None
+        }
+    };
+    let subject = e.required("subject", &input.subject, MAX_SUBJECT);
+    let body = e.required("body", &input.body, MAX_TEXT);
+    let agency = if input.agency_id.trim().is_empty() {
+        e.add("agency_id", "required");
+        None
+    } else if uuid::Uuid::parse_str(input.agency_id.trim()).is_err() {
+        e.add("agency_id", "unknown_agency");
+        None
+    } else {
+        let a = agencies::by_id(conn, input.agency_id.trim())?;
+        if a.is_none() {
+            e.add("agency_id", "unknown_agency");
+        }
+        a
+    };
+    e.into_result()?;
+    match (agency, kind) {
+        (Some(a), Some(k)) => Ok((a, k, subject, body)),
+        _ => Err(AppError::Internal(anyhow::anyhow!("checked input lost its agency or kind"))),
+    }
+}
+
+/// The outcome of a filing: the new request's id, or the earlier one when an
+/// Idempotency-Key is replayed.
+pub struct Filed {
+    pub id: String,
+    pub replayed: bool,
+}
+
+fn body_hash(input: &FileInput) -> String {
+    hex::encode(Sha256::digest(serde_json::to_vec(input).unwrap_or_default()))
+}
+
+/// Files a request for a verified reporter.
+pub fn file(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    reporter: &Principal,
+    input: &FileInput,
+    idempotency_key: Option<&str>,
+) -> AppResult<Filed> {
+    if reporter.role != Role::Reporter {
+        return Err(AppError::Forbidden("only reporters file requests".into()));
+    }
+    if reporter.user.email_verified_at.is_none() {
+        return Err(AppError::Forbidden(
+            "confirm your email address first: open the link we mailed you (or ask for a new one)".into(),
+        ));
+    }
+    let key = match idempotency_key.map(str::trim) {
+        None => None,
+        Some(k) if k.is_empty() || k.len() > 200 || crate::domain::text::has_forbidden_control(k) => {
+            return Err(AppError::field("idempotency_key", "invalid_value"));
+        }
+        Some(k) => Some(k.to_string()),
+    };
+    let hash = body_hash(input);
+    if let Some(k) = &key
+        && let Some(found) = replay(conn, &reporter.user.id, k, &hash)?
+    {
+        return Ok(found);
+    }
+    match db::write(conn, |conn| file_in_tx(conn, env, reporter, input, key.as_deref(), &hash)) {
+        // Two requests with one key at once: the other committed first.
+        Err(AppError::Conflict(m)) if m == IDEMPOTENCY_RACE => {
+            let k = key.as_deref().unwrap_or_default();
+            replay(conn, &reporter.user.id, k, &hash)?.ok_or_else(|| AppError::Conflict("try again".into()))
+        }
+        other => other,
+    }
+}
+
+const IDEMPOTENCY_RACE: &str = "idempotency race";
+
+fn replay(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> AppResult<Option<Filed>> {
+    match requests::idempotency(conn, user_id, key)? {
+        None => Ok(None),
+        Some(row) if row.body_hash == hash => Ok(Some(Filed { id: row.request_id, replayed: true })),
+        Some(_) => Err(AppError::Conflict("this Idempotency-Key was already used with a different body".into())),
+    }
+}
+
+fn file_in_tx(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    reporter: &Principal,
+    input: &FileInput,
+    key: Option<&str>,
+    hash: &str,
+) -> AppResult<Filed> {
+    let (agency, kind, subject, body) = check(conn, input)?;
+    let j = jurisdictions::by_id(conn, &agency.jurisdiction_id)?.ok_or_else(AppError::not_found)?;
+    let now = env.now;
+    let pack = env.rules.policies.in_force(now);
+    let deadline = env.rules.deadline(pack, kind, &agency_key(&j, &agency), &[ClockEvent::Received { at: now }]);
+
+    let year = now.with_timezone(&vietnam()).year();
+    let n = requests::next_reference_number(conn, &j.id, year)?;
+    let reference = format!("{}-{year}-{n:06}", j.code);
+    let mut row = RequestRow {
+        id: db::new_id(),
+        reference: reference.clone(),
+        jurisdiction_id: j.id.clone(),
+        agency_id: agency.id.clone(),
+        reporter_id: reporter.user.id.clone(),
+        kind: kind.as_str().into(),
+        subject: subject.clone(),
+        body: body.clone(),
+        status: Status::AwaitingResponse.as_str().into(),
+        outcome: None,
+        refusal_ground: None,
+        policy_version: pack.version.clone(),
+        received_at: now.naive_utc(),
+        due_at: deadline.due_at.map(|d| d.naive_utc()),
+        acknowledged_at: None,
+        complex: false,
+        extensions: 0,
+        finished_at: None,
+        last_seq: 0,
+        version: 1,
+        updated_at: now.naive_utc(),
+        search_text: fold(&format!("{reference} {subject} {body}")),
+    };
+    requests::insert(conn, &row)?;
+
+    let route = route_for(conn, &agency.id, now)?;
+    let routed_to = match &route {
+        Route::Spokespeople(ids) => json!(ids),
+        Route::Department => json!("department"),
+    };
+    let event = NewEvent {
+        kind: "file".into(),
+        body: Some(body),
+        data: json!({
+            "agency_id": agency.id,
+            "kind": kind.as_str(),
+            "subject": subject,
+            "policy_version": pack.version,
+            "due_at": deadline.due_at,
+            "routed_to": routed_to,
+        }),
+        internal: false,
+    };
+    timeline::append(conn, &mut row, Some(&reporter.user.id), "reporter", &event, now)?;
+    if route == Route::Department {
+        open_escalation(conn, env, &mut row, "unroutable", None)?;
+    }
+    if let Some(k) = key {
+        let idem = IdempotencyRow {
+            user_id: reporter.user.id.clone(),
+            idem_key: k.to_string(),
+            body_hash: hash.to_string(),
+            request_id: row.id.clone(),
+            created_at: now.naive_utc(),
+        };
+        // A savepoint, so a concurrent twin's insert can fail without aborting us.
+        diesel::Connection::transaction(conn, |c| requests::insert_idempotency(c, &idem)).map_err(|e| {
+            if db::is_unique_violation(&e) { AppError::Conflict(IDEMPOTENCY_RACE.into()) } else { e.into() }
+        })?;
+    }
+    requests::update_state(conn, &row, row.version)?;
+    mail::filed(conn, env, &row, &agency, &reporter.user, &route, &deadline)?;
+    Ok(Filed { id: row.id, replayed: false })
+}
+
+/// Where a request for this agency goes at `now`.
+pub fn route_for(conn: &mut DbConn, agency_id: &str, now: chrono::DateTime<chrono::Utc>) -> AppResult<Route> {
+    let assignments: Vec<routing::Assignment> = users::assignments_of_agency(conn, agency_id)?
+        .into_iter()
+        .map(|(a, _)| routing::Assignment {
+            user_id: a.user_id,
+            primary: a.is_primary,
+            valid_from: super::utc(a.valid_from),
+            valid_to: a.valid_to.map(super::utc),
+        })
+        .collect();
+    Ok(routing::route(&assignments, now))
+}
+
+/// Opens an escalation to the Department (unless one is open) with its
+/// timeline event, and mails the Department.
+pub fn open_escalation(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    row: &mut RequestRow,
+    reason: &str,
+    actor: Option<(&str, &str)>,
+) -> AppResult<EscalationRow> {
+    if let Some(open) = requests::open_escalation(conn, &row.id)? {
+        return Ok(open);
+    }
+    let esc = EscalationRow {
+        id: db::new_id(),
+        request_id: row.id.clone(),
+        jurisdiction_id: row.jurisdiction_id.clone(),
+        reason: reason.into(),
+        status: "open".into(),
+        opened_at: env.now.naive_utc(),
+        due_at: None,
+        assigned_to: None,
+        closed_at: None,
+        resolution: None,
+    };
+    requests::insert_escalation(conn, &esc)?;
+    let event = NewEvent {
+        kind: "escalation_opened".into(),
+        body: None,
+        data: json!({"escalation_id": esc.id, "reason": reason}),
+        internal: false,
+    };
+    let (actor_id, role) = actor.unwrap_or(("", "system"));
+    timeline::append(conn, row, Some(actor_id).filter(|a| !a.is_empty()), role, &event, env.now)?;
+    mail::escalated(conn, env, row, reason)?;
+    Ok(esc)
+}

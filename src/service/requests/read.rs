@@ -1,0 +1,294 @@
+//! Reading requests: one request with its timeline, lists in the caller's
+//! scope, and the "due by" preview.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::super::accounts::Principal;
+use super::super::error::{AppError, AppResult};
+use super::super::explain::steps_text;
+use super::super::rules::agency_key;
+use super::super::{Page, paging};
+use super::act::allowed_actions;
+use super::file::{FileInput, check};
+use super::mail::agency_name;
+use super::{Env, deadline_of, load_visible, place_of, utc};
+use crate::db::models::{EscalationRow, RequestRow};
+use crate::db::{DbConn, agencies, jurisdictions, requests, users};
+use crate::domain::account::Role;
+use crate::domain::deadline::ClockEvent;
+use crate::domain::request::{Party, Status, is_overdue};
+use crate::domain::text::query_terms;
+use crate::i18n::Tr;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyRef {
+    pub id: String,
+    pub name: String,
+    pub name_en: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReporterRef {
+    pub id: String,
+    pub full_name: String,
+    pub outlet: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineView {
+    pub due_at: Option<DateTime<Utc>>,
+    pub policy_version: String,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationView {
+    pub id: String,
+    pub status: String,
+    pub reason: String,
+    pub opened_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+impl From<&EscalationRow> for EscalationView {
+    fn from(e: &EscalationRow) -> Self {
+        EscalationView {
+            id: e.id.clone(),
+            status: e.status.clone(),
+            reason: e.reason.clone(),
+            opened_at: utc(e.opened_at),
+            due_at: e.due_at.map(utc),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActorView {
+    pub id: Option<String>,
+    pub full_name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub seq: i32,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub actor: ActorView,
+    pub body: Option<String>,
+    pub data: serde_json::Value,
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentView {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    pub at: DateTime<Utc>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestDetail {
+    pub id: String,
+    pub reference: String,
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub overdue: bool,
+    pub agency: AgencyRef,
+    pub jurisdiction: String,
+    pub reporter: ReporterRef,
+    pub received_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub deadline: DeadlineView,
+    pub outcome: Option<String>,
+    pub refusal_ground: Option<String>,
+    pub escalation: Option<EscalationView>,
+    pub events: Vec<EventView>,
+    pub attachments: Vec<AttachmentView>,
+    /// The actions the caller may take now.
+    pub allowed_actions: Vec<&'static str>,
+    /// The caller's relation to the request.
+    pub viewer: Party,
+}
+
+/// One request as the caller may see it, explained in `tr`'s language.
+pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr) -> AppResult<RequestDetail> {
+    let (r, party) = load_visible(conn, p, id)?;
+    let (agency, j) = place_of(conn, &r)?;
+    let events = requests::events_of(conn, &r.id)?;
+    let dl = deadline_of(env.rules, &r, &agency, &j, &events);
+    let actor_ids: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
+    let names: HashMap<String, String> = users::by_ids(conn, &actor_ids)?.into_iter().map(|u| (u.id, u.full_name)).collect();
+    let reporter = users::by_id(conn, &r.reporter_id)?.ok_or_else(|| anyhow::anyhow!("reporter missing"))?;
+    let hide_internal = party == Party::Reporter;
+    let events = events
+        .into_iter()
+        .filter(|e| !(hide_internal && e.internal))
+        .map(|e| EventView {
+            seq: e.seq,
+            at: utc(e.at),
+            actor: ActorView {
+                full_name: e.actor_id.as_ref().and_then(|a| names.get(a).cloned()).unwrap_or_else(|| tr.t("timeline.system").into()),
+                id: e.actor_id.clone(),
+                role: e.actor_role.clone(),
+            },
+            kind: e.kind,
+            body: e.body,
+            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            internal: e.internal,
+        })
+        .collect();
+    let uploader_ids: Vec<String> = requests::attachments_of(conn, &r.id)?.iter().map(|a| a.uploaded_by.clone()).collect();
+    let uploaders: HashMap<String, String> =
+        users::by_ids(conn, &uploader_ids)?.into_iter().map(|u| (u.id, u.full_name)).collect();
+    let attachments = requests::attachments_of(conn, &r.id)?
+        .into_iter()
+        .map(|a| AttachmentView {
+            url: format!("/api/v1/requests/{}/attachments/{}", r.id, a.id),
+            uploaded_by: uploaders.get(&a.uploaded_by).cloned().unwrap_or_default(),
+            id: a.id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size_bytes,
+            at: utc(a.created_at),
+        })
+        .collect();
+    let escalation = requests::latest_escalation(conn, &r.id)?.as_ref().map(EscalationView::from);
+    let status = Status::parse(&r.status).unwrap_or(Status::Closed);
+    Ok(RequestDetail {
+        allowed_actions: allowed_actions(conn, env, party, &r)?,
+        viewer: party,
+        id: r.id.clone(),
+        reference: r.reference.clone(),
+        kind: r.kind.clone(),
+        subject: r.subject.clone(),
+        body: r.body.clone(),
+        status: r.status.clone(),
+        overdue: is_overdue(status, r.due_at.map(utc), env.now),
+        agency: AgencyRef { id: agency.id.clone(), name: agency.name.clone(), name_en: agency.name_en.clone() },
+        jurisdiction: j.code.clone(),
+        reporter: ReporterRef { id: reporter.id, full_name: reporter.full_name, outlet: reporter.outlet },
+        received_at: utc(r.received_at),
+        due_at: r.due_at.map(utc),
+        deadline: DeadlineView { due_at: dl.due_at, policy_version: dl.policy_version.clone(), steps: steps_text(&dl, tr) },
+        outcome: r.outcome.clone(),
+        refusal_ground: r.refusal_ground.clone(),
+        escalation,
+        events,
+        attachments,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestSummary {
+    pub id: String,
+    pub reference: String,
+    pub kind: String,
+    pub subject: String,
+    pub status: String,
+    pub overdue: bool,
+    pub agency: AgencyRef,
+    pub received_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub overdue: Option<String>,
+    pub agency_id: Option<String>,
+    pub kind: Option<String>,
+    pub q: Option<String>,
+    /// `open` shows only requests awaiting a response or a clarification.
+    pub open: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn truthy(v: &Option<String>) -> bool {
+    matches!(v.as_deref().map(str::trim), Some("true" | "1" | "yes" | "on"))
+}
+
+/// The requests the caller may see: a reporter its own, a spokesperson those
+/// of its agencies, staff those of their jurisdiction. Others see none.
+pub fn list(conn: &mut DbConn, env: Env<'_>, p: &Principal, q: &ListQuery) -> AppResult<Page<RequestSummary>> {
+    let (page, per_page) = paging(q.page, q.per_page);
+    let scope = match p.role {
+        Role::Reporter => requests::Scope::Reporter(p.user.id.clone()),
+        Role::Spokesperson => requests::Scope::Agencies(p.agency_ids.clone()),
+        Role::Staff => match &p.user.jurisdiction_id {
+            Some(j) => requests::Scope::Jurisdiction(j.clone()),
+            None => return Ok(Page { items: vec![], total: 0, page, per_page }),
+        },
+        Role::Admin => return Ok(Page { items: vec![], total: 0, page, per_page }),
+    };
+    let mut f = requests::Filters::default();
+    if let Some(s) = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if Status::parse(s).is_none() {
+            return Err(AppError::field("status", "invalid_value"));
+        }
+        f.status = Some(s.to_string());
+    }
+    if let Some(k) = q.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if crate::domain::kind::RequestKind::parse(k).is_none() {
+            return Err(AppError::field("kind", "invalid_value"));
+        }
+        f.kind = Some(k.to_string());
+    }
+    if let Some(a) = q.agency_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if uuid::Uuid::parse_str(a).is_err() {
+            return Err(AppError::field("agency_id", "unknown_agency"));
+        }
+        f.agency_id = Some(a.to_string());
+    }
+    if truthy(&q.overdue) {
+        f.overdue_at = Some(env.now.naive_utc());
+    }
+    f.open_only = truthy(&q.open);
+    f.terms = q.q.as_deref().map(query_terms).unwrap_or_default();
+    let (rows, total) = requests::list(conn, &scope, &f, (page - 1) * per_page, per_page)?;
+    let agency_ids: Vec<String> = rows.iter().map(|r| r.agency_id.clone()).collect();
+    let names: HashMap<String, (String, Option<String>)> =
+        agencies::by_ids(conn, &agency_ids)?.into_iter().map(|a| (a.id, (a.name, a.name_en))).collect();
+    let items = rows
+        .into_iter()
+        .map(|r: RequestRow| {
+            let status = Status::parse(&r.status).unwrap_or(Status::Closed);
+            let (name, name_en) = names.get(&r.agency_id).cloned().unwrap_or_default();
+            RequestSummary {
+                overdue: is_overdue(status, r.due_at.map(utc), env.now),
+                agency: AgencyRef { id: r.agency_id.clone(), name, name_en },
+                id: r.id,
+                reference: r.reference,
+                kind: r.kind,
+                subject: r.subject,
+                status: r.status,
+                received_at: utc(r.received_at),
+                due_at: r.due_at.map(utc),
+            }
+        })
+        .collect();
+    Ok(Page { items, total, page, per_page })
+}
+
+/// "Due when, if filed now": the server's computation, with its explanation.
+pub fn preview(conn: &mut DbConn, env: Env<'_>, agency_id: &str, kind: &str, tr: &Tr) -> AppResult<(DeadlineView, String)> {
+    let input = FileInput { agency_id: agency_id.into(), kind: kind.into(), subject: "-".into(), body: "-".into() };
+    let (agency, kind, _, _) = check(conn, &input)?;
+    let j = jurisdictions::by_id(conn, &agency.jurisdiction_id)?.ok_or_else(AppError::not_found)?;
+    let pack = env.rules.policies.in_force(env.now);
+    let dl = env.rules.deadline(pack, kind, &agency_key(&j, &agency), &[ClockEvent::Received { at: env.now }]);
+    Ok((
+        DeadlineView { due_at: dl.due_at, policy_version: dl.policy_version.clone(), steps: steps_text(&dl, tr) },
+        agency_name(&agency, tr),
+    ))
+}

@@ -1,0 +1,182 @@
+//! The timeline: append-only events, each carrying the SHA-256 of its content
+//! and of the event before it, so that an edited or deleted event is found.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::error::AppResult;
+use crate::db::models::{EventRow, RequestRow};
+use crate::db::{self, DbConn, requests};
+use crate::domain::request::NewEvent;
+
+/// The hash of the first event's predecessor.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// SHA-256 over the previous hash and every stored field of the event, in a
+/// fixed order with explicit lengths (so no two different events can produce
+/// the same input).
+pub fn event_hash(e: &EventRow) -> String {
+    let mut h = Sha256::new();
+    let at = e.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+    let seq = e.seq.to_string();
+    let internal = if e.internal { "1" } else { "0" };
+    for part in [
+        e.prev_hash.as_str(),
+        e.request_id.as_str(),
+        seq.as_str(),
+        at.as_str(),
+        e.actor_id.as_deref().unwrap_or("-"),
+        e.actor_role.as_str(),
+        e.kind.as_str(),
+        e.body.as_deref().unwrap_or("-"),
+        e.data.as_str(),
+        internal,
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends an event to the request's timeline inside the caller's transaction
+/// and advances `request.last_seq`.
+pub fn append(
+    conn: &mut DbConn,
+    request: &mut RequestRow,
+    actor_id: Option<&str>,
+    actor_role: &str,
+    event: &NewEvent,
+    at: DateTime<Utc>,
+) -> AppResult<EventRow> {
+    let prev_hash = requests::last_event_hash(conn, &request.id)?.unwrap_or_else(|| GENESIS.to_string());
+    let mut row = EventRow {
+        id: db::new_id(),
+        request_id: request.id.clone(),
+        seq: request.last_seq + 1,
+        at: at.naive_utc(),
+        actor_id: actor_id.map(str::to_string),
+        actor_role: actor_role.to_string(),
+        kind: event.kind.clone(),
+        body: event.body.clone(),
+        data: event.data.to_string(),
+        internal: event.internal,
+        prev_hash,
+        hash: String::new(),
+    };
+    row.hash = event_hash(&row);
+    requests::insert_event(conn, &row)?;
+    request.last_seq = row.seq;
+    Ok(row)
+}
+
+/// The first broken link of one timeline, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrokenLink {
+    pub reference: String,
+    pub seq: i32,
+    pub problem: String,
+}
+
+/// Checks a chain: sequence numbers 1, 2, 3…, each event's prev_hash equal to
+/// the hash before it, each hash equal to the hash of its content.
+pub fn check_chain(reference: &str, events: &[EventRow]) -> Option<BrokenLink> {
+    let mut prev = GENESIS.to_string();
+    for (i, e) in events.iter().enumerate() {
+        let expected_seq = i as i32 + 1;
+        let broken = |problem: String| Some(BrokenLink { reference: reference.to_string(), seq: e.seq, problem });
+        if e.seq != expected_seq {
+            return broken(format!("event {expected_seq} is missing"));
+        }
+        if e.prev_hash != prev {
+            return broken("does not follow the event before it".into());
+        }
+        if event_hash(e) != e.hash {
+            return broken("its content was changed after it was written".into());
+        }
+        prev = e.hash.clone();
+    }
+    None
+}
+
+/// Verifies one request's timeline (by reference) or all of them.
+pub fn verify(conn: &mut DbConn, reference: Option<&str>) -> AppResult<(usize, Vec<BrokenLink>)> {
+    let ids = match reference {
+        Some(r) => match requests::by_reference(conn, r)? {
+            Some(req) => vec![req.id],
+            None => return Err(super::AppError::NotFound(format!("no request {r}"))),
+        },
+        None => requests::all_ids(conn)?,
+    };
+    let mut broken = Vec::new();
+    for id in &ids {
+        let Some(req) = requests::get(conn, id)? else { continue };
+        let events = requests::events_of(conn, id)?;
+        let mut found = check_chain(&req.reference, &events);
+        if found.is_none() && events.last().map(|e| e.seq) != Some(req.last_seq) {
+            found = Some(BrokenLink {
+                reference: req.reference.clone(),
+                seq: req.last_seq,
+                problem: "the last event is missing".into(),
+            });
+        }
+        broken.extend(found);
+    }
+    Ok((ids.len(), broken))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i32) -> Vec<EventRow> {
+        let mut out: Vec<EventRow> = Vec::new();
+        for seq in 1..=n {
+            let mut e = EventRow {
+                id: format!("e{seq}"),
+                request_id: "r".into(),
+                seq,
+                at: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap().and_hms_micro_opt(3, 0, 0, 123456).unwrap(),
+                actor_id: Some("u".into()),
+                actor_role: "reporter".into(),
+                kind: "file".into(),
+                body: Some(format!("nội dung {seq}")),
+                data: "{}".into(),
+                internal: false,
+                prev_hash: out.last().map_or(GENESIS.to_string(), |p| p.hash.clone()),
+                hash: String::new(),
+            };
+            e.hash = event_hash(&e);
+            out.push(e);
+        }
+        out
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        assert_eq!(check_chain("TNG-2026-000001", &chain(5)), None);
+    }
+
+    #[test]
+    fn an_edited_body_is_found_at_its_event() {
+        let mut c = chain(5);
+        c[2].body = Some("sửa lén".into());
+        let b = check_chain("R", &c).unwrap();
+        assert_eq!(b.seq, 3);
+    }
+
+    #[test]
+    fn a_deleted_event_is_found() {
+        let mut c = chain(5);
+        c.remove(1);
+        assert_eq!(check_chain("R", &c).unwrap().seq, 3);
+    }
+
+    #[test]
+    fn a_rehashed_forgery_breaks_the_next_link() {
+        let mut c = chain(4);
+        c[1].body = Some("forged".into());
+        c[1].hash = event_hash(&c[1]);
+        assert_eq!(check_chain("R", &c).unwrap().seq, 3);
+    }
+}
