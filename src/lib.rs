@@ -58,6 +58,7 @@ impl Application {
             clock: clock.clone(),
             mail_wake: Arc::new(Notify::new()),
             limits: Arc::new(web::ratelimit::Limits::new(&config)),
+            rules: Arc::new(service::rules::Rulebook::embedded()),
         };
         let app_state = state.clone();
         let server = HttpServer::new(move || {

@@ -28,6 +28,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub mail_wake: Arc<Notify>,
     pub limits: Arc<ratelimit::Limits>,
+    pub rules: Arc<crate::service::rules::Rulebook>,
 }
 
 impl AppState {
@@ -47,6 +48,16 @@ impl AppState {
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Like `db`, for request use cases: also hands over the rule data.
+    pub async fn db_rules<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, crate::service::requests::Env<'_>) -> AppResult<T> + Send + 'static,
+    {
+        let rules = self.rules.clone();
+        self.db(move |conn, config, now| f(conn, crate::service::requests::Env { config, rules: &rules, now })).await
     }
 
     /// Tells the mailer that new outbox rows are waiting.

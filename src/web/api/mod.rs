@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod directory;
 pub mod ops;
+pub mod requests;
 
 use actix_web::{Scope, web};
 
@@ -25,5 +26,13 @@ pub fn scope() -> Scope {
                 .app_data(web::PayloadConfig::new(5 * 1024 * 1024))
                 .route(web::post().to(directory::import)),
         )
+        .route("/requests", web::post().to(requests::create))
+        .route("/requests", web::get().to(requests::list))
+        .route("/requests/{id}", web::get().to(requests::get))
+        .route("/requests/{id}/actions", web::post().to(requests::action))
+        .route("/requests/{id}/attachments", web::post().to(requests::attach))
+        .route("/requests/{id}/attachments/{aid}", web::get().to(requests::download))
+        .route("/deadline-preview", web::get().to(requests::preview))
+        .route("/policy", web::get().to(requests::policy))
         .default_service(web::to(super::not_found))
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod directory;
 pub mod home;
+pub mod requests;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -47,6 +48,13 @@ pub fn scope(
         .route("/accept-invite", web::get().to(accounts::accept_invite_form))
         .route("/accept-invite", web::post().to(accounts::accept_invite))
         .route("/agencies", web::get().to(directory::agencies))
+        .route("/requests", web::get().to(requests::list))
+        .route("/requests/new", web::get().to(requests::new_form))
+        .route("/requests/new", web::post().to(requests::new_submit))
+        .route("/requests/{id}", web::get().to(requests::detail))
+        .route("/requests/{id}/actions", web::post().to(requests::act))
+        .route("/requests/{id}/attachments", web::post().to(requests::attach))
+        .route("/requests/{id}/attachments/{aid}", web::get().to(requests::download))
         .default_service(web::to(super::not_found))
 }
 

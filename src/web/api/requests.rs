@@ -1,0 +1,169 @@
+//! Requests in the JSON API: file, list, read, act, attach, download.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::domain::request::ActionInput;
+use crate::i18n::Tr;
+use crate::service::requests::file::FileInput;
+use crate::service::requests::read::{self, ListQuery};
+use crate::service::requests::{act, file};
+use crate::service::{AppError, AppResult, attachments};
+use crate::web::AppState;
+use crate::web::auth::ApiUser;
+
+/// API answers explain deadlines in the caller's language.
+fn tr_of(user: &ApiUser) -> Tr {
+    Tr::new(user.0.locale())
+}
+
+pub async fn create(state: web::Data<AppState>, req: HttpRequest, user: ApiUser, body: web::Json<FileInput>) -> AppResult<HttpResponse> {
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(v) => Some(v.to_str().map_err(|_| AppError::field("idempotency_key", "invalid_value"))?.to_string()),
+    };
+    let input = body.into_inner();
+    let tr = tr_of(&user);
+    let p = user.0;
+    let (filed, detail) = state
+        .db_rules(move |conn, env| {
+            let filed = file::file(conn, env, &p, &input, key.as_deref())?;
+            let detail = read::detail(conn, env, &p, &filed.id, &tr)?;
+            Ok((filed, detail))
+        })
+        .await?;
+    if !filed.replayed {
+        state.wake_mailer();
+    }
+    let mut res = HttpResponse::Created();
+    if filed.replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(res.insert_header((header::LOCATION, format!("/api/v1/requests/{}", detail.id))).json(detail))
+}
+
+pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let p = user.0;
+    let page = state.db_rules(move |conn, env| read::list(conn, env, &p, &q)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+pub async fn get(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let tr = tr_of(&user);
+    let p = user.0;
+    let detail = state.db_rules(move |conn, env| read::detail(conn, env, &p, &id, &tr)).await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+pub async fn action(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<ActionInput>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner();
+    let tr = tr_of(&user);
+    let p = user.0;
+    let detail = state
+        .db_rules(move |conn, env| {
+            act::act(conn, env, &p, &id, &input)?;
+            read::detail(conn, env, &p, &id, &tr)
+        })
+        .await?;
+    state.wake_mailer();
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Reads one uploaded file of a multipart body, refusing it past `limit`
+/// bytes; the other text fields come back by name.
+pub async fn read_upload(
+    mut payload: Multipart,
+    limit: usize,
+) -> AppResult<(Option<(String, Vec<u8>)>, Vec<(String, String)>)> {
+    let mut file = None;
+    let mut fields = Vec::new();
+    while let Some(item) = payload.next().await {
+        let mut field = item.map_err(|e| AppError::InvalidJson(format!("unreadable multipart body: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.content_disposition().and_then(|cd| cd.get_filename().map(str::to_string));
+        let cap = if filename.is_some() { limit } else { 64 * 1024 };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::InvalidJson(format!("unreadable upload: {e}")))?;
+            if bytes.len() + chunk.len() > cap {
+                return Err(AppError::TooLarge(format!("files may be at most {limit} bytes")));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match filename {
+            Some(f) if file.is_none() => file = Some((f, bytes)),
+            Some(_) => return Err(AppError::field("file", "one_file_only")),
+            None => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+        }
+    }
+    Ok((file, fields))
+}
+
+pub async fn attach(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (file, _) = read_upload(payload, state.config.max_upload_bytes).await?;
+    let (filename, bytes) = file.ok_or_else(|| AppError::field("file", "required"))?;
+    let p = user.0;
+    let a = state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id, &filename, &bytes)).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes,
+        "url": format!("/api/v1/requests/{}/attachments/{}", a.request_id, a.id),
+    })))
+}
+
+/// `Content-Disposition: attachment` with the name in RFC 6266 / 5987 form.
+pub fn file_response(a: &crate::db::models::AttachmentRow, bytes: Vec<u8>) -> HttpResponse {
+    let ascii: String = a.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(a.filename.as_bytes()).collect::<String>().replace('+', "%20");
+    HttpResponse::Ok()
+        .content_type(a.content_type.clone())
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
+}
+
+pub async fn download(state: web::Data<AppState>, user: ApiUser, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+    let (id, aid) = path.into_inner();
+    let p = user.0;
+    let (a, bytes) = state.db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid)).await?;
+    Ok(file_response(&a, bytes))
+}
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    #[serde(default)]
+    agency_id: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// `GET /api/v1/deadline-preview?agency_id=&kind=`: due when, if filed now.
+pub async fn preview(state: web::Data<AppState>, user: ApiUser, q: web::Query<PreviewQuery>) -> AppResult<HttpResponse> {
+    let PreviewQuery { agency_id, kind } = q.into_inner();
+    let tr = tr_of(&user);
+    let (dl, _) = state.db_rules(move |conn, env| read::preview(conn, env, &agency_id, &kind, &tr)).await?;
+    Ok(HttpResponse::Ok().json(dl))
+}
+
+/// `GET /api/v1/policy`: the pack in force, with kinds, limits, citations and grounds.
+pub async fn policy(state: web::Data<AppState>, _user: ApiUser) -> AppResult<HttpResponse> {
+    let pack = state.rules.policies.in_force(state.clock.now()).clone();
+    Ok(HttpResponse::Ok().json(pack))
+}
