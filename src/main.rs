@@ -52,6 +52,12 @@ enum Command {
     },
     /// Import agencies from a CSV file (jurisdiction,code,name,name_en,level,parent_code,email).
     ImportAgencies { file: PathBuf },
+    /// Check the hash chain of every request's timeline (or one) and report the first broken link.
+    VerifyTimeline {
+        /// A request reference such as TNG-2026-000042.
+        #[arg(long = "request")]
+        reference: Option<String>,
+    },
     /// Create an account with a password (verified at once).
     CreateUser {
         #[arg(long)]
@@ -220,6 +226,17 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
             };
             let user = accounts::create_with_password(&mut conn, now, &input, &password).map_err(describe)?;
             println!("{} {} created (id {})", role, user.email, user.id);
+        }
+        Command::VerifyTimeline { reference } => {
+            let (checked, broken) = tiepcan::service::timeline::verify(&mut conn, reference.as_deref()).map_err(describe)?;
+            if broken.is_empty() {
+                println!("{checked} timeline(s) verified: every link holds");
+            } else {
+                for b in &broken {
+                    eprintln!("{}: broken at event {}: {}", b.reference, b.seq, b.problem);
+                }
+                anyhow::bail!("{} of {checked} timeline(s) are broken", broken.len());
+            }
         }
         Command::Serve { .. } | Command::Migrate => unreachable!("handled in main"),
     }
