@@ -61,7 +61,7 @@ mod tests {
     }
 
     #[test]
-    fn primary_then_deputies__decree_09_2017_art_3() {
+    fn primary_then_deputies_decree_09_2017_art_3() {
         let r = route(&[a("deputy", false, -10, None), a("primary", true, -5, None)], at());
         assert_eq!(r, Route::Spokespeople(vec!["primary".into(), "deputy".into()]));
     }

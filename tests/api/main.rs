@@ -9,3 +9,4 @@ mod directory;
 mod errors;
 mod mail;
 mod pages;
+mod requests;

@@ -66,7 +66,7 @@ fn spec(action: &Action) -> (&'static [Party], &'static [Status], Option<Status>
 }
 
 #[test]
-fn every_state_action_and_party__design_table() {
+fn every_state_action_and_party_design_table() {
     let parties = [Party::Reporter, Party::Spokesperson, Party::Department, Party::Outsider];
     let mut checked = 0;
     for action in actions() {
@@ -94,7 +94,7 @@ fn every_state_action_and_party__design_table() {
 }
 
 #[test]
-fn refusal_needs_a_ground_of_the_policy__press_law_2016_art_38_2() {
+fn refusal_needs_a_ground_of_the_policy_press_law_2016_art_38_2() {
     let a = Action::Refuse { ground: "BECAUSE".into(), reasons: "x".into() };
     let got = transition(&view(Status::AwaitingResponse), Party::Spokesperson, &a, &rules(), now());
     match got {
@@ -104,7 +104,7 @@ fn refusal_needs_a_ground_of_the_policy__press_law_2016_art_38_2() {
 }
 
 #[test]
-fn one_extension_only__lai_2016_art_31() {
+fn one_extension_only_lai_2016_art_31() {
     let mut v = view(Status::AwaitingResponse);
     let a = Action::Extend { reason: "tổng hợp số liệu".into() };
     assert!(transition(&v, Party::Spokesperson, &a, &rules(), now()).is_ok());
@@ -116,7 +116,7 @@ fn one_extension_only__lai_2016_art_31() {
 }
 
 #[test]
-fn complex_only_within_the_notice_window__lai_2016_art_31() {
+fn complex_only_within_the_notice_window_lai_2016_art_31() {
     let v = view(Status::AwaitingResponse);
     let a = Action::MarkComplex { reason: "nhiều đơn vị".into() };
     assert!(transition(&v, Party::Spokesperson, &a, &rules(), now()).is_ok());
@@ -140,7 +140,7 @@ fn acknowledging_twice_is_an_error_not_a_no_op() {
 }
 
 #[test]
-fn complaint_when_overdue__lai_2016_art_14() {
+fn complaint_when_overdue_lai_2016_art_14() {
     let mut v = view(Status::AwaitingResponse);
     v.due_at = Some(now() - Duration::hours(1));
     let a = Action::Complain { reason: "quá hạn".into() };
