@@ -134,6 +134,7 @@ pub struct RequestRow {
     pub extensions: i32,
     pub finished_at: Option<NaiveDateTime>,
     pub last_seq: i32,
+    pub next_check_at: Option<NaiveDateTime>,
     pub version: i32,
     pub updated_at: NaiveDateTime,
     pub search_text: String,

@@ -79,6 +79,7 @@ pub fn update_state(conn: &mut DbConn, row: &RequestRow, expected_version: i32) 
             requests::extensions.eq(row.extensions),
             requests::finished_at.eq(row.finished_at),
             requests::last_seq.eq(row.last_seq),
+            requests::next_check_at.eq(row.next_check_at),
             requests::version.eq(expected_version + 1),
             requests::updated_at.eq(row.updated_at),
         ))
@@ -231,4 +232,61 @@ pub fn latest_escalation(conn: &mut DbConn, request_id: &str) -> QueryResult<Opt
         .select(EscalationRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Claims up to `limit` requests the sweeper must look at now. On PostgreSQL
+/// the rows stay locked until the caller's transaction ends and other
+/// sweepers skip them (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a
+/// time, which the caller's `BEGIN IMMEDIATE` already holds. Reads only the
+/// partial index on `next_check_at`.
+pub fn claim_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    let q = requests::table
+        .filter(requests::next_check_at.is_not_null())
+        .filter(requests::next_check_at.le(now))
+        .order(requests::next_check_at.asc())
+        .limit(limit)
+        .select(requests::id);
+    match conn {
+        DbConn::Pg(c) => q.for_update().skip_locked().load(c),
+        DbConn::Sqlite(c) => q.load(c),
+    }
+}
+
+pub fn steps_done(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<String>> {
+    use super::schema::sweep_steps;
+    sweep_steps::table.filter(sweep_steps::request_id.eq(request_id)).select(sweep_steps::step).load(conn)
+}
+
+/// Records a step; false when it was already recorded (by another sweeper).
+/// Runs in a savepoint so a duplicate does not abort the caller's transaction.
+pub fn record_step(conn: &mut DbConn, request_id: &str, step: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    use super::schema::sweep_steps;
+    let r = conn.transaction(|c| {
+        diesel::insert_into(sweep_steps::table)
+            .values((sweep_steps::request_id.eq(request_id), sweep_steps::step.eq(step), sweep_steps::done_at.eq(at)))
+            .execute(c)
+    });
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if super::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn set_next_check(conn: &mut DbConn, id: &str, at: Option<NaiveDateTime>) -> QueryResult<()> {
+    diesel::update(requests::table.find(id)).set(requests::next_check_at.eq(at)).execute(conn).map(|_| ())
+}
+
+/// Open requests (their clock may run), for recomputing deadlines after a
+/// calendar or policy change.
+pub fn open_ids(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    requests::table
+        .filter(requests::status.eq_any(["awaiting_response", "awaiting_clarification"]))
+        .order(requests::id.asc())
+        .select(requests::id)
+        .load(conn)
+}
+
+pub fn set_escalation_due(conn: &mut DbConn, id: &str, due: Option<NaiveDateTime>) -> QueryResult<()> {
+    diesel::update(escalations::table.find(id)).set(escalations::due_at.eq(due)).execute(conn).map(|_| ())
 }

@@ -127,6 +127,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     attachments,
     escalations,
+    sweep_steps,
+    calendar_years,
 );
 
 diesel::table! {
@@ -150,6 +152,7 @@ diesel::table! {
         extensions -> Integer,
         finished_at -> Nullable<Timestamp>,
         last_seq -> Integer,
+        next_check_at -> Nullable<Timestamp>,
         version -> Integer,
         updated_at -> Timestamp,
         search_text -> Text,
@@ -216,6 +219,23 @@ diesel::table! {
         assigned_to -> Nullable<Text>,
         closed_at -> Nullable<Timestamp>,
         resolution -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sweep_steps (request_id, step) {
+        request_id -> Text,
+        step -> Text,
+        done_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+        data -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
     }
 }
 

@@ -11,5 +11,6 @@ pub mod password;
 pub mod policy;
 pub mod request;
 pub mod routing;
+pub mod sweep;
 pub mod text;
 pub mod validation;

@@ -12,6 +12,7 @@ pub mod explain;
 pub mod requests;
 pub mod rules;
 pub mod secrets;
+pub mod sweeper;
 pub mod timeline;
 
 pub use error::{AppError, AppResult};

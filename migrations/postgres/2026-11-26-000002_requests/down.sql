@@ -1,3 +1,5 @@
+DROP TABLE calendar_years;
+DROP TABLE sweep_steps;
 DROP TABLE escalations;
 DROP TABLE attachments;
 DROP TABLE idempotency_keys;

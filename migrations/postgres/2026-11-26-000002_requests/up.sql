@@ -23,6 +23,9 @@ CREATE TABLE requests (
     -- When the clock stopped for good (answered, refused, withdrawn).
     finished_at TIMESTAMP,
     last_seq INTEGER NOT NULL,
+    -- When the sweeper must next look at this request (a reminder, the overdue
+    -- instant, the end of the complaint window); NULL when never.
+    next_check_at TIMESTAMP,
     -- Optimistic concurrency: every change bumps it; a stale writer gets 409.
     version INTEGER NOT NULL,
     updated_at TIMESTAMP NOT NULL,
@@ -31,8 +34,8 @@ CREATE TABLE requests (
 CREATE INDEX requests_agency_due ON requests (agency_id, due_at);
 CREATE INDEX requests_reporter ON requests (reporter_id, received_at);
 CREATE INDEX requests_jurisdiction ON requests (jurisdiction_id, received_at);
--- What the sweeper reads: only requests whose clock runs.
-CREATE INDEX requests_running_due ON requests (due_at) WHERE status = 'awaiting_response';
+-- What the sweeper reads: an empty sweep touches only this index.
+CREATE INDEX requests_next_check ON requests (next_check_at) WHERE next_check_at IS NOT NULL;
 
 CREATE TABLE request_events (
     id TEXT PRIMARY KEY,
@@ -93,3 +96,20 @@ CREATE TABLE escalations (
 -- At most one open escalation per request, whatever races.
 CREATE UNIQUE INDEX escalations_one_open ON escalations (request_id) WHERE status = 'open';
 CREATE INDEX escalations_jurisdiction ON escalations (jurisdiction_id, status, opened_at);
+
+-- Each sweeper step (a reminder, an overdue escalation, a closing) happens
+-- once per request: the key is recorded in the transaction that takes it.
+CREATE TABLE sweep_steps (
+    request_id TEXT NOT NULL REFERENCES requests(id),
+    step TEXT NOT NULL,
+    done_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (request_id, step)
+);
+
+-- Calendar years edited by an administrator; they replace the shipped data.
+CREATE TABLE calendar_years (
+    year INTEGER PRIMARY KEY,
+    data TEXT NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    updated_by TEXT REFERENCES users(id)
+);

@@ -128,6 +128,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
     if let Some(reason) = t.opens_escalation {
         open_escalation(conn, env, &mut row, reason, Some((actor_id, role)))?;
     }
+    row.next_check_at = crate::service::sweeper::next_check_for(conn, env, &row)?;
     if !requests::update_state(conn, &row, expected_version)? {
         return Err(AppError::Conflict("the request was changed by someone else meanwhile; reload it and try again".into()));
     }

@@ -165,6 +165,7 @@ fn file_in_tx(
         extensions: 0,
         finished_at: None,
         last_seq: 0,
+        next_check_at: None,
         version: 1,
         updated_at: now.naive_utc(),
         search_text: fold(&format!("{reference} {subject} {body}")),
@@ -206,6 +207,7 @@ fn file_in_tx(
             if db::is_unique_violation(&e) { AppError::Conflict(IDEMPOTENCY_RACE.into()) } else { e.into() }
         })?;
     }
+    row.next_check_at = crate::service::sweeper::next_check_for(conn, env, &row)?;
     requests::update_state(conn, &row, row.version)?;
     mail::filed(conn, env, &row, &agency, &reporter.user, &route, &deadline)?;
     Ok(Filed { id: row.id, replayed: false })
@@ -237,6 +239,13 @@ pub fn open_escalation(
     if let Some(open) = requests::open_escalation(conn, &row.id)? {
         return Ok(open);
     }
+    // The Department's own review deadline, in working days (policy).
+    let pack = env.rules.pack_of(&row.policy_version, super::utc(row.received_at));
+    let review_due = crate::domain::sweep::end_of_nth_working_day(
+        env.now,
+        pack.department_review_working_days,
+        &env.rules.calendar,
+    );
     let esc = EscalationRow {
         id: db::new_id(),
         request_id: row.id.clone(),
@@ -244,7 +253,7 @@ pub fn open_escalation(
         reason: reason.into(),
         status: "open".into(),
         opened_at: env.now.naive_utc(),
-        due_at: None,
+        due_at: Some(review_due.naive_utc()),
         assigned_to: None,
         closed_at: None,
         resolution: None,

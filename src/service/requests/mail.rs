@@ -237,3 +237,39 @@ pub fn acted(
         Action::Comment { .. } => Ok(()),
     }
 }
+
+/// A reminder to the spokespeople before the due instant.
+pub fn reminder(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, due: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+    let to = spokespeople(conn, env, &r.agency_id)?;
+    let to = if to.is_empty() { department(conn, &r.jurisdiction_id)? } else { to };
+    for rcpt in to {
+        let tr = Tr::new(rcpt.locale);
+        let m = Mail {
+            kind: "reminder",
+            key: "reminder",
+            args: vec![("due", tr.datetime(due)), ("left", tr.relative(due, env.now))],
+            quote: None,
+            deadline: None,
+        };
+        send(conn, env, r, agency, std::slice::from_ref(&rcpt), &m)?;
+    }
+    Ok(())
+}
+
+/// The reporter learns the request is overdue and went to the Department.
+pub fn overdue_to_reporter(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, due: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+    let to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
+    for rcpt in to {
+        let tr = Tr::new(rcpt.locale);
+        let m = Mail { kind: "overdue", key: "overdue", args: vec![("due", tr.datetime(due))], quote: None, deadline: None };
+        send(conn, env, r, agency, std::slice::from_ref(&rcpt), &m)?;
+    }
+    Ok(())
+}
+
+/// The Department's own review deadline passed.
+pub fn review_overdue(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency) -> AppResult<()> {
+    let to = department(conn, &r.jurisdiction_id)?;
+    let m = Mail { kind: "review_overdue", key: "review_overdue", args: vec![], quote: None, deadline: None };
+    send(conn, env, r, agency, &to, &m)
+}

@@ -1,0 +1,152 @@
+//! The sweeper's work: reminders, overdue escalations, the Department's review
+//! deadline, closing answered requests after the complaint window. Each step
+//! happens once per request (a recorded key, in the same transaction as its
+//! event and mails); on PostgreSQL the requests are claimed with
+//! `FOR UPDATE SKIP LOCKED`, so several instances share the work.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::json;
+
+use super::error::AppResult;
+use super::requests::file::open_escalation;
+use super::requests::{Env, mail, place_of, utc};
+use super::rules::{agency_key, kind_of};
+use super::timeline;
+use crate::db::models::RequestRow;
+use crate::db::{self, DbConn, requests};
+use crate::domain::directory::{default_office_hours, parse_office_hours};
+use crate::domain::request::{NewEvent, Status};
+use crate::domain::sweep::{self, Step, SweepRule, SweepView};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    pub checked: usize,
+    pub reminders: usize,
+    pub overdue: usize,
+    pub review_overdue: usize,
+    pub closed: usize,
+}
+
+const BATCH: i64 = 50;
+
+/// One sweep as of `env.now`: every request whose next check has come.
+pub fn sweep(conn: &mut DbConn, env: Env<'_>) -> AppResult<SweepReport> {
+    let mut report = SweepReport::default();
+    loop {
+        let n = db::write(conn, |conn| -> AppResult<usize> {
+            let ids = requests::claim_due(conn, env.now.naive_utc(), BATCH)?;
+            for id in &ids {
+                process(conn, env, id, &mut report)?;
+            }
+            Ok(ids.len())
+        })?;
+        report.checked += n;
+        if (n as i64) < BATCH {
+            return Ok(report);
+        }
+    }
+}
+
+fn view_and_rule(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult<(SweepView, SweepRule)> {
+    let (agency, j) = place_of(conn, row)?;
+    let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
+    let kind = kind_of(row);
+    let rule = pack.rule(kind, Some(&agency_key(&j, &agency)));
+    let office_hours = serde_json::from_str::<Vec<[String; 2]>>(&j.office_hours)
+        .ok()
+        .and_then(|pairs| parse_office_hours(&pairs).ok())
+        .unwrap_or_else(default_office_hours);
+    let esc = requests::open_escalation(conn, &row.id)?;
+    let view = SweepView {
+        kind,
+        status: Status::parse(&row.status).unwrap_or(Status::Closed),
+        received_at: utc(row.received_at),
+        due_at: row.due_at.map(utc),
+        finished_at: row.finished_at.map(utc),
+        escalation_open: esc.is_some(),
+        escalation_due: esc.and_then(|e| e.due_at.map(|d| (e.id, utc(d)))),
+    };
+    let rule = SweepRule {
+        reminder_hours_before: rule.reminder_hours_before.clone(),
+        escalation_grace_hours: rule.escalation_grace_hours,
+        complaint_window_days: pack.complaint_window_days,
+        office_hours,
+    };
+    Ok((view, rule))
+}
+
+/// When the sweeper must next look at this request (None: never, until an
+/// event changes it). Called by every use case that changes a request.
+pub fn next_check_for(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult<Option<NaiveDateTime>> {
+    let (view, rule) = view_and_rule(conn, env, row)?;
+    let done: HashSet<String> = requests::steps_done(conn, &row.id)?.into_iter().collect();
+    let plan = sweep::plan(&view, &rule, &env.rules.calendar, &done, env.now);
+    // Steps already due are for the sweeper to take at once.
+    Ok(if plan.steps.is_empty() { plan.next_check } else { Some(env.now) }.map(|t| t.naive_utc()))
+}
+
+fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) -> AppResult<()> {
+    let Some(mut row) = requests::get(conn, id)? else { return Ok(()) };
+    let expected = row.version;
+    let (view, rule) = view_and_rule(conn, env, &row)?;
+    let done: HashSet<String> = requests::steps_done(conn, id)?.into_iter().collect();
+    let plan = sweep::plan(&view, &rule, &env.rules.calendar, &done, env.now);
+    let (agency, _) = place_of(conn, &row)?;
+    for step in &plan.steps {
+        if !requests::record_step(conn, id, &step.key(), env.now.naive_utc())? {
+            continue; // Another sweeper took this step.
+        }
+        match step {
+            Step::SkippedReminder { .. } => {}
+            Step::Reminder { hours_before, due_at } => {
+                let event = NewEvent {
+                    kind: "reminder_sent".into(),
+                    body: None,
+                    data: json!({"hours_before": hours_before, "due_at": due_at}),
+                    internal: true,
+                };
+                timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+                mail::reminder(conn, env, &row, &agency, *due_at)?;
+                report.reminders += 1;
+            }
+            Step::Overdue { due_at } => {
+                let event =
+                    NewEvent { kind: "overdue".into(), body: None, data: json!({"due_at": due_at}), internal: false };
+                timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+                open_escalation(conn, env, &mut row, "overdue", None)?;
+                mail::overdue_to_reporter(conn, env, &row, &agency, *due_at)?;
+                report.overdue += 1;
+            }
+            Step::ReviewOverdue { escalation_id } => {
+                let event = NewEvent {
+                    kind: "escalation_review_overdue".into(),
+                    body: None,
+                    data: json!({"escalation_id": escalation_id}),
+                    internal: true,
+                };
+                timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+                mail::review_overdue(conn, env, &row, &agency)?;
+                report.review_overdue += 1;
+            }
+            Step::Close => {
+                let event = NewEvent { kind: "close".into(), body: None, data: json!({}), internal: false };
+                timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+                row.status = Status::Closed.as_str().into();
+                report.closed += 1;
+            }
+        }
+    }
+    row.next_check_at = next_check_for(conn, env, &row)?;
+    // Past steps are recorded, so the next check is in the future (or none).
+    if row.next_check_at.is_some_and(|t| t <= env.now.naive_utc()) {
+        row.next_check_at = None;
+    }
+    row.updated_at = env.now.naive_utc();
+    if !requests::update_state(conn, &row, expected)? {
+        return Err(super::AppError::Conflict("request changed during the sweep".into()));
+    }
+    Ok(())
+}
