@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod deadline;
 pub mod directory;
 pub mod kind;
+pub mod lunar;
 pub mod password;
 pub mod policy;
 pub mod request;

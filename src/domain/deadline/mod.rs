@@ -1,0 +1,345 @@
+//! The deadline engine: a pure function of the policy pack, the calendar and
+//! the request's own clock events, giving the due instant and the explanation.
+//!
+//! Counting (Civil Code 2015 Arts. 147–148): a period in hours starts at the
+//! moment and runs through nights, weekends and holidays; a period in days
+//! starts on the day after the triggering event (local date, UTC+7) and ends at
+//! 24:00 local of its last day (17:00 UTC). N working days received on day D end
+//! with the N-th working day counted from D+1; N calendar days end with D+N, or
+//! with the next working day if D+N is not one.
+//!
+//! Clock events, applied in order of time (stable for equal instants):
+//! - `Received` starts the clock (only the first one counts);
+//! - `ClarificationRequested` stops it (no due instant while awaiting), and `Clarified` either resumes it
+//!   with what was left (`pause`) or starts it again from the clarification as a new valid request
+//!   (`restart`), per the kind's rule. A request marked complex stays complex after a restart;
+//!   extensions granted before a restart no longer apply, and the count of extensions starts again;
+//! - `MarkedComplex` switches to the complex limit counted from receipt (the latest new receipt: the
+//!   first receipt, a restart or a transfer), if it is within the notice window; otherwise it is ignored;
+//! - `Extended` adds the kind's extension after the current due day, up to `max_count` times; an
+//!   extension granted after the due instant still applies, and the explanation says it came late;
+//! - `Transferred` is a new receipt by the competent agency: the clock starts again with the simple
+//!   limit (complex marking, extensions and a pending clarification are dropped);
+//! - `ResponseOrdered` (the Department's order) sets the due instant to the ordered instant;
+//! - `Stopped` (answered, refused, withdrawn) ends the computation; the due instant stays for the record.
+//!
+//! Remaining time on a pause: hours and minutes for a period in hours (or an ordered instant); for a
+//! period in days, the days after the day of the pause up to the last day, at least one if the pause
+//! came before the due instant. A clarification asked after the due instant gives no time back.
+
+mod engine;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::calendar::{Calendar, DayKind, closing_local_day, end_of_local_day, local_date};
+use super::kind::RequestKind;
+use super::policy::{ClarificationEffect, PolicyPack, Unit};
+
+/// What happened to a request that matters to its clock, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockEvent {
+    Received {
+        at: DateTime<Utc>,
+    },
+    ClarificationRequested {
+        at: DateTime<Utc>,
+    },
+    Clarified {
+        at: DateTime<Utc>,
+    },
+    MarkedComplex {
+        at: DateTime<Utc>,
+    },
+    Extended {
+        at: DateTime<Utc>,
+    },
+    Transferred {
+        at: DateTime<Utc>,
+    },
+    /// The Department orders a response by a new instant.
+    ResponseOrdered {
+        at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+    },
+    /// Answered, refused or withdrawn: the clock stops.
+    Stopped {
+        at: DateTime<Utc>,
+    },
+}
+
+impl ClockEvent {
+    /// When the event happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            ClockEvent::Received { at }
+            | ClockEvent::ClarificationRequested { at }
+            | ClockEvent::Clarified { at }
+            | ClockEvent::MarkedComplex { at }
+            | ClockEvent::Extended { at }
+            | ClockEvent::Transferred { at }
+            | ClockEvent::ResponseOrdered { at, .. }
+            | ClockEvent::Stopped { at } => *at,
+        }
+    }
+
+    pub fn name(&self) -> EventName {
+        match self {
+            ClockEvent::Received { .. } => EventName::Received,
+            ClockEvent::ClarificationRequested { .. } => EventName::ClarificationRequested,
+            ClockEvent::Clarified { .. } => EventName::Clarified,
+            ClockEvent::MarkedComplex { .. } => EventName::MarkedComplex,
+            ClockEvent::Extended { .. } => EventName::Extended,
+            ClockEvent::Transferred { .. } => EventName::Transferred,
+            ClockEvent::ResponseOrdered { .. } => EventName::ResponseOrdered,
+            ClockEvent::Stopped { .. } => EventName::Stopped,
+        }
+    }
+}
+
+/// The name of a clock event (for explanation steps about events that changed nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventName {
+    Received,
+    ClarificationRequested,
+    Clarified,
+    MarkedComplex,
+    Extended,
+    Transferred,
+    ResponseOrdered,
+    Stopped,
+}
+
+impl EventName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventName::Received => "received",
+            EventName::ClarificationRequested => "clarification_requested",
+            EventName::Clarified => "clarified",
+            EventName::MarkedComplex => "marked_complex",
+            EventName::Extended => "extended",
+            EventName::Transferred => "transferred",
+            EventName::ResponseOrdered => "response_ordered",
+            EventName::Stopped => "stopped",
+        }
+    }
+}
+
+/// Why an event changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IgnoredReason {
+    /// Before the request was received.
+    BeforeReceipt,
+    /// A second receipt.
+    AlreadyReceived,
+    /// After the clock stopped (answered, refused, withdrawn).
+    AfterStop,
+    /// A clarification while no clarification was asked for.
+    NotAwaitingClarification,
+    /// A second clarification request while one is pending.
+    AlreadyAwaitingClarification,
+    /// Marked complex twice.
+    AlreadyComplex,
+}
+
+/// A day passed over while counting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedDay {
+    pub date: NaiveDate,
+    /// `Weekend` or `Holiday(name)`.
+    pub kind: DayKind,
+}
+
+/// What was left of the period when the clock stopped for a clarification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remaining {
+    /// Time (a period in hours, or an ordered instant), and the new due instant after resumption.
+    Time {
+        seconds: i64,
+        until: DateTime<Utc>,
+    },
+    /// Nothing: the clarification was asked after the due instant, which stays as it was.
+    Nothing {
+        until: DateTime<Utc>,
+    },
+    WorkingDays(u32),
+    CalendarDays(u32),
+}
+
+/// One line of the explanation, structured so it can be written in any language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The request was received; the rules of this policy version apply.
+    Received { at: DateTime<Utc>, policy_version: String },
+    /// A period in hours from an instant, running through nights, weekends and holidays.
+    Hours { from: DateTime<Utc>, hours: u32, until: DateTime<Utc>, citation: String, counting_citation: String },
+    /// A period in days starts on the day after the event and ends at 24:00 of its last day.
+    CountingStartsNextDay { event_at: DateTime<Utc>, first_day: NaiveDate, citation: String, end_citation: String },
+    /// Working days counted one by one, and the non-working days passed over.
+    WorkingDays { count: u32, citation: String, counted: Vec<NaiveDate>, skipped: Vec<SkippedDay> },
+    /// Calendar days, from the first to the last day (before any rollover).
+    CalendarDays { count: u32, citation: String, first_day: NaiveDate, last_day: NaiveDate },
+    /// The last day is not a working day: the period ends at 24:00 of the next working day.
+    RolledOver { from: NaiveDate, to: NaiveDate, skipped: Vec<SkippedDay>, citation: String },
+    /// The counting used a year whose calendar is not an official, confirmed schedule.
+    UnconfirmedCalendar { year: i32 },
+    /// The clock stops while the reporter clarifies (`late`: asked after the due instant).
+    ClarificationRequested { at: DateTime<Utc>, effect: ClarificationEffect, citation: String, late: bool },
+    /// The clock resumes with what was left.
+    Resumed { at: DateTime<Utc>, remaining: Remaining, citation: String },
+    /// The clarified request counts as a new valid request from the clarification.
+    Restarted { at: DateTime<Utc>, complex: bool, citation: String },
+    /// The agency said the request is complex, in time: the complex limit counts from receipt.
+    MarkedComplex { at: DateTime<Utc>, received_at: DateTime<Utc>, notice_until: DateTime<Utc>, citation: String },
+    /// Marked complex after the notice window: ignored.
+    ComplexNoticeLate { at: DateTime<Utc>, notice_until: DateTime<Utc>, citation: String },
+    /// The kind has no complex-request rule: ignored.
+    NoComplexRule { at: DateTime<Utc> },
+    /// Extension number `number` of at most `max_count`, after the due instant `previous_due`.
+    Extended {
+        at: DateTime<Utc>,
+        number: u32,
+        max_count: u32,
+        limit: u32,
+        unit: Unit,
+        previous_due: DateTime<Utc>,
+        after_due: bool,
+        citation: String,
+    },
+    /// An extension beyond `max_count`: ignored.
+    ExtensionRefused { at: DateTime<Utc>, max_count: u32, citation: String },
+    /// The kind has no extension rule: ignored.
+    NoExtensionRule { at: DateTime<Utc> },
+    /// Transferred to the competent agency: a new receipt.
+    Transferred { at: DateTime<Utc>, citation: String },
+    /// The Department ordered a response by `due_at`.
+    ResponseOrdered { at: DateTime<Utc>, due_at: DateTime<Utc> },
+    /// Answered, refused or withdrawn: the clock stopped; `due_at` is kept for the record.
+    Stopped { at: DateTime<Utc>, due_at: Option<DateTime<Utc>> },
+    /// An event that changed nothing.
+    Ignored { at: DateTime<Utc>, event: EventName, reason: IgnoredReason },
+    /// The final due instant (always the last step when there is one).
+    Due { at: DateTime<Utc> },
+    /// The last step when there is no due instant: awaiting a clarification since `awaiting_since`,
+    /// or (None) never received.
+    NoDueInstant { awaiting_since: Option<DateTime<Utc>> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// None while the clock is paused (awaiting a clarification).
+    pub due_at: Option<DateTime<Utc>>,
+    pub policy_version: String,
+    pub steps: Vec<Step>,
+}
+
+impl Deadline {
+    /// True while awaiting a clarification (the clock is stopped).
+    pub fn is_paused(&self) -> bool {
+        matches!(self.steps.last(), Some(Step::NoDueInstant { awaiting_since: Some(_) }))
+    }
+
+    /// Years whose calendar the explanation says are unconfirmed.
+    pub fn unconfirmed_years(&self) -> Vec<i32> {
+        self.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::UnconfirmedCalendar { year } => Some(*year),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+pub fn compute(
+    policy: &PolicyPack,
+    calendar: &Calendar,
+    kind: RequestKind,
+    agency: Option<&str>,
+    events: &[ClockEvent],
+) -> Deadline {
+    engine::run(policy, calendar, kind, agency, events).deadline
+}
+
+/// Until when an agency may still mark a request complex (None: the kind has no complex rule).
+pub fn complex_notice_until(
+    policy: &PolicyPack,
+    calendar: &Calendar,
+    kind: RequestKind,
+    agency: Option<&str>,
+    received_at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let c = policy.rule(kind, agency).complex.as_ref()?;
+    Some(period_end(calendar, received_at, c.notice_limit, c.notice_unit))
+}
+
+/// The complex-notice window after the request's events: counted from its latest new receipt
+/// (the first receipt, a transfer, or a clarification that restarts the clock).
+pub fn complex_notice_until_after(
+    policy: &PolicyPack,
+    calendar: &Calendar,
+    kind: RequestKind,
+    agency: Option<&str>,
+    events: &[ClockEvent],
+) -> Option<DateTime<Utc>> {
+    let start = engine::run(policy, calendar, kind, agency, events).start?;
+    complex_notice_until(policy, calendar, kind, agency, start)
+}
+
+/// The end of a period of `limit` units from an instant (no explanation): `from + limit` hours, or 24:00
+/// of the last (working) day counted from the day after `from`.
+pub fn period_end(calendar: &Calendar, from: DateTime<Utc>, limit: u32, unit: Unit) -> DateTime<Utc> {
+    match unit {
+        Unit::Hours => from + Duration::hours(i64::from(limit)),
+        Unit::WorkingDays => end_of_local_day(calendar.add_working_days(local_date(from), limit)),
+        Unit::CalendarDays => {
+            let last = local_date(from) + Duration::days(i64::from(limit));
+            end_of_local_day(calendar.working_day_on_or_after(last))
+        }
+    }
+}
+
+/// The instants at which the spokespeople are reminded, earliest first.
+pub fn reminder_instants(
+    policy: &PolicyPack,
+    kind: RequestKind,
+    agency: Option<&str>,
+    due_at: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let mut v: Vec<_> = policy
+        .rule(kind, agency)
+        .reminder_hours_before
+        .iter()
+        .map(|h| due_at - Duration::hours(i64::from(*h)))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// When an overdue request is escalated: the due instant plus the kind's grace.
+pub fn escalation_at(
+    policy: &PolicyPack,
+    kind: RequestKind,
+    agency: Option<&str>,
+    due_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    due_at + Duration::hours(i64::from(policy.rule(kind, agency).escalation_grace_hours))
+}
+
+/// The Department's review deadline for an escalation opened at `escalated_at` (working days).
+pub fn department_review_due(policy: &PolicyPack, calendar: &Calendar, escalated_at: DateTime<Utc>) -> DateTime<Utc> {
+    period_end(calendar, escalated_at, policy.department_review_working_days, Unit::WorkingDays)
+}
+
+/// Until when the reporter may complain about an answer or refusal given at `answered_at` (calendar days,
+/// rolled to the next working day).
+pub fn complaint_window_until(policy: &PolicyPack, calendar: &Calendar, answered_at: DateTime<Utc>) -> DateTime<Utc> {
+    period_end(calendar, answered_at, policy.complaint_window_days, Unit::CalendarDays)
+}
+
+/// The local day on which a day-based due instant falls (24:00 belongs to the day that ends).
+pub fn due_day(due_at: DateTime<Utc>) -> NaiveDate {
+    closing_local_day(due_at)
+}
