@@ -55,6 +55,8 @@ pub struct Config {
     pub mail_poll: Duration,
     /// The first retry delay after a failed send; it doubles per attempt.
     pub mail_retry_base: Duration,
+    /// How often the sweeper runs.
+    pub sweep_interval: Duration,
     pub max_body_bytes: usize,
     /// Largest attachment (413 above).
     pub max_upload_bytes: usize,
@@ -185,6 +187,7 @@ impl Config {
             log,
             mail_poll: millis("TIEPCAN_MAIL_POLL_MS", 5_000)?,
             mail_retry_base: millis("TIEPCAN_MAIL_RETRY_MS", 30_000)?,
+            sweep_interval: millis("TIEPCAN_SWEEP_INTERVAL_MS", 60_000)?,
             max_body_bytes: number("TIEPCAN_MAX_BODY_BYTES", 256 * 1024)? as usize,
             max_upload_bytes: number("TIEPCAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)? as usize,
             db_pool_size: number("TIEPCAN_DB_POOL", 16)?.min(256) as u32,

@@ -52,13 +52,21 @@ impl Application {
         let listener =
             TcpListener::bind(&config.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
+        let rules = {
+            let pool = pool.clone();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<service::rules::Rulebook> {
+                let mut conn = pool.get()?;
+                service::rules::Rulebook::load(&mut conn).map_err(|e| anyhow::anyhow!("{e:?}"))
+            })
+            .await??
+        };
         let state = AppState {
             pool: pool.clone(),
             config: config.clone(),
             clock: clock.clone(),
             mail_wake: Arc::new(Notify::new()),
             limits: Arc::new(web::ratelimit::Limits::new(&config)),
-            rules: Arc::new(service::rules::Rulebook::embedded()),
+            rules: Arc::new(service::rules::RulesCell::new(rules)),
         };
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -84,10 +92,19 @@ impl Application {
         .run();
 
         let transport = Arc::new(Transport::from_config(&config)?);
+        let sweeper = jobs::sweeper::Sweeper {
+            pool: pool.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+            rules: state.rules.clone(),
+            mail_wake: state.mail_wake.clone(),
+            interval: config.sweep_interval,
+        };
         let mailer = Mailer { pool, config: config.clone(), clock, transport, wake: state.mail_wake.clone() };
         let limits = state.limits.clone();
         let jobs = vec![
             tokio::spawn(mailer.run()),
+            tokio::spawn(sweeper.run()),
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(Duration::from_secs(60));
                 loop {

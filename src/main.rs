@@ -52,6 +52,15 @@ enum Command {
     },
     /// Import agencies from a CSV file (jurisdiction,code,name,name_en,level,parent_code,email).
     ImportAgencies { file: PathBuf },
+    /// Run one sweep (reminders, overdue escalations, closing) and exit.
+    Sweep {
+        /// Required: this command runs one sweep only.
+        #[arg(long)]
+        once: bool,
+        /// Sweep as of this instant (RFC 3339), e.g. 2026-05-04T17:00:00Z; default now.
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// Check the hash chain of every request's timeline (or one) and report the first broken link.
     VerifyTimeline {
         /// A request reference such as TNG-2026-000042.
@@ -226,6 +235,30 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
             };
             let user = accounts::create_with_password(&mut conn, now, &input, &password).map_err(describe)?;
             println!("{} {} created (id {})", role, user.email, user.id);
+        }
+        Command::Sweep { once, now: at } => {
+            if !once {
+                anyhow::bail!("use `tiepcan sweep --once`; `tiepcan serve` sweeps every minute");
+            }
+            let now = match at {
+                None => now,
+                Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
+                    .map_err(|e| anyhow::anyhow!("--now {s:?} is not an RFC 3339 instant: {e}"))?
+                    .with_timezone(&chrono::Utc),
+            };
+            let rules = tiepcan::service::rules::Rulebook::load(&mut conn).map_err(describe)?;
+            let env = tiepcan::service::requests::Env { config, rules: &rules, now };
+            let r = tiepcan::service::sweeper::sweep(&mut conn, env).map_err(describe)?;
+            println!(
+                "sweep as of {}: {} request(s) checked, {} reminder(s), {} overdue escalation(s), {} review reminder(s), {} closed",
+                now.to_rfc3339(),
+                r.checked,
+                r.reminders,
+                r.overdue,
+                r.review_overdue,
+                r.closed
+            );
+            println!("mails are in the outbox; a running `tiepcan serve` sends them");
         }
         Command::VerifyTimeline { reference } => {
             let (checked, broken) = tiepcan::service::timeline::verify(&mut conn, reference.as_deref()).map_err(describe)?;

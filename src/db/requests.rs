@@ -290,3 +290,69 @@ pub fn open_ids(conn: &mut DbConn) -> QueryResult<Vec<String>> {
 pub fn set_escalation_due(conn: &mut DbConn, id: &str, due: Option<NaiveDateTime>) -> QueryResult<()> {
     diesel::update(escalations::table.find(id)).set(escalations::due_at.eq(due)).execute(conn).map(|_| ())
 }
+
+pub fn calendar_years(conn: &mut DbConn) -> QueryResult<Vec<(i32, String)>> {
+    use super::schema::calendar_years;
+    calendar_years::table.order(calendar_years::year.asc()).select((calendar_years::year, calendar_years::data)).load(conn)
+}
+
+/// Stores an administrator's version of a year (replacing an earlier one).
+pub fn save_calendar_year(conn: &mut DbConn, year: i32, data: &str, at: NaiveDateTime, by: &str) -> QueryResult<()> {
+    use super::schema::calendar_years;
+    let n = diesel::update(calendar_years::table.find(year))
+        .set((calendar_years::data.eq(data), calendar_years::updated_at.eq(at), calendar_years::updated_by.eq(by)))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(calendar_years::table)
+            .values((
+                calendar_years::year.eq(year),
+                calendar_years::data.eq(data),
+                calendar_years::updated_at.eq(at),
+                calendar_years::updated_by.eq(by),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn escalation(conn: &mut DbConn, id: &str) -> QueryResult<Option<EscalationRow>> {
+    escalations::table.find(id).select(EscalationRow::as_select()).first(conn).optional()
+}
+
+pub fn update_escalation(conn: &mut DbConn, e: &EscalationRow) -> QueryResult<()> {
+    diesel::update(escalations::table.find(&e.id))
+        .set((
+            escalations::status.eq(&e.status),
+            escalations::due_at.eq(e.due_at),
+            escalations::assigned_to.eq(&e.assigned_to),
+            escalations::closed_at.eq(e.closed_at),
+            escalations::resolution.eq(&e.resolution),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A jurisdiction's escalations, open first then newest, with their requests.
+pub fn escalations_of(
+    conn: &mut DbConn,
+    jurisdiction_id: &str,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<(EscalationRow, RequestRow)>, i64)> {
+    let build = || {
+        let mut q = escalations::table.inner_join(requests::table).filter(escalations::jurisdiction_id.eq(jurisdiction_id.to_string())).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(escalations::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order((escalations::closed_at.is_not_null().asc(), escalations::due_at.asc(), escalations::opened_at.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select((EscalationRow::as_select(), RequestRow::as_select()))
+        .load(conn)?;
+    Ok((rows, total))
+}

@@ -1,4 +1,5 @@
-//! Background work that runs in every instance: the mailer now; the sweeper
-//! (reminders, overdue, escalation) joins it with the deadline engine.
+//! Background work that runs in every instance: the mailer (outbox to SMTP)
+//! and the sweeper (reminders, overdue escalation, closing).
 
 pub mod mailer;
+pub mod sweeper;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 
 use crate::domain::calendar::{DayKind, local_date};
-use crate::domain::deadline::{Deadline, Remaining, SkippedDay, Step};
+use crate::domain::deadline::{Deadline, IgnoredReason, NoDueReason, Remaining, SkippedDay, Step};
 use crate::domain::policy::{ClarificationEffect, Unit};
 use crate::i18n::Tr;
 
@@ -65,13 +65,26 @@ fn join(tr: &Tr, items: &[String]) -> String {
     }
 }
 
-fn day_list(tr: &Tr, days: &[NaiveDate]) -> String {
+/// The days counted, a swapped-in working day with its name.
+fn day_list(tr: &Tr, days: &[NaiveDate], swapped_in: &[(NaiveDate, String)]) -> String {
+    let show = |d: &NaiveDate| match swapped_in.iter().find(|(s, _)| s == d) {
+        Some((_, name)) => format!("{} ({name})", day(tr, *d)),
+        None => day(tr, *d),
+    };
     match days {
-        [first, .., last] if days.len() > MAX_LISTED_DAYS => tr.f(
-            "deadline.days_range",
-            &[("first", &day(tr, *first)), ("last", &day(tr, *last)), ("count", &days.len().to_string())],
-        ),
-        _ => join(tr, &days.iter().map(|d| day(tr, *d)).collect::<Vec<_>>()),
+        [first, .., last] if days.len() > MAX_LISTED_DAYS => {
+            let range = tr.f(
+                "deadline.days_range",
+                &[("first", &day(tr, *first)), ("last", &day(tr, *last)), ("count", &days.len().to_string())],
+            );
+            if swapped_in.is_empty() {
+                range
+            } else {
+                let named: Vec<String> = swapped_in.iter().map(|(d, _)| show(d)).collect();
+                format!("{range} {}", tr.f("deadline.including", &[("days", &join(tr, &named))]))
+            }
+        }
+        _ => join(tr, &days.iter().map(show).collect::<Vec<_>>()),
     }
 }
 
@@ -131,7 +144,7 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
                 ("end_citation", end_citation),
             ],
         ),
-        Step::WorkingDays { count, citation, counted, skipped } => {
+        Step::WorkingDays { count, citation, counted, skipped, swapped_in } => {
             let skipped_text = skipped_list(tr, skipped);
             let key = if skipped_text.is_empty() { "deadline.working_days" } else { "deadline.working_days_skipping" };
             tr.f(
@@ -139,7 +152,7 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
                 &[
                     ("count", &count.to_string()),
                     ("citation", citation),
-                    ("days", &day_list(tr, counted)),
+                    ("days", &day_list(tr, counted, swapped_in)),
                     ("skipped", &skipped_text),
                 ],
             )
@@ -249,16 +262,12 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
         Step::Stopped { at, due_at: None } => tr.f("deadline.stopped_paused", &[("at", &instant(tr, *at))]),
         Step::Ignored { at, event, reason } => {
             let reason_key = match reason {
-                crate::domain::deadline::IgnoredReason::BeforeReceipt => "deadline.ignored_reason.before_receipt",
-                crate::domain::deadline::IgnoredReason::AlreadyReceived => "deadline.ignored_reason.already_received",
-                crate::domain::deadline::IgnoredReason::AfterStop => "deadline.ignored_reason.after_stop",
-                crate::domain::deadline::IgnoredReason::NotAwaitingClarification => {
-                    "deadline.ignored_reason.not_awaiting_clarification"
-                }
-                crate::domain::deadline::IgnoredReason::AlreadyAwaitingClarification => {
-                    "deadline.ignored_reason.already_awaiting_clarification"
-                }
-                crate::domain::deadline::IgnoredReason::AlreadyComplex => "deadline.ignored_reason.already_complex",
+                IgnoredReason::BeforeReceipt => "deadline.ignored_reason.before_receipt",
+                IgnoredReason::AlreadyReceived => "deadline.ignored_reason.already_received",
+                IgnoredReason::AfterStop => "deadline.ignored_reason.after_stop",
+                IgnoredReason::NotAwaitingClarification => "deadline.ignored_reason.not_awaiting_clarification",
+                IgnoredReason::AlreadyAwaitingClarification => "deadline.ignored_reason.already_awaiting_clarification",
+                IgnoredReason::AlreadyComplex => "deadline.ignored_reason.already_complex",
             };
             let event_key = format!("deadline.event.{}", event.as_str());
             tr.f(
@@ -271,10 +280,14 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
             )
         }
         Step::Due { at } => tr.f("deadline.due", &[("due", &due(tr, *at))]),
-        Step::NoDueInstant { awaiting_since: Some(since) } => {
+        Step::NoDueInstant { reason: NoDueReason::AwaitingClarification { since } } => {
             tr.f("deadline.awaiting", &[("since", &instant(tr, *since))])
         }
-        Step::NoDueInstant { awaiting_since: None } => tr.t("deadline.not_received").to_string(),
+        Step::NoDueInstant { reason: NoDueReason::StoppedWhileAwaiting { since, stopped_at } } => tr.f(
+            "deadline.stopped_while_awaiting",
+            &[("since", &instant(tr, *since)), ("at", &instant(tr, *stopped_at))],
+        ),
+        Step::NoDueInstant { reason: NoDueReason::NotReceived } => tr.t("deadline.not_received").to_string(),
     }
 }
 

@@ -5,9 +5,11 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod calendar;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod escalations;
 pub mod explain;
 pub mod requests;
 pub mod rules;

@@ -2,7 +2,7 @@
 //! working-day calendar. Loaded once at start; a request keeps the pack
 //! version it was received under.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 
@@ -32,6 +32,40 @@ impl Rulebook {
     /// The deadline of a request from its clock events.
     pub fn deadline(&self, pack: &PolicyPack, kind: RequestKind, agency_key: &str, events: &[ClockEvent]) -> Deadline {
         deadline::compute(pack, &self.calendar, kind, Some(agency_key), events)
+    }
+}
+
+impl Rulebook {
+    /// The shipped rules with the calendar years an administrator edited.
+    pub fn load(conn: &mut crate::db::DbConn) -> super::AppResult<Rulebook> {
+        let mut calendar = Calendar::embedded();
+        for (year, data) in crate::db::requests::calendar_years(conn)? {
+            match serde_json::from_str::<crate::domain::calendar::CalendarYear>(&data) {
+                Ok(y) if y.year == year => calendar = calendar.with_year(y),
+                _ => tracing::error!(year, "stored calendar year is unreadable; using the shipped data"),
+            }
+        }
+        Ok(Rulebook { policies: Arc::new(PolicySet::embedded().clone()), calendar: Arc::new(calendar) })
+    }
+}
+
+/// The rules in force in this instance, replaced as a whole when an
+/// administrator edits a calendar year (and reloaded by the sweeper each
+/// minute, so other instances follow).
+#[derive(Debug)]
+pub struct RulesCell(RwLock<Arc<Rulebook>>);
+
+impl RulesCell {
+    pub fn new(rules: Rulebook) -> RulesCell {
+        RulesCell(RwLock::new(Arc::new(rules)))
+    }
+
+    pub fn current(&self) -> Arc<Rulebook> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set(&self, rules: Rulebook) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(rules);
     }
 }
 

@@ -28,7 +28,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub mail_wake: Arc<Notify>,
     pub limits: Arc<ratelimit::Limits>,
-    pub rules: Arc<crate::service::rules::Rulebook>,
+    pub rules: Arc<crate::service::rules::RulesCell>,
 }
 
 impl AppState {
@@ -56,7 +56,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConn, crate::service::requests::Env<'_>) -> AppResult<T> + Send + 'static,
     {
-        let rules = self.rules.clone();
+        let rules = self.rules.current();
         self.db(move |conn, config, now| f(conn, crate::service::requests::Env { config, rules: &rules, now })).await
     }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use super::{ClockEvent, Deadline, EventName, IgnoredReason, Remaining, SkippedDay, Step};
+use super::{ClockEvent, Deadline, EventName, IgnoredReason, NoDueReason, Remaining, SkippedDay, Step};
 use crate::domain::calendar::{Calendar, DayKind, closing_local_day, end_of_local_day, local_date};
 use crate::domain::kind::RequestKind;
 use crate::domain::policy::{ClarificationEffect, KindRule, PolicyPack, Unit};
@@ -38,7 +38,7 @@ struct Engine<'a> {
     paused_at: Option<DateTime<Utc>>,
     complex: bool,
     extensions: u32,
-    stopped: bool,
+    stopped: Option<DateTime<Utc>>,
 }
 
 pub(super) fn run(
@@ -61,15 +61,19 @@ pub(super) fn run(
         paused_at: None,
         complex: false,
         extensions: 0,
-        stopped: false,
+        stopped: None,
     };
     for ev in events {
         e.apply(ev);
     }
     let due_at = if e.paused_at.is_some() { None } else { e.clock.as_ref().map(|c| c.due) };
-    e.steps.push(match due_at {
-        Some(at) => Step::Due { at },
-        None => Step::NoDueInstant { awaiting_since: e.paused_at },
+    e.steps.push(match (due_at, e.paused_at, e.stopped) {
+        (Some(at), _, _) => Step::Due { at },
+        (None, Some(since), Some(stopped_at)) => {
+            Step::NoDueInstant { reason: NoDueReason::StoppedWhileAwaiting { since, stopped_at } }
+        }
+        (None, Some(since), None) => Step::NoDueInstant { reason: NoDueReason::AwaitingClarification { since } },
+        (None, None, _) => Step::NoDueInstant { reason: NoDueReason::NotReceived },
     });
     Outcome { deadline: Deadline { due_at, policy_version: policy.version.clone(), steps: e.steps }, start: e.start }
 }
@@ -81,7 +85,7 @@ impl Engine<'_> {
 
     fn apply(&mut self, ev: &ClockEvent) {
         let at = ev.at();
-        if self.stopped {
+        if self.stopped.is_some() {
             return self.ignore(ev, IgnoredReason::AfterStop);
         }
         let Some(clock) = self.clock.clone() else {
@@ -141,7 +145,7 @@ impl Engine<'_> {
             ClockEvent::Stopped { .. } => {
                 let due_at = if self.paused_at.is_some() { None } else { Some(clock.due) };
                 self.steps.push(Step::Stopped { at, due_at });
-                self.stopped = true;
+                self.stopped = Some(at);
             }
         }
     }
@@ -285,11 +289,20 @@ impl Engine<'_> {
             Unit::WorkingDays | Unit::Hours => {
                 let c = self.calendar.count_working_days(after, n);
                 let last = c.last;
+                let swapped_in = c
+                    .counted
+                    .iter()
+                    .filter_map(|d| match self.calendar.day_kind(*d) {
+                        DayKind::SwappedWorkingDay(name) => Some((*d, name)),
+                        _ => None,
+                    })
+                    .collect();
                 self.steps.push(Step::WorkingDays {
                     count: n,
                     citation: citation.to_string(),
                     counted: c.counted,
                     skipped: skipped_days(c.skipped),
+                    swapped_in,
                 });
                 self.note_years(after.succ_opt().unwrap_or(after), last);
                 Clock {

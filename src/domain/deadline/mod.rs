@@ -176,8 +176,15 @@ pub enum Step {
     Hours { from: DateTime<Utc>, hours: u32, until: DateTime<Utc>, citation: String, counting_citation: String },
     /// A period in days starts on the day after the event and ends at 24:00 of its last day.
     CountingStartsNextDay { event_at: DateTime<Utc>, first_day: NaiveDate, citation: String, end_citation: String },
-    /// Working days counted one by one, and the non-working days passed over.
-    WorkingDays { count: u32, citation: String, counted: Vec<NaiveDate>, skipped: Vec<SkippedDay> },
+    /// Working days counted one by one, and the non-working days passed over; `swapped_in` names the
+    /// counted weekend days that the schedule made working days.
+    WorkingDays {
+        count: u32,
+        citation: String,
+        counted: Vec<NaiveDate>,
+        skipped: Vec<SkippedDay>,
+        swapped_in: Vec<(NaiveDate, String)>,
+    },
     /// Calendar days, from the first to the last day (before any rollover).
     CalendarDays { count: u32, citation: String, first_day: NaiveDate, last_day: NaiveDate },
     /// The last day is not a working day: the period ends at 24:00 of the next working day.
@@ -221,9 +228,19 @@ pub enum Step {
     Ignored { at: DateTime<Utc>, event: EventName, reason: IgnoredReason },
     /// The final due instant (always the last step when there is one).
     Due { at: DateTime<Utc> },
-    /// The last step when there is no due instant: awaiting a clarification since `awaiting_since`,
-    /// or (None) never received.
-    NoDueInstant { awaiting_since: Option<DateTime<Utc>> },
+    /// The last step when there is no due instant.
+    NoDueInstant { reason: NoDueReason },
+}
+
+/// Why there is no due instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoDueReason {
+    /// No receipt among the events.
+    NotReceived,
+    /// The clock is stopped while the reporter clarifies.
+    AwaitingClarification { since: DateTime<Utc> },
+    /// The request was closed (answered, refused, withdrawn) while a clarification was awaited.
+    StoppedWhileAwaiting { since: DateTime<Utc>, stopped_at: DateTime<Utc> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,7 +254,7 @@ pub struct Deadline {
 impl Deadline {
     /// True while awaiting a clarification (the clock is stopped).
     pub fn is_paused(&self) -> bool {
-        matches!(self.steps.last(), Some(Step::NoDueInstant { awaiting_since: Some(_) }))
+        matches!(self.steps.last(), Some(Step::NoDueInstant { reason: NoDueReason::AwaitingClarification { .. } }))
     }
 
     /// Years whose calendar the explanation says are unconfirmed.

@@ -50,7 +50,7 @@ fn the_design_example_has_its_steps() {
 fn no_receipt_means_no_due_instant() {
     let dl = run(RequestKind::Information, &[]);
     assert_eq!(dl.due_at, None);
-    assert_eq!(dl.steps, [Step::NoDueInstant { awaiting_since: None }]);
+    assert_eq!(dl.steps, [Step::NoDueInstant { reason: NoDueReason::NotReceived }]);
     let dl = run(RequestKind::Information, &[ClockEvent::Extended { at: at("2026-04-24T14:05:00+07:00") }]);
     assert!(matches!(dl.steps[0], Step::Ignored { reason: IgnoredReason::BeforeReceipt, .. }));
 }
@@ -194,7 +194,12 @@ proptest! {
         let dl = compute(pack(), &Calendar::embedded(), kind, None, &events);
         match (dl.steps.last(), dl.due_at) {
             (Some(Step::Due { at }), Some(due)) => prop_assert_eq!(*at, due),
-            (Some(Step::NoDueInstant { awaiting_since: Some(_) }), None) => prop_assert!(dl.is_paused()),
+            (Some(Step::NoDueInstant { reason: NoDueReason::AwaitingClarification { .. } }), None) => {
+                prop_assert!(dl.is_paused())
+            }
+            (Some(Step::NoDueInstant { reason: NoDueReason::StoppedWhileAwaiting { .. } }), None) => {
+                prop_assert!(!dl.is_paused())
+            }
             (last, due) => prop_assert!(false, "last step {:?} with due {:?}", last, due),
         }
         // Only the last step states the final due instant.

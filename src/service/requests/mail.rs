@@ -273,3 +273,31 @@ pub fn review_overdue(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &
     let m = Mail { kind: "review_overdue", key: "review_overdue", args: vec![], quote: None, deadline: None };
     send(conn, env, r, agency, &to, &m)
 }
+
+/// A deadline moved (a calendar or policy change): the reporter and the
+/// spokespeople learn the new one, with its explanation.
+pub fn deadline_changed(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, dl: &Deadline) -> AppResult<()> {
+    let mut to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
+    to.extend(spokespeople(conn, env, &r.agency_id)?);
+    let m = Mail { kind: "deadline_changed", key: "deadline_changed", args: vec![], quote: None, deadline: Some(dl) };
+    send(conn, env, r, agency, &to, &m)
+}
+
+/// The Department acted on an escalation: the reporter and the agency learn it.
+pub fn escalation_action(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, kind: &str, text: Option<&str>) -> AppResult<()> {
+    let mut to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
+    to.extend(spokespeople(conn, env, &r.agency_id)?);
+    let due = r.due_at.map(super::utc);
+    for rcpt in to {
+        let tr = Tr::new(rcpt.locale);
+        let m = Mail {
+            kind,
+            key: kind,
+            args: vec![("due", due.map(|d| tr.datetime(d)).unwrap_or_default())],
+            quote: text.map(str::to_string),
+            deadline: None,
+        };
+        send(conn, env, r, agency, std::slice::from_ref(&rcpt), &m)?;
+    }
+    Ok(())
+}

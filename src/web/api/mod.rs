@@ -1,6 +1,7 @@
 //! The JSON API of API.md, version 1.
 
 pub mod accounts;
+pub mod department;
 pub mod directory;
 pub mod ops;
 pub mod requests;
@@ -34,5 +35,9 @@ pub fn scope() -> Scope {
         .route("/requests/{id}/attachments/{aid}", web::get().to(requests::download))
         .route("/deadline-preview", web::get().to(requests::preview))
         .route("/policy", web::get().to(requests::policy))
+        .route("/escalations", web::get().to(department::list))
+        .route("/escalations/{id}/actions", web::post().to(department::act))
+        .route("/calendar/{year}", web::get().to(department::get_year))
+        .route("/calendar/{year}", web::put().to(department::put_year))
         .default_service(web::to(super::not_found))
 }

@@ -164,6 +164,6 @@ pub async fn preview(state: web::Data<AppState>, user: ApiUser, q: web::Query<Pr
 
 /// `GET /api/v1/policy`: the pack in force, with kinds, limits, citations and grounds.
 pub async fn policy(state: web::Data<AppState>, _user: ApiUser) -> AppResult<HttpResponse> {
-    let pack = state.rules.policies.in_force(state.clock.now()).clone();
+    let pack = state.rules.current().policies.in_force(state.clock.now()).clone();
     Ok(HttpResponse::Ok().json(pack))
 }

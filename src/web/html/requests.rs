@@ -219,7 +219,8 @@ async fn new_page(state: &AppState, req: &HttpRequest, user: &PageUser, form: Ne
         })
         .await
         .map_err(|e| page_error(req, e))?;
-    let pack = state.rules.policies.in_force(state.clock.now());
+    let rules = state.rules.current();
+    let pack = rules.policies.in_force(state.clock.now());
     let kinds = RequestKind::ALL
         .iter()
         .map(|k| {
@@ -361,7 +362,8 @@ async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: S
     ctx.title = format!("{} — {}", r.reference, r.subject);
     let due = due_text(&ctx, r.due_at, r.overdue, is_open(&r.status), state.clock.now());
     let received = crate::service::requests::utc(r.received_at.naive_utc());
-    let pack = state.rules.pack_of(&r.deadline.policy_version, received);
+    let rules = state.rules.current();
+    let pack = rules.pack_of(&r.deadline.policy_version, received);
     let kind = RequestKind::parse(&r.kind).unwrap_or(RequestKind::Information);
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
     Ok(render(status, &DetailPage { ctx, r, due, grounds, errors, failed_action, message }))

@@ -1,0 +1,191 @@
+//! The Department's side: its queue of escalations and what it does with them
+//! (assign, note, order the agency to respond by a date, resolve, dismiss).
+//! Each action is a timeline event of the request and mails the parties.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::accounts::Principal;
+use super::error::{AppError, AppResult};
+use super::requests::read::{AgencyRef, EscalationView};
+use super::requests::{Env, mail, place_of, utc};
+use super::{Page, paging, timeline};
+use crate::db::{self, DbConn, agencies, requests, users};
+use crate::domain::account::Role;
+use crate::domain::request::{NewEvent, Status, is_overdue};
+use crate::domain::text::has_forbidden_control;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationItem {
+    #[serde(flatten)]
+    pub escalation: EscalationView,
+    pub assigned_to: Option<String>,
+    pub resolution: Option<String>,
+    pub request: EscalatedRequest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalatedRequest {
+    pub id: String,
+    pub reference: String,
+    pub subject: String,
+    pub kind: String,
+    pub status: String,
+    pub overdue: bool,
+    pub due_at: Option<DateTime<Utc>>,
+    pub agency: AgencyRef,
+}
+
+fn staff_jurisdiction(p: &Principal) -> AppResult<String> {
+    match (p.role, &p.user.jurisdiction_id) {
+        (Role::Staff, Some(j)) => Ok(j.clone()),
+        _ => Err(AppError::Forbidden("only Department staff work on escalations".into())),
+    }
+}
+
+pub fn list(conn: &mut DbConn, env: Env<'_>, p: &Principal, status: Option<&str>, page: Option<i64>, per_page: Option<i64>) -> AppResult<Page<EscalationItem>> {
+    let j = staff_jurisdiction(p)?;
+    let status = status.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = status
+        && !matches!(s, "open" | "resolved" | "dismissed")
+    {
+        return Err(AppError::field("status", "invalid_value"));
+    }
+    let (page, per_page) = paging(page, per_page);
+    let (rows, total) = requests::escalations_of(conn, &j, status, (page - 1) * per_page, per_page)?;
+    let ids: Vec<String> = rows.iter().map(|(_, r)| r.agency_id.clone()).collect();
+    let names: std::collections::HashMap<String, (String, Option<String>)> =
+        agencies::by_ids(conn, &ids)?.into_iter().map(|a| (a.id, (a.name, a.name_en))).collect();
+    let items = rows
+        .into_iter()
+        .map(|(e, r)| {
+            let (name, name_en) = names.get(&r.agency_id).cloned().unwrap_or_default();
+            let st = Status::parse(&r.status).unwrap_or(Status::Closed);
+            EscalationItem {
+                escalation: EscalationView::from(&e),
+                assigned_to: e.assigned_to.clone(),
+                resolution: e.resolution.clone(),
+                request: EscalatedRequest {
+                    overdue: is_overdue(st, r.due_at.map(utc), env.now),
+                    agency: AgencyRef { id: r.agency_id.clone(), name, name_en },
+                    id: r.id,
+                    reference: r.reference,
+                    subject: r.subject,
+                    kind: r.kind,
+                    status: r.status,
+                    due_at: r.due_at.map(utc),
+                },
+            }
+        })
+        .collect();
+    Ok(Page { items, total, page, per_page })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EscalationAction {
+    #[serde(default)]
+    pub action: String,
+    pub user_id: Option<String>,
+    pub body: Option<String>,
+    pub due_at: Option<String>,
+    pub reason: Option<String>,
+    pub resolution: Option<String>,
+}
+
+fn text(field: &str, v: &Option<String>) -> AppResult<String> {
+    let t = v.as_deref().map(str::trim).unwrap_or_default();
+    if t.is_empty() {
+        return Err(AppError::field(field, "required"));
+    }
+    if has_forbidden_control(t) {
+        return Err(AppError::field(field, "invalid_value"));
+    }
+    if t.chars().count() > crate::domain::request::MAX_TEXT {
+        return Err(AppError::field(field, "too_long"));
+    }
+    Ok(t.to_string())
+}
+
+/// Takes an escalation action; returns the escalation as it is afterwards.
+pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, a: &EscalationAction) -> AppResult<EscalationItem> {
+    let j = staff_jurisdiction(p)?;
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(AppError::not_found());
+    }
+    db::write(conn, |conn| -> AppResult<()> {
+        let mut esc = requests::escalation(conn, id)?.filter(|e| e.jurisdiction_id == j).ok_or_else(AppError::not_found)?;
+        let mut row = requests::get(conn, &esc.request_id)?.ok_or_else(AppError::not_found)?;
+        let expected = row.version;
+        let action = a.action.trim();
+        if !matches!(action, "assign" | "note" | "order_response" | "resolve" | "dismiss") {
+            return Err(AppError::field("action", if action.is_empty() { "required" } else { "unknown_action" }));
+        }
+        if esc.status != "open" {
+            return Err(AppError::InvalidTransition(format!("the escalation is {}", esc.status)));
+        }
+        let now = env.now;
+        let (kind, body, data, internal) = match action {
+            "assign" => {
+                let uid = text("user_id", &a.user_id)?;
+                let u = users::by_id(conn, &uid)?
+                    .filter(|u| u.role == "staff" && u.jurisdiction_id.as_deref() == Some(j.as_str()))
+                    .ok_or_else(|| AppError::field("user_id", "not_department_staff"))?;
+                esc.assigned_to = Some(u.id.clone());
+                ("escalation_assign", None, json!({"escalation_id": esc.id, "user_id": u.id, "full_name": u.full_name}), true)
+            }
+            "note" => ("escalation_note", Some(text("body", &a.body)?), json!({"escalation_id": esc.id}), true),
+            "order_response" => {
+                let reason = text("reason", &a.reason)?;
+                let due = a
+                    .due_at
+                    .as_deref()
+                    .map(str::trim)
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .map(|d| d.with_timezone(&Utc))
+                    .ok_or_else(|| AppError::field("due_at", "invalid_instant"))?;
+                if due <= now {
+                    return Err(AppError::field("due_at", "not_in_future"));
+                }
+                if matches!(Status::parse(&row.status), Some(Status::Withdrawn | Status::Closed) | None) {
+                    return Err(AppError::InvalidTransition(format!("the request is {}", row.status)));
+                }
+                row.status = Status::AwaitingResponse.as_str().into();
+                row.finished_at = None;
+                row.outcome = None;
+                row.refusal_ground = None;
+                row.due_at = Some(due.naive_utc());
+                ("escalation_order_response", Some(reason), json!({"escalation_id": esc.id, "due_at": due}), false)
+            }
+            "resolve" => {
+                let r = text("resolution", &a.resolution)?;
+                esc.status = "resolved".into();
+                esc.resolution = Some(r.clone());
+                esc.closed_at = Some(now.naive_utc());
+                ("escalation_resolve", Some(r), json!({"escalation_id": esc.id}), false)
+            }
+            _ => {
+                let r = text("reason", &a.reason)?;
+                esc.status = "dismissed".into();
+                esc.resolution = Some(r.clone());
+                esc.closed_at = Some(now.naive_utc());
+                ("escalation_dismiss", Some(r), json!({"escalation_id": esc.id}), false)
+            }
+        };
+        requests::update_escalation(conn, &esc)?;
+        let event = NewEvent { kind: kind.into(), body: body.clone(), data, internal };
+        timeline::append(conn, &mut row, Some(&p.user.id), "staff", &event, now)?;
+        row.next_check_at = super::sweeper::next_check_for(conn, env, &row)?;
+        row.updated_at = now.naive_utc();
+        if !requests::update_state(conn, &row, expected)? {
+            return Err(AppError::Conflict("the request changed meanwhile; reload and try again".into()));
+        }
+        let (agency, _) = place_of(conn, &row)?;
+        if !internal {
+            mail::escalation_action(conn, env, &row, &agency, kind, body.as_deref())?;
+        }
+        Ok(())
+    })?;
+    let page = list(conn, env, p, None, Some(1), Some(100))?;
+    page.items.into_iter().find(|i| i.escalation.id == id).ok_or_else(AppError::not_found)
+}
