@@ -356,6 +356,23 @@ fn clarification_pause_vs_restart_explains_itself() {
 }
 
 #[test]
+fn swapped_working_saturdays_are_named_in_the_explanation__tb_9441() {
+    let (_, _, en) = steps_of(Information, &[rec("2026-01-08 10:00")]);
+    assert!(en[2].contains("Sat 10/01/2026 (Làm bù cho ngày nghỉ thứ Sáu 02/01)"), "{}", en[2]);
+    // In a long count written as a range, too.
+    let (_, vi, _) = steps_of(Information, &[rec("2026-08-17 10:00"), complex("2026-08-18 10:00")]);
+    assert!(vi.iter().any(|l| l.contains("kể cả thứ Bảy 22/08/2026 (Làm bù cho ngày nghỉ thứ Hai 31/08)")), "{vi:#?}");
+}
+
+#[test]
+fn closed_while_awaiting_clarification_says_so() {
+    let (dl, _, en) =
+        steps_of(Information, &[rec("2026-03-02 10:00"), ask("2026-03-03 10:00"), stop("2026-03-04 10:00")]);
+    assert!(!dl.is_paused());
+    assert!(en.last().unwrap().starts_with("No due date: the request was closed on Wed 04/03/2026 10:00"), "{en:#?}");
+}
+
+#[test]
 fn rollover_explains_the_days_passed_over__blds_148() {
     let (_, _, en) = steps_of(Complaint, &[rec("2026-01-16 10:00")]);
     let rolled = en.iter().find(|l| l.contains("is not a working day")).expect("a rollover step");
