@@ -261,7 +261,8 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
             println!("mails are in the outbox; a running `tiepcan serve` sends them");
         }
         Command::VerifyTimeline { reference } => {
-            let (checked, broken) = tiepcan::service::timeline::verify(&mut conn, reference.as_deref()).map_err(describe)?;
+            let (checked, broken) =
+                tiepcan::service::timeline::verify(&mut conn, reference.as_deref()).map_err(describe)?;
             if broken.is_empty() {
                 println!("{checked} timeline(s) verified: every link holds");
             } else {

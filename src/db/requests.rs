@@ -56,6 +56,16 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<RequestRow>> {
     requests::table.find(id).select(RequestRow::as_select()).first(conn).optional()
 }
 
+/// Reads a request to change it: on PostgreSQL the row stays locked until the
+/// transaction ends, so a concurrent writer waits and then sees the new state
+/// (SQLite's single writer already serialises).
+pub fn get_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<RequestRow>> {
+    match conn {
+        DbConn::Pg(c) => requests::table.find(id).for_update().select(RequestRow::as_select()).first(c).optional(),
+        DbConn::Sqlite(_) => get(conn, id),
+    }
+}
+
 pub fn by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<RequestRow>> {
     requests::table.filter(requests::reference.eq(reference)).select(RequestRow::as_select()).first(conn).optional()
 }
@@ -293,7 +303,10 @@ pub fn set_escalation_due(conn: &mut DbConn, id: &str, due: Option<NaiveDateTime
 
 pub fn calendar_years(conn: &mut DbConn) -> QueryResult<Vec<(i32, String)>> {
     use super::schema::calendar_years;
-    calendar_years::table.order(calendar_years::year.asc()).select((calendar_years::year, calendar_years::data)).load(conn)
+    calendar_years::table
+        .order(calendar_years::year.asc())
+        .select((calendar_years::year, calendar_years::data))
+        .load(conn)
 }
 
 /// Stores an administrator's version of a year (replacing an earlier one).
@@ -341,7 +354,10 @@ pub fn escalations_of(
     limit: i64,
 ) -> QueryResult<(Vec<(EscalationRow, RequestRow)>, i64)> {
     let build = || {
-        let mut q = escalations::table.inner_join(requests::table).filter(escalations::jurisdiction_id.eq(jurisdiction_id.to_string())).into_boxed();
+        let mut q = escalations::table
+            .inner_join(requests::table)
+            .filter(escalations::jurisdiction_id.eq(jurisdiction_id.to_string()))
+            .into_boxed();
         if let Some(s) = status {
             q = q.filter(escalations::status.eq(s.to_string()));
         }

@@ -244,4 +244,3 @@ diesel::joinable!(requests -> users (reporter_id));
 diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(attachments -> requests (request_id));
 diesel::joinable!(escalations -> requests (request_id));
-

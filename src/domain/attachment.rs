@@ -85,8 +85,11 @@ fn is_plain_text(bytes: &[u8]) -> bool {
 /// characters, at most 150 characters, never empty.
 pub fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String =
-        base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?')).take(150).collect();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?'))
+        .take(150)
+        .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
     if cleaned.is_empty() { "tep-dinh-kem".into() } else { cleaned }
 }
@@ -102,7 +105,10 @@ mod tests {
         assert_eq!(sniff(b"\xff\xd8\xff\xe0..", "photo"), Some("image/jpeg"));
         assert_eq!(sniff("Báo cáo số liệu\nDòng 2".as_bytes(), "a.txt"), Some("text/plain; charset=utf-8"));
         let docx = b"PK\x03\x04....[Content_Types].xml....word/document.xml";
-        assert_eq!(sniff(docx, "a.docx"), Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"));
+        assert_eq!(
+            sniff(docx, "a.docx"),
+            Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        );
     }
 
     #[test]
@@ -111,7 +117,11 @@ mod tests {
         assert_eq!(sniff(b"PK\x03\x04 plain zip archive", "a.zip"), None);
         assert_eq!(sniff(b"\x00\x01\x02binary", "a.txt"), None);
         assert_eq!(sniff(b"", "empty.txt"), None);
-        assert_eq!(sniff(b"<html><script>alert(1)</script>", "a.html"), Some("text/plain; charset=utf-8"), "served as text");
+        assert_eq!(
+            sniff(b"<html><script>alert(1)</script>", "a.html"),
+            Some("text/plain; charset=utf-8"),
+            "served as text"
+        );
     }
 
     #[test]

@@ -159,7 +159,9 @@ impl ActionInput {
         let action = match self.action.trim() {
             "acknowledge" => Action::Acknowledge,
             "mark_complex" => Action::MarkComplex { reason: text(&mut e, "reason", &self.reason) },
-            "request_clarification" => Action::RequestClarification { question: text(&mut e, "question", &self.question) },
+            "request_clarification" => {
+                Action::RequestClarification { question: text(&mut e, "question", &self.question) }
+            }
             "clarify" => Action::Clarify { body: text(&mut e, "body", &self.body) },
             "extend" => Action::Extend { reason: text(&mut e, "reason", &self.reason) },
             "reply" => {
@@ -318,9 +320,8 @@ pub fn transition(
         return Err(DomainError::Forbidden(format!("a {} may not {}", party.role_name(), action.name())));
     }
     let st = request.status;
-    let bad_state = || {
-        DomainError::InvalidTransition(format!("cannot {} a request that is {}", action.name(), st.as_str()))
-    };
+    let bad_state =
+        || DomainError::InvalidTransition(format!("cannot {} a request that is {}", action.name(), st.as_str()));
     let event = |body: Option<&str>, data: Value| NewEvent {
         kind: action.name().to_string(),
         body: body.map(str::to_string),
@@ -370,7 +371,11 @@ pub fn transition(
             if st != Status::AwaitingClarification {
                 return Err(bad_state());
             }
-            Ok(Transition { status: Status::AwaitingResponse, event: event(Some(body), json!({})), opens_escalation: None })
+            Ok(Transition {
+                status: Status::AwaitingResponse,
+                event: event(Some(body), json!({})),
+                opens_escalation: None,
+            })
         }
         Action::Extend { reason } => {
             if st != Status::AwaitingResponse {

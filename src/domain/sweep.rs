@@ -115,13 +115,7 @@ pub fn end_of_nth_working_day(from: DateTime<Utc>, n: u32, calendar: &Calendar) 
     tz.from_local_datetime(&midnight).single().map(|d| d.with_timezone(&Utc)).unwrap_or(from)
 }
 
-pub fn plan(
-    v: &SweepView,
-    rule: &SweepRule,
-    calendar: &Calendar,
-    done: &HashSet<String>,
-    now: DateTime<Utc>,
-) -> Plan {
+pub fn plan(v: &SweepView, rule: &SweepRule, calendar: &Calendar, done: &HashSet<String>, now: DateTime<Utc>) -> Plan {
     let mut steps = Vec::new();
     let mut next: Option<DateTime<Utc>> = None;
     let mut later = |t: DateTime<Utc>| next = Some(next.map_or(t, |n: DateTime<Utc>| n.min(t)));

@@ -29,14 +29,16 @@ impl Sweeper {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let (pool, config, cell, now) = (self.pool.clone(), self.config.clone(), self.rules.clone(), self.clock.now());
+            let (pool, config, cell, now) =
+                (self.pool.clone(), self.config.clone(), self.rules.clone(), self.clock.now());
             let result = tokio::task::spawn_blocking(move || -> anyhow::Result<sweeper::SweepReport> {
                 let mut conn = pool.get()?;
                 // Follow calendar edits made in other instances.
                 let fresh = Rulebook::load(&mut conn).map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 cell.set(fresh);
                 let rules = cell.current();
-                sweeper::sweep(&mut conn, Env { config: &config, rules: &rules, now }).map_err(|e| anyhow::anyhow!("{e:?}"))
+                sweeper::sweep(&mut conn, Env { config: &config, rules: &rules, now })
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))
             })
             .await;
             match result {

@@ -37,14 +37,24 @@ fn store(config: &Config, sha256: &str, bytes: &[u8]) -> AppResult<()> {
 }
 
 /// Attaches a file to a request the caller takes part in.
-pub fn attach(conn: &mut DbConn, env: Env<'_>, p: &Principal, request_id: &str, filename: &str, bytes: &[u8]) -> AppResult<AttachmentRow> {
+pub fn attach(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    request_id: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> AppResult<AttachmentRow> {
     let (row, party) = load_visible(conn, p, request_id)?;
     if !matches!(party, Party::Reporter | Party::Spokesperson) {
         return Err(AppError::Forbidden("only the reporter and the agency's spokespeople attach files".into()));
     }
     let status = Status::parse(&row.status).unwrap_or(Status::Closed);
     if matches!(status, Status::Withdrawn | Status::Closed) {
-        return Err(AppError::InvalidTransition(format!("cannot attach files to a request that is {}", status.as_str())));
+        return Err(AppError::InvalidTransition(format!(
+            "cannot attach files to a request that is {}",
+            status.as_str()
+        )));
     }
     if bytes.is_empty() {
         return Err(AppError::field("file", "required"));
@@ -61,7 +71,7 @@ pub fn attach(conn: &mut DbConn, env: Env<'_>, p: &Principal, request_id: &str, 
     // row without its file.
     store(env.config, &sha256, bytes)?;
     db::write(conn, |conn| -> AppResult<AttachmentRow> {
-        let (mut row, _) = load_visible(conn, p, request_id)?;
+        let (mut row, _) = super::requests::load_for_change(conn, p, request_id)?;
         let expected = row.version;
         let a = AttachmentRow {
             id: db::new_id(),
@@ -90,12 +100,19 @@ pub fn attach(conn: &mut DbConn, env: Env<'_>, p: &Principal, request_id: &str, 
 }
 
 /// An attachment and its bytes, for someone who may see the request.
-pub fn download(conn: &mut DbConn, config: &Config, p: &Principal, request_id: &str, id: &str) -> AppResult<(AttachmentRow, Vec<u8>)> {
+pub fn download(
+    conn: &mut DbConn,
+    config: &Config,
+    p: &Principal,
+    request_id: &str,
+    id: &str,
+) -> AppResult<(AttachmentRow, Vec<u8>)> {
     let (row, _) = load_visible(conn, p, request_id)?;
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::not_found());
     }
     let a = requests::attachment(conn, &row.id, id)?.ok_or_else(AppError::not_found)?;
-    let bytes = std::fs::read(path_of(config, &a.sha256)).map_err(|e| anyhow::anyhow!("attachment file {}: {e}", a.sha256))?;
+    let bytes =
+        std::fs::read(path_of(config, &a.sha256)).map_err(|e| anyhow::anyhow!("attachment file {}: {e}", a.sha256))?;
     Ok((a, bytes))
 }

@@ -81,13 +81,23 @@ pub fn check_year(year: i32, input: &YearInput) -> Result<CalendarYear, FieldErr
         holidays,
         working_days,
         confirmed: true,
-        source: input.source.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "edited by an administrator".into()),
+        source: input
+            .source
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "edited by an administrator".into()),
     })
 }
 
 /// Replaces a year's calendar and moves every open deadline it affects.
 /// Returns the new rules and how many requests moved.
-pub fn put_year(conn: &mut DbConn, env: Env<'_>, p: &Principal, year: i32, input: &YearInput) -> AppResult<(Rulebook, usize)> {
+pub fn put_year(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    year: i32,
+    input: &YearInput,
+) -> AppResult<(Rulebook, usize)> {
     if p.role != Role::Admin {
         return Err(AppError::Forbidden("only administrators edit the calendar".into()));
     }
@@ -95,7 +105,10 @@ pub fn put_year(conn: &mut DbConn, env: Env<'_>, p: &Principal, year: i32, input
     let data = serde_json::to_string(&y).map_err(anyhow::Error::from)?;
     db::write(conn, |conn| {
         requests::save_calendar_year(conn, year, &data, env.now.naive_utc(), &p.user.id)?;
-        let rules = Rulebook { policies: env.rules.policies.clone(), calendar: std::sync::Arc::new((*env.rules.calendar).clone().with_year(y.clone())) };
+        let rules = Rulebook {
+            policies: env.rules.policies.clone(),
+            calendar: std::sync::Arc::new((*env.rules.calendar).clone().with_year(y.clone())),
+        };
         let moved = recompute_open(conn, Env { rules: &rules, ..env }, &format!("calendar {year}"))?;
         Ok((rules, moved))
     })
@@ -106,7 +119,7 @@ pub fn put_year(conn: &mut DbConn, env: Env<'_>, p: &Principal, year: i32, input
 pub fn recompute_open(conn: &mut DbConn, env: Env<'_>, reason: &str) -> AppResult<usize> {
     let mut moved = 0;
     for id in requests::open_ids(conn)? {
-        let Some(mut row) = requests::get(conn, &id)? else { continue };
+        let Some(mut row) = requests::get_for_update(conn, &id)? else { continue };
         let expected = row.version;
         let (agency, j) = place_of(conn, &row)?;
         let events = requests::events_of(conn, &id)?;

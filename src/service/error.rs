@@ -49,6 +49,11 @@ impl From<FieldErrors> for AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        // A unique index refusing a row means two changes raced: the loser is
+        // told to retry, like any other conflict, rather than seeing a 500.
+        if crate::db::is_unique_violation(&e) {
+            return AppError::Conflict("a concurrent change got there first; reload and try again".into());
+        }
         AppError::Internal(e.into())
     }
 }

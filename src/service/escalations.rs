@@ -44,7 +44,14 @@ fn staff_jurisdiction(p: &Principal) -> AppResult<String> {
     }
 }
 
-pub fn list(conn: &mut DbConn, env: Env<'_>, p: &Principal, status: Option<&str>, page: Option<i64>, per_page: Option<i64>) -> AppResult<Page<EscalationItem>> {
+pub fn list(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    status: Option<&str>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> AppResult<Page<EscalationItem>> {
     let j = staff_jurisdiction(p)?;
     let status = status.map(str::trim).filter(|s| !s.is_empty());
     if let Some(s) = status
@@ -108,14 +115,21 @@ fn text(field: &str, v: &Option<String>) -> AppResult<String> {
 }
 
 /// Takes an escalation action; returns the escalation as it is afterwards.
-pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, a: &EscalationAction) -> AppResult<EscalationItem> {
+pub fn act(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    id: &str,
+    a: &EscalationAction,
+) -> AppResult<EscalationItem> {
     let j = staff_jurisdiction(p)?;
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::not_found());
     }
     db::write(conn, |conn| -> AppResult<()> {
-        let mut esc = requests::escalation(conn, id)?.filter(|e| e.jurisdiction_id == j).ok_or_else(AppError::not_found)?;
-        let mut row = requests::get(conn, &esc.request_id)?.ok_or_else(AppError::not_found)?;
+        let mut esc =
+            requests::escalation(conn, id)?.filter(|e| e.jurisdiction_id == j).ok_or_else(AppError::not_found)?;
+        let mut row = requests::get_for_update(conn, &esc.request_id)?.ok_or_else(AppError::not_found)?;
         let expected = row.version;
         let action = a.action.trim();
         if !matches!(action, "assign" | "note" | "order_response" | "resolve" | "dismiss") {
@@ -132,7 +146,12 @@ pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, a: &Escalat
                     .filter(|u| u.role == "staff" && u.jurisdiction_id.as_deref() == Some(j.as_str()))
                     .ok_or_else(|| AppError::field("user_id", "not_department_staff"))?;
                 esc.assigned_to = Some(u.id.clone());
-                ("escalation_assign", None, json!({"escalation_id": esc.id, "user_id": u.id, "full_name": u.full_name}), true)
+                (
+                    "escalation_assign",
+                    None,
+                    json!({"escalation_id": esc.id, "user_id": u.id, "full_name": u.full_name}),
+                    true,
+                )
             }
             "note" => ("escalation_note", Some(text("body", &a.body)?), json!({"escalation_id": esc.id}), true),
             "order_response" => {

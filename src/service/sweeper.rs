@@ -89,7 +89,7 @@ pub fn next_check_for(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppR
 }
 
 fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) -> AppResult<()> {
-    let Some(mut row) = requests::get(conn, id)? else { return Ok(()) };
+    let Some(mut row) = requests::get_for_update(conn, id)? else { return Ok(()) };
     let expected = row.version;
     let (view, rule) = view_and_rule(conn, env, &row)?;
     let done: HashSet<String> = requests::steps_done(conn, id)?.into_iter().collect();

@@ -116,7 +116,8 @@ async fn whole_story_from_filing_to_answer(backend: Backend) {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(body(r).await["error"]["code"], "invalid_transition");
 
-    let r = w.act(&w.syt2, &id, json!({"action": "reply", "body": "Năm 2026 có 1.234 ca.", "outcome": "granted"})).await;
+    let r =
+        w.act(&w.syt2, &id, json!({"action": "reply", "body": "Năm 2026 có 1.234 ca.", "outcome": "granted"})).await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = body(r).await;
     assert_eq!(r["status"], "answered");
@@ -169,7 +170,13 @@ async fn refusal_with_a_policy_ground_then_a_complaint(backend: Backend) {
     let r = w.act(&w.syt1, &id, json!({"action": "refuse", "ground": "BECAUSE_I_SAY_SO", "reasons": "x"})).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body(r).await["error"]["fields"]["ground"], "is not a refusal ground of the policy");
-    let r = w.act(&w.syt1, &id, json!({"action": "refuse", "ground": "PL38_2C", "reasons": "Đang thanh tra, chưa có kết luận."})).await;
+    let r = w
+        .act(
+            &w.syt1,
+            &id,
+            json!({"action": "refuse", "ground": "PL38_2C", "reasons": "Đang thanh tra, chưa có kết luận."}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = body(r).await;
     assert_eq!(r["status"], "refused");
@@ -196,9 +203,21 @@ async fn transfer_moves_access(backend: Backend) {
     let w = world(backend).await;
     let id = w.file(&w.syt_id, "information", "Tuyển sinh lớp 10").await["id"].as_str().unwrap().to_string();
     assert_eq!(w.get(&w.sgd, &id).await.status(), StatusCode::NOT_FOUND);
-    let r = w.act(&w.syt1, &id, json!({"action": "transfer", "agency_id": "00000000-0000-7000-8000-000000000000", "reason": "x"})).await;
+    let r = w
+        .act(
+            &w.syt1,
+            &id,
+            json!({"action": "transfer", "agency_id": "00000000-0000-7000-8000-000000000000", "reason": "x"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = w.act(&w.syt1, &id, json!({"action": "transfer", "agency_id": w.sgd_id, "reason": "Thuộc thẩm quyền Sở Giáo dục."})).await;
+    let r = w
+        .act(
+            &w.syt1,
+            &id,
+            json!({"action": "transfer", "agency_id": w.sgd_id, "reason": "Thuộc thẩm quyền Sở Giáo dục."}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "the old spokesperson no longer sees the request it gave away");
     assert_eq!(w.get(&w.syt1, &id).await.status(), StatusCode::NOT_FOUND);
     let r = body(w.get(&w.sgd, &id).await).await;
@@ -221,7 +240,10 @@ async fn withdraw_stops_everything(backend: Backend) {
     assert!(r["allowed_actions"].as_array().unwrap().is_empty());
     let m = w.app.smtp.wait_for("syt1@tng.test", 2).await;
     assert!(m[1].subject().ends_with("Phóng viên đã rút yêu cầu"));
-    assert_eq!(w.act(&w.syt1, &id, json!({"action": "reply", "body": "x", "outcome": "granted"})).await.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        w.act(&w.syt1, &id, json!({"action": "reply", "body": "x", "outcome": "granted"})).await.status(),
+        StatusCode::CONFLICT
+    );
     assert_eq!(w.act(&w.reporter, &id, json!({"action": "withdraw"})).await.status(), StatusCode::CONFLICT);
 }
 both!(withdraw_stops_everything);
@@ -253,7 +275,10 @@ async fn scoping_hides_what_is_not_yours(backend: Backend) {
         let r = w.act(token, &id, json!({"action": "comment", "body": "x"})).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert_eq!(body(w.app.get("/api/v1/requests", Some(token)).await).await["total"], 0);
-        let r = w.app.get(&format!("/api/v1/requests/{id}/attachments/00000000-0000-7000-8000-000000000000"), Some(token)).await;
+        let r = w
+            .app
+            .get(&format!("/api/v1/requests/{id}/attachments/00000000-0000-7000-8000-000000000000"), Some(token))
+            .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
     // Visible but not yours to do: 403.
@@ -278,7 +303,13 @@ async fn idempotency_key_creates_one_request(backend: Backend) {
     let w = world(backend).await;
     let payload = json!({"agency_id": w.syt_id, "kind": "information", "subject": "Một lần", "body": "Nội dung"});
     let send = |p: Value| {
-        w.app.api.post(w.app.url("/api/v1/requests")).bearer_auth(&w.reporter).header("Idempotency-Key", "key-42").json(&p).send()
+        w.app
+            .api
+            .post(w.app.url("/api/v1/requests"))
+            .bearer_auth(&w.reporter)
+            .header("Idempotency-Key", "key-42")
+            .json(&p)
+            .send()
     };
     let (a, b) = tokio::join!(send(payload.clone()), send(payload.clone()));
     let (a, b) = (body(a.unwrap()).await, body(b.unwrap()).await);
@@ -322,7 +353,9 @@ async fn reference_numbers_are_unique_under_load(backend: Backend) {
             .api
             .post(w.app.url("/api/v1/requests"))
             .bearer_auth(&w.reporter)
-            .json(&json!({"agency_id": w.syt_id, "kind": "information", "subject": format!("Câu hỏi {i}"), "body": "x"}))
+            .json(
+                &json!({"agency_id": w.syt_id, "kind": "information", "subject": format!("Câu hỏi {i}"), "body": "x"}),
+            )
             .send()
     });
     let mut refs = Vec::new();
@@ -347,9 +380,11 @@ async fn a_tampered_event_is_found(backend: Backend) {
         use diesel::RunQueryDsl;
         let mut conn = pool.get().unwrap();
         let before = tiepcan::service::timeline::verify(&mut conn, None).unwrap();
-        diesel::sql_query(format!("UPDATE request_events SET body = 'Bản đã sửa' WHERE request_id = '{id}' AND seq = 2"))
-            .execute(&mut conn)
-            .unwrap();
+        diesel::sql_query(format!(
+            "UPDATE request_events SET body = 'Bản đã sửa' WHERE request_id = '{id}' AND seq = 2"
+        ))
+        .execute(&mut conn)
+        .unwrap();
         (before, tiepcan::service::timeline::verify(&mut conn, Some(&reference)).unwrap())
     })
     .await
@@ -364,11 +399,25 @@ async fn unverified_reporters_cannot_file(backend: Backend) {
     let w = world(backend).await;
     w.app.register("new@x.test", "ngày-mai-trời-nắng-7").await;
     let t = w.app.login("new@x.test", "ngày-mai-trời-nắng-7").await;
-    let r = w.app.post("/api/v1/requests", &json!({"agency_id": w.syt_id, "kind": "information", "subject": "s", "body": "b"}), Some(&t)).await;
+    let r = w
+        .app
+        .post(
+            "/api/v1/requests",
+            &json!({"agency_id": w.syt_id, "kind": "information", "subject": "s", "body": "b"}),
+            Some(&t),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(body(r).await["error"]["message"].as_str().unwrap().contains("confirm your email"));
     // Spokespeople do not file.
-    let r = w.app.post("/api/v1/requests", &json!({"agency_id": w.syt_id, "kind": "information", "subject": "s", "body": "b"}), Some(&w.syt1)).await;
+    let r = w
+        .app
+        .post(
+            "/api/v1/requests",
+            &json!({"agency_id": w.syt_id, "kind": "information", "subject": "s", "body": "b"}),
+            Some(&w.syt1),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = w.app.post("/api/v1/requests", &json!({"agency_id": "nope", "kind": "gossip"}), Some(&w.reporter)).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -383,7 +432,12 @@ async fn attachments_upload_and_download(backend: Backend) {
     let upload = |token: &str, name: &str, bytes: Vec<u8>| {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
         let form = reqwest::multipart::Form::new().part("file", part);
-        w.app.api.post(w.app.url(&format!("/api/v1/requests/{id}/attachments"))).bearer_auth(token.to_string()).multipart(form).send()
+        w.app
+            .api
+            .post(w.app.url(&format!("/api/v1/requests/{id}/attachments")))
+            .bearer_auth(token.to_string())
+            .multipart(form)
+            .send()
     };
     let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n".to_vec();
     let r = upload(&w.syt1, "Báo cáo số liệu.pdf", pdf.clone()).await.unwrap();
@@ -421,7 +475,14 @@ async fn english_reporters_get_english_mail(backend: Backend) {
     let link = w.app.smtp.wait_for("jo@afp.test", 1).await[0].link_path("http://tiepcan.test/verify-email?token=");
     w.app.get(&format!("/api/v1/verify-email?token={}", link.split("token=").nth(1).unwrap()), None).await;
     let t = w.app.login("jo@afp.test", "ngày-mai-trời-nắng-7").await;
-    let r = w.app.post("/api/v1/requests", &json!({"agency_id": w.syt_id, "kind": "information", "subject": "Dengue", "body": "Numbers?"}), Some(&t)).await;
+    let r = w
+        .app
+        .post(
+            "/api/v1/requests",
+            &json!({"agency_id": w.syt_id, "kind": "information", "subject": "Dengue", "body": "Numbers?"}),
+            Some(&t),
+        )
+        .await;
     let r = body(r).await;
     let m = w.app.smtp.wait_for("jo@afp.test", 2).await;
     assert_eq!(m[1].subject(), format!("[{}] Your request was received", r["reference"].as_str().unwrap()));

@@ -6,13 +6,11 @@ use super::super::error::{AppError, AppResult};
 use super::super::rules::{agency_key, kind_of};
 use super::super::timeline;
 use super::file::{open_escalation, route_for};
-use super::{Env, clock_events, load_visible, mail, place_of, utc};
+use super::{Env, clock_events, load_for_change, mail, place_of, utc};
 use crate::db::models::RequestRow;
 use crate::db::{self, DbConn, agencies, requests};
 use crate::domain::deadline::{self, ClockEvent};
-use crate::domain::request::{
-    self, Action, ActionInput, DomainError, Party, RequestView, Rules, Status, Transition,
-};
+use crate::domain::request::{self, Action, ActionInput, DomainError, Party, RequestView, Rules, Status, Transition};
 use crate::domain::routing::Route;
 use crate::domain::validation::FieldErrors;
 
@@ -67,7 +65,7 @@ pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &Act
 }
 
 fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<()> {
-    let (mut row, party) = load_visible(conn, p, id)?;
+    let (mut row, party) = load_for_change(conn, p, id)?;
     let action = input.parse()?;
     let expected_version = row.version;
     let view = view_of(conn, &row)?;
@@ -130,7 +128,9 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
     }
     row.next_check_at = crate::service::sweeper::next_check_for(conn, env, &row)?;
     if !requests::update_state(conn, &row, expected_version)? {
-        return Err(AppError::Conflict("the request was changed by someone else meanwhile; reload it and try again".into()));
+        return Err(AppError::Conflict(
+            "the request was changed by someone else meanwhile; reload it and try again".into(),
+        ));
     }
     mail::acted(conn, env, &row, &agency, &action, &old_agency, route.as_ref(), &dl, party)?;
     Ok(())

@@ -14,19 +14,30 @@ use crate::i18n::Tr;
 use crate::mail::{self, Content, Recipient};
 
 fn to_user(u: &User) -> Recipient {
-    Recipient { email: u.email.clone(), name: Some(u.full_name.clone()), locale: Locale::parse(&u.locale).unwrap_or_default() }
+    Recipient {
+        email: u.email.clone(),
+        name: Some(u.full_name.clone()),
+        locale: Locale::parse(&u.locale).unwrap_or_default(),
+    }
 }
 
 /// The agency's spokespeople in force now.
 fn spokespeople(conn: &mut DbConn, env: Env<'_>, agency_id: &str) -> AppResult<Vec<Recipient>> {
-    Ok(users::spokespeople_of(conn, &[agency_id.to_string()], env.now.naive_utc())?.iter().map(|(_, u)| to_user(u)).collect())
+    Ok(users::spokespeople_of(conn, &[agency_id.to_string()], env.now.naive_utc())?
+        .iter()
+        .map(|(_, u)| to_user(u))
+        .collect())
 }
 
 /// The Department's shared address and its staff.
 fn department(conn: &mut DbConn, jurisdiction_id: &str) -> AppResult<Vec<Recipient>> {
     let mut out = Vec::new();
     if let Some(j) = jurisdictions::by_id(conn, jurisdiction_id)? {
-        out.push(Recipient { email: j.department_email.clone(), name: Some(j.department_name.clone()), locale: Locale::Vi });
+        out.push(Recipient {
+            email: j.department_email.clone(),
+            name: Some(j.department_name.clone()),
+            locale: Locale::Vi,
+        });
     }
     for u in users::staff_of(conn, jurisdiction_id)? {
         if !out.iter().any(|r| r.email == u.email) {
@@ -57,7 +68,14 @@ struct Mail<'a> {
     deadline: Option<&'a Deadline>,
 }
 
-fn send(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, to: &[Recipient], m: &Mail<'_>) -> AppResult<()> {
+fn send(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    agency: &Agency,
+    to: &[Recipient],
+    m: &Mail<'_>,
+) -> AppResult<()> {
     for rcpt in to {
         let tr = Tr::new(rcpt.locale);
         let mut args: Vec<(&str, String)> = vec![
@@ -171,7 +189,9 @@ pub fn acted(
             let to = spokespeople(conn, env, &r.agency_id)?;
             send(conn, env, r, agency, &to, &plain("clarify", Some(body.clone()), true))
         }
-        Action::Extend { reason } => send(conn, env, r, agency, &to_reporter, &plain("extend", Some(reason.clone()), true)),
+        Action::Extend { reason } => {
+            send(conn, env, r, agency, &to_reporter, &plain("extend", Some(reason.clone()), true))
+        }
         Action::Reply { body, outcome } => {
             for rcpt in &to_reporter {
                 let tr = Tr::new(rcpt.locale);
@@ -207,7 +227,13 @@ pub fn acted(
         }
         Action::Transfer { reason, .. } => {
             let old = agencies::by_id(conn, old_agency_id)?.map(|a| a.name).unwrap_or_default();
-            let m = Mail { kind: name, key: "transfer", args: vec![("old_agency", old)], quote: Some(reason.clone()), deadline: Some(dl) };
+            let m = Mail {
+                kind: name,
+                key: "transfer",
+                args: vec![("old_agency", old)],
+                quote: Some(reason.clone()),
+                deadline: Some(dl),
+            };
             send(conn, env, r, agency, &to_reporter, &m)?;
             if let Some(Route::Spokespeople(_)) = route {
                 let who = reporter(conn, r)?;
@@ -239,7 +265,13 @@ pub fn acted(
 }
 
 /// A reminder to the spokespeople before the due instant.
-pub fn reminder(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, due: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+pub fn reminder(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    agency: &Agency,
+    due: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
     let to = spokespeople(conn, env, &r.agency_id)?;
     let to = if to.is_empty() { department(conn, &r.jurisdiction_id)? } else { to };
     for rcpt in to {
@@ -257,11 +289,23 @@ pub fn reminder(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency
 }
 
 /// The reporter learns the request is overdue and went to the Department.
-pub fn overdue_to_reporter(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, due: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+pub fn overdue_to_reporter(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    agency: &Agency,
+    due: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
     let to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
     for rcpt in to {
         let tr = Tr::new(rcpt.locale);
-        let m = Mail { kind: "overdue", key: "overdue", args: vec![("due", tr.datetime(due))], quote: None, deadline: None };
+        let m = Mail {
+            kind: "overdue",
+            key: "overdue",
+            args: vec![("due", tr.datetime(due))],
+            quote: None,
+            deadline: None,
+        };
         send(conn, env, r, agency, std::slice::from_ref(&rcpt), &m)?;
     }
     Ok(())
@@ -276,7 +320,13 @@ pub fn review_overdue(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &
 
 /// A deadline moved (a calendar or policy change): the reporter and the
 /// spokespeople learn the new one, with its explanation.
-pub fn deadline_changed(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, dl: &Deadline) -> AppResult<()> {
+pub fn deadline_changed(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    agency: &Agency,
+    dl: &Deadline,
+) -> AppResult<()> {
     let mut to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
     to.extend(spokespeople(conn, env, &r.agency_id)?);
     let m = Mail { kind: "deadline_changed", key: "deadline_changed", args: vec![], quote: None, deadline: Some(dl) };
@@ -284,7 +334,14 @@ pub fn deadline_changed(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency:
 }
 
 /// The Department acted on an escalation: the reporter and the agency learn it.
-pub fn escalation_action(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency, kind: &str, text: Option<&str>) -> AppResult<()> {
+pub fn escalation_action(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    agency: &Agency,
+    kind: &str,
+    text: Option<&str>,
+) -> AppResult<()> {
     let mut to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
     to.extend(spokespeople(conn, env, &r.agency_id)?);
     let due = r.due_at.map(super::utc);

@@ -43,10 +43,20 @@ pub fn party_of(p: &Principal, r: &RequestRow) -> Party {
 
 /// A request the caller may see, or 404.
 pub fn load_visible(conn: &mut DbConn, p: &Principal, id: &str) -> AppResult<(RequestRow, Party)> {
+    load(conn, p, id, false)
+}
+
+/// Like `load_visible`, locking the row for a change (see `get_for_update`).
+pub fn load_for_change(conn: &mut DbConn, p: &Principal, id: &str) -> AppResult<(RequestRow, Party)> {
+    load(conn, p, id, true)
+}
+
+fn load(conn: &mut DbConn, p: &Principal, id: &str, lock: bool) -> AppResult<(RequestRow, Party)> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::not_found());
     }
-    let r = requests::get(conn, id)?.ok_or_else(AppError::not_found)?;
+    let r = if lock { requests::get_for_update(conn, id)? } else { requests::get(conn, id)? };
+    let r = r.ok_or_else(AppError::not_found)?;
     match party_of(p, &r) {
         Party::Outsider => Err(AppError::not_found()),
         party => Ok((r, party)),

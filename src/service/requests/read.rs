@@ -127,7 +127,8 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
     let events = requests::events_of(conn, &r.id)?;
     let dl = deadline_of(env.rules, &r, &agency, &j, &events);
     let actor_ids: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
-    let names: HashMap<String, String> = users::by_ids(conn, &actor_ids)?.into_iter().map(|u| (u.id, u.full_name)).collect();
+    let names: HashMap<String, String> =
+        users::by_ids(conn, &actor_ids)?.into_iter().map(|u| (u.id, u.full_name)).collect();
     let reporter = users::by_id(conn, &r.reporter_id)?.ok_or_else(|| anyhow::anyhow!("reporter missing"))?;
     let hide_internal = party == Party::Reporter;
     let events = events
@@ -137,7 +138,11 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
             seq: e.seq,
             at: utc(e.at),
             actor: ActorView {
-                full_name: e.actor_id.as_ref().and_then(|a| names.get(a).cloned()).unwrap_or_else(|| tr.t("timeline.system").into()),
+                full_name: e
+                    .actor_id
+                    .as_ref()
+                    .and_then(|a| names.get(a).cloned())
+                    .unwrap_or_else(|| tr.t("timeline.system").into()),
                 id: e.actor_id.clone(),
                 role: e.actor_role.clone(),
             },
@@ -147,7 +152,8 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
             internal: e.internal,
         })
         .collect();
-    let uploader_ids: Vec<String> = requests::attachments_of(conn, &r.id)?.iter().map(|a| a.uploaded_by.clone()).collect();
+    let uploader_ids: Vec<String> =
+        requests::attachments_of(conn, &r.id)?.iter().map(|a| a.uploaded_by.clone()).collect();
     let uploaders: HashMap<String, String> =
         users::by_ids(conn, &uploader_ids)?.into_iter().map(|u| (u.id, u.full_name)).collect();
     let attachments = requests::attachments_of(conn, &r.id)?
@@ -179,7 +185,11 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
         reporter: ReporterRef { id: reporter.id, full_name: reporter.full_name, outlet: reporter.outlet },
         received_at: utc(r.received_at),
         due_at: r.due_at.map(utc),
-        deadline: DeadlineView { due_at: dl.due_at, policy_version: dl.policy_version.clone(), steps: steps_text(&dl, tr) },
+        deadline: DeadlineView {
+            due_at: dl.due_at,
+            policy_version: dl.policy_version.clone(),
+            steps: steps_text(&dl, tr),
+        },
         outcome: r.outcome.clone(),
         refusal_ground: r.refusal_ground.clone(),
         escalation,
@@ -281,7 +291,13 @@ pub fn list(conn: &mut DbConn, env: Env<'_>, p: &Principal, q: &ListQuery) -> Ap
 }
 
 /// "Due when, if filed now": the server's computation, with its explanation.
-pub fn preview(conn: &mut DbConn, env: Env<'_>, agency_id: &str, kind: &str, tr: &Tr) -> AppResult<(DeadlineView, String)> {
+pub fn preview(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    agency_id: &str,
+    kind: &str,
+    tr: &Tr,
+) -> AppResult<(DeadlineView, String)> {
     let input = FileInput { agency_id: agency_id.into(), kind: kind.into(), subject: "-".into(), body: "-".into() };
     let (agency, kind, _, _) = check(conn, &input)?;
     let j = jurisdictions::by_id(conn, &agency.jurisdiction_id)?.ok_or_else(AppError::not_found)?;

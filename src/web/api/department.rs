@@ -17,14 +17,24 @@ pub struct EscalationQuery {
     per_page: Option<i64>,
 }
 
-pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<EscalationQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<EscalationQuery>,
+) -> AppResult<HttpResponse> {
     let EscalationQuery { status, page, per_page } = q.into_inner();
     let p = user.0;
-    let result = state.db_rules(move |conn, env| escalations::list(conn, env, &p, status.as_deref(), page, per_page)).await?;
+    let result =
+        state.db_rules(move |conn, env| escalations::list(conn, env, &p, status.as_deref(), page, per_page)).await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
-pub async fn act(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>, body: web::Json<EscalationAction>) -> AppResult<HttpResponse> {
+pub async fn act(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<EscalationAction>,
+) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let a = body.into_inner();
     let p = user.0;
@@ -53,7 +63,12 @@ pub async fn get_year(state: web::Data<AppState>, _user: ApiUser, path: web::Pat
 
 /// `PUT /api/v1/calendar/{year}` (admin): replaces the year and moves the open
 /// deadlines it affects.
-pub async fn put_year(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>, body: web::Json<YearInput>) -> AppResult<HttpResponse> {
+pub async fn put_year(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<YearInput>,
+) -> AppResult<HttpResponse> {
     let year = year_of(&path.into_inner())?;
     let input = body.into_inner();
     let p = user.0;

@@ -21,7 +21,12 @@ fn tr_of(user: &ApiUser) -> Tr {
     Tr::new(user.0.locale())
 }
 
-pub async fn create(state: web::Data<AppState>, req: HttpRequest, user: ApiUser, body: web::Json<FileInput>) -> AppResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: ApiUser,
+    body: web::Json<FileInput>,
+) -> AppResult<HttpResponse> {
     let key = match req.headers().get("idempotency-key") {
         None => None,
         Some(v) => Some(v.to_str().map_err(|_| AppError::field("idempotency_key", "invalid_value"))?.to_string()),
@@ -130,16 +135,25 @@ pub async fn attach(
 
 /// `Content-Disposition: attachment` with the name in RFC 6266 / 5987 form.
 pub fn file_response(a: &crate::db::models::AttachmentRow, bytes: Vec<u8>) -> HttpResponse {
-    let ascii: String = a.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(a.filename.as_bytes()).collect::<String>().replace('+', "%20");
+    let ascii: String =
+        a.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(a.filename.as_bytes()).collect::<String>().replace('+', "%20");
     HttpResponse::Ok()
         .content_type(a.content_type.clone())
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes)
 }
 
-pub async fn download(state: web::Data<AppState>, user: ApiUser, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn download(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
     let (id, aid) = path.into_inner();
     let p = user.0;
     let (a, bytes) = state.db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid)).await?;
@@ -155,7 +169,11 @@ pub struct PreviewQuery {
 }
 
 /// `GET /api/v1/deadline-preview?agency_id=&kind=`: due when, if filed now.
-pub async fn preview(state: web::Data<AppState>, user: ApiUser, q: web::Query<PreviewQuery>) -> AppResult<HttpResponse> {
+pub async fn preview(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<PreviewQuery>,
+) -> AppResult<HttpResponse> {
     let PreviewQuery { agency_id, kind } = q.into_inner();
     let tr = tr_of(&user);
     let (dl, _) = state.db_rules(move |conn, env| read::preview(conn, env, &agency_id, &kind, &tr)).await?;

@@ -16,9 +16,9 @@ use crate::domain::policy::RefusalGround;
 use crate::domain::request::{ActionInput, Party};
 use crate::domain::validation::FieldErrors;
 use crate::service::directory::{self, AgencyView};
+use crate::service::requests::act;
 use crate::service::requests::file::{self, FileInput};
 use crate::service::requests::read::{self, DeadlineView, ListQuery, RequestDetail, RequestSummary};
-use crate::service::requests::act;
 use crate::service::{AppError, Page, attachments};
 use crate::web::AppState;
 use crate::web::api::requests::{file_response, read_upload};
@@ -43,7 +43,11 @@ pub struct DueText {
 
 fn due_text(ctx: &Ctx, due: Option<DateTime<Utc>>, overdue: bool, open: bool, now: DateTime<Utc>) -> Option<DueText> {
     match due {
-        Some(d) => Some(DueText { at: ctx.t.datetime(d), hint: if open { ctx.t.relative(d, now) } else { String::new() }, overdue }),
+        Some(d) => Some(DueText {
+            at: ctx.t.datetime(d),
+            hint: if open { ctx.t.relative(d, now) } else { String::new() },
+            overdue,
+        }),
         None if open => Some(DueText { at: "—".into(), hint: ctx.t.t("rel.paused").into(), overdue: false }),
         None => None,
     }
@@ -94,7 +98,9 @@ impl ListPage {
         self.ctx.t.f("list.count", &[("total", &self.page.total.to_string())])
     }
     fn page_link(&self, page: i64) -> String {
-        let enc = |s: &Option<String>| url::form_urlencoded::byte_serialize(s.as_deref().unwrap_or("").as_bytes()).collect::<String>();
+        let enc = |s: &Option<String>| {
+            url::form_urlencoded::byte_serialize(s.as_deref().unwrap_or("").as_bytes()).collect::<String>()
+        };
         format!(
             "/requests?status={}&kind={}&q={}&open={}&overdue={}&page={page}",
             enc(&self.q.status),
@@ -112,7 +118,12 @@ impl ListPage {
     }
 }
 
-pub async fn list(state: web::Data<AppState>, req: HttpRequest, user: PageUser, q: web::Query<ListQuery>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
     let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
     let mut q = q.into_inner();
     if q.per_page.is_none() {
@@ -147,7 +158,10 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, user: PageUser, 
     let page = Page { items: vec![], total: page.total, page: page.page, per_page: page.per_page };
     let heading = ctx.title.clone();
     let empty = ctx.t.t(empty).to_string();
-    Ok(render(StatusCode::OK, &ListPage { ctx, heading, empty, page, rows, q, can_file: role == Role::Reporter, pages }))
+    Ok(render(
+        StatusCode::OK,
+        &ListPage { ctx, heading, empty, page, rows, q, can_file: role == Role::Reporter, pages },
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -200,15 +214,28 @@ impl NewPage {
     }
 }
 
-async fn new_page(state: &AppState, req: &HttpRequest, user: &PageUser, form: NewForm, errors: FieldErrors, preview: Option<(DeadlineView, String)>) -> Result<HttpResponse, actix_web::Error> {
+async fn new_page(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &PageUser,
+    form: NewForm,
+    errors: FieldErrors,
+    preview: Option<(DeadlineView, String)>,
+) -> Result<HttpResponse, actix_web::Error> {
     let ctx = Ctx::new(req, user, "new.title");
     let verified = user.0.as_ref().is_some_and(|p| p.user.email_verified_at.is_some());
     let q = form.agency_q.trim().to_string();
     let chosen = form.agency_id.trim().to_string();
     let agencies = state
         .db(move |conn, _, now| {
-            let mut list = if q.is_empty() { vec![] } else { directory::search(conn, now, Some(&q), None, Some(1), Some(20))?.items };
-            if !chosen.is_empty() && !list.iter().any(|a| a.id == chosen) && uuid::Uuid::parse_str(&chosen).is_ok()
+            let mut list = if q.is_empty() {
+                vec![]
+            } else {
+                directory::search(conn, now, Some(&q), None, Some(1), Some(20))?.items
+            };
+            if !chosen.is_empty()
+                && !list.iter().any(|a| a.id == chosen)
+                && uuid::Uuid::parse_str(&chosen).is_ok()
                 && let Some(a) = crate::db::agencies::by_id(conn, &chosen)?
             {
                 // Keep the chosen agency on the page across searches and previews.
@@ -228,7 +255,11 @@ async fn new_page(state: &AppState, req: &HttpRequest, user: &PageUser, form: Ne
             KindChoice {
                 value: k.as_str(),
                 name: ctx.t.t(&format!("kind.{}", k.as_str())).to_string(),
-                explanation: if ctx.t.lang() == "en" { rule.explanation_en.clone() } else { rule.explanation_vi.clone() },
+                explanation: if ctx.t.lang() == "en" {
+                    rule.explanation_en.clone()
+                } else {
+                    rule.explanation_vi.clone()
+                },
             }
         })
         .collect();
@@ -244,22 +275,42 @@ pub struct NewQuery {
     agency_q: Option<String>,
 }
 
-pub async fn new_form(state: web::Data<AppState>, req: HttpRequest, user: PageUser, q: web::Query<NewQuery>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn new_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    q: web::Query<NewQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
     if user.0.is_none() {
         return Ok(login_first(&req));
     }
     let q = q.into_inner();
-    let form = NewForm { agency_id: q.agency_id.unwrap_or_default(), agency_q: q.agency_q.unwrap_or_default(), kind: "information".into(), ..Default::default() };
+    let form = NewForm {
+        agency_id: q.agency_id.unwrap_or_default(),
+        agency_q: q.agency_q.unwrap_or_default(),
+        kind: "information".into(),
+        ..Default::default()
+    };
     new_page(&state, &req, &user, form, FieldErrors::new(), None).await
 }
 
-pub async fn new_submit(state: web::Data<AppState>, req: HttpRequest, user: PageUser, form: web::Form<NewForm>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn new_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    form: web::Form<NewForm>,
+) -> Result<HttpResponse, actix_web::Error> {
     let form = form.into_inner();
     if !csrf::valid(&req, &form.csrf) {
         return Ok(csrf_refused(&req));
     }
     let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
-    let input = FileInput { agency_id: form.agency_id.clone(), kind: form.kind.clone(), subject: form.subject.clone(), body: form.body.clone() };
+    let input = FileInput {
+        agency_id: form.agency_id.clone(),
+        kind: form.kind.clone(),
+        subject: form.subject.clone(),
+        body: form.body.clone(),
+    };
     let tr = crate::i18n::Tr::new(super::locale(&req, Some(&p)));
     match form.op.as_str() {
         "file" => {
@@ -346,17 +397,32 @@ impl DetailPage {
         self.ctx.t.f("req.policy_version", &[("version", &self.r.deadline.policy_version)])
     }
     fn size_text(&self, bytes: &i64) -> String {
-        if *bytes >= 1024 * 1024 { format!("{:.1} MB", *bytes as f64 / 1048576.0) } else { format!("{} KB", (bytes + 1023) / 1024) }
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1} MB", *bytes as f64 / 1048576.0)
+        } else {
+            format!("{} KB", (bytes + 1023) / 1024)
+        }
     }
     fn can_attach(&self) -> bool {
-        matches!(self.r.viewer, Party::Reporter | Party::Spokesperson) && !matches!(self.r.status.as_str(), "withdrawn" | "closed")
+        matches!(self.r.viewer, Party::Reporter | Party::Spokesperson)
+            && !matches!(self.r.status.as_str(), "withdrawn" | "closed")
     }
 }
 
-async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: String, errors: FieldErrors, failed_action: String, status: StatusCode, message: Option<String>) -> Result<HttpResponse, actix_web::Error> {
+async fn detail_page(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &PageUser,
+    id: String,
+    errors: FieldErrors,
+    failed_action: String,
+    status: StatusCode,
+    message: Option<String>,
+) -> Result<HttpResponse, actix_web::Error> {
     let Some(p) = user.0.clone() else { return Ok(login_first(req)) };
     let tr = crate::i18n::Tr::new(super::locale(req, Some(&p)));
-    let r = state.db_rules(move |conn, env| read::detail(conn, env, &p, &id, &tr)).await.map_err(|e| page_error(req, e))?;
+    let r =
+        state.db_rules(move |conn, env| read::detail(conn, env, &p, &id, &tr)).await.map_err(|e| page_error(req, e))?;
     let ctx = Ctx::new(req, user, "req.timeline");
     let mut ctx = ctx;
     ctx.title = format!("{} — {}", r.reference, r.subject);
@@ -369,9 +435,19 @@ async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: S
     Ok(render(status, &DetailPage { ctx, r, due, grounds, errors, failed_action, message }))
 }
 
-pub async fn detail(state: web::Data<AppState>, req: HttpRequest, user: PageUser, path: web::Path<String>) -> Result<HttpResponse, actix_web::Error> {
-    let message = req.query_string().contains("done=1").then(|| super::locale(&req, user.0.as_ref())).map(|l| crate::i18n::Tr::new(l).t("act.done").to_string());
-    detail_page(&state, &req, &user, path.into_inner(), FieldErrors::new(), String::new(), StatusCode::OK, message).await
+pub async fn detail(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let message = req
+        .query_string()
+        .contains("done=1")
+        .then(|| super::locale(&req, user.0.as_ref()))
+        .map(|l| crate::i18n::Tr::new(l).t("act.done").to_string());
+    detail_page(&state, &req, &user, path.into_inner(), FieldErrors::new(), String::new(), StatusCode::OK, message)
+        .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -382,7 +458,13 @@ pub struct ActForm {
     input: ActionInput,
 }
 
-pub async fn act(state: web::Data<AppState>, req: HttpRequest, user: PageUser, path: web::Path<String>, form: web::Form<ActForm>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<ActForm>,
+) -> Result<HttpResponse, actix_web::Error> {
     let form = form.into_inner();
     if !csrf::valid(&req, &form.csrf) {
         return Ok(csrf_refused(&req));
@@ -396,16 +478,24 @@ pub async fn act(state: web::Data<AppState>, req: HttpRequest, user: PageUser, p
             Ok(redirect(&format!("/requests/{id}?done=1")))
         }
         Err(AppError::Validation(errors)) => {
-            detail_page(&state, &req, &user, id, errors, form.input.action, StatusCode::UNPROCESSABLE_ENTITY, None).await
+            detail_page(&state, &req, &user, id, errors, form.input.action, StatusCode::UNPROCESSABLE_ENTITY, None)
+                .await
         }
         Err(e @ (AppError::InvalidTransition(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            detail_page(&state, &req, &user, id, FieldErrors::new(), String::new(), e.status(), Some(e.to_string())).await
+            detail_page(&state, &req, &user, id, FieldErrors::new(), String::new(), e.status(), Some(e.to_string()))
+                .await
         }
         Err(e) => Err(page_error(&req, e)),
     }
 }
 
-pub async fn attach(state: web::Data<AppState>, req: HttpRequest, user: PageUser, path: web::Path<String>, payload: Multipart) -> Result<HttpResponse, actix_web::Error> {
+pub async fn attach(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, actix_web::Error> {
     let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
     let id = path.into_inner();
     let upload = read_upload(payload, state.config.max_upload_bytes).await;
@@ -413,7 +503,17 @@ pub async fn attach(state: web::Data<AppState>, req: HttpRequest, user: PageUser
         Ok(x) => x,
         Err(e) => {
             let status = e.status();
-            return detail_page(&state, &req, &user, id, FieldErrors::new(), String::new(), status, Some(e.to_string())).await;
+            return detail_page(
+                &state,
+                &req,
+                &user,
+                id,
+                FieldErrors::new(),
+                String::new(),
+                status,
+                Some(e.to_string()),
+            )
+            .await;
         }
     };
     let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
@@ -423,21 +523,37 @@ pub async fn attach(state: web::Data<AppState>, req: HttpRequest, user: PageUser
     let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let mut errors = FieldErrors::new();
         errors.add("file", "required");
-        return detail_page(&state, &req, &user, id, errors, "attach".into(), StatusCode::UNPROCESSABLE_ENTITY, None).await;
+        return detail_page(&state, &req, &user, id, errors, "attach".into(), StatusCode::UNPROCESSABLE_ENTITY, None)
+            .await;
     };
     let id2 = id.clone();
     match state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id2, &filename, &bytes)).await {
         Ok(_) => Ok(redirect(&format!("/requests/{id}?done=1#attachments"))),
-        Err(e @ (AppError::UnsupportedMediaType(_) | AppError::TooLarge(_) | AppError::InvalidTransition(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
-            detail_page(&state, &req, &user, id, FieldErrors::new(), String::new(), e.status(), Some(e.to_string())).await
+        Err(
+            e @ (AppError::UnsupportedMediaType(_)
+            | AppError::TooLarge(_)
+            | AppError::InvalidTransition(_)
+            | AppError::Forbidden(_)
+            | AppError::Conflict(_)),
+        ) => {
+            detail_page(&state, &req, &user, id, FieldErrors::new(), String::new(), e.status(), Some(e.to_string()))
+                .await
         }
         Err(e) => Err(page_error(&req, e)),
     }
 }
 
-pub async fn download(state: web::Data<AppState>, req: HttpRequest, user: PageUser, path: web::Path<(String, String)>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, actix_web::Error> {
     let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
     let (id, aid) = path.into_inner();
-    let (a, bytes) = state.db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid)).await.map_err(|e| page_error(&req, e))?;
+    let (a, bytes) = state
+        .db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid))
+        .await
+        .map_err(|e| page_error(&req, e))?;
     Ok(file_response(&a, bytes))
 }
