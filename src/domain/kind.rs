@@ -16,7 +16,8 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    pub const ALL: [RequestKind; 4] = [RequestKind::Event, RequestKind::Information, RequestKind::PressReply, RequestKind::Complaint];
+    pub const ALL: [RequestKind; 4] =
+        [RequestKind::Event, RequestKind::Information, RequestKind::PressReply, RequestKind::Complaint];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -68,7 +68,8 @@ mod tests {
 
     #[test]
     fn only_assignments_in_force_at_filing_count() {
-        let r = route(&[a("gone", true, -30, Some(-1)), a("future", true, 1, None), a("deputy", false, -3, None)], at());
+        let r =
+            route(&[a("gone", true, -30, Some(-1)), a("future", true, 1, None), a("deputy", false, -3, None)], at());
         assert_eq!(r, Route::Spokespeople(vec!["deputy".into()]));
         // valid_to is exclusive: the assignment ends at that instant.
         assert_eq!(route(&[a("x", true, -3, Some(0))], at()), Route::Department);

@@ -41,7 +41,7 @@ impl Rulebook {
         let mut calendar = Calendar::embedded();
         for (year, data) in crate::db::requests::calendar_years(conn)? {
             match serde_json::from_str::<crate::domain::calendar::CalendarYear>(&data) {
-                Ok(y) if y.year == year => calendar = calendar.with_year(y),
+                Ok(y) if y.year == year && y.validate().is_ok() => calendar = calendar.with_year(y),
                 _ => tracing::error!(year, "stored calendar year is unreadable; using the shipped data"),
             }
         }

@@ -10,3 +10,4 @@ mod errors;
 mod mail;
 mod pages;
 mod requests;
+mod sweeper;

@@ -21,7 +21,11 @@ pub struct World {
 /// TNG with Sở Y tế (a primary and a deputy spokesperson), Sở GD&ĐT (one),
 /// Sở KH&CN (none), Department staff, and a verified reporter.
 pub async fn world(backend: Backend) -> World {
-    let app = TestApp::spawn(backend).await;
+    world_with(backend, crate::helpers::Options::default()).await
+}
+
+pub async fn world_with(backend: Backend, opts: crate::helpers::Options) -> World {
+    let app = TestApp::spawn_with(backend, opts).await;
     let admin = app.admin().await;
     app.seed_directory(&admin).await;
     let syt_id = app.agency_id("SYT", &admin).await;

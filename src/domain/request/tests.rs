@@ -52,7 +52,9 @@ fn spec(action: &Action) -> (&'static [Party], &'static [Status], Option<Status>
     match action {
         Action::Acknowledge => (&[Party::Spokesperson], &[AwaitingResponse], None),
         Action::MarkComplex { .. } => (&[Party::Spokesperson], &[AwaitingResponse], None),
-        Action::RequestClarification { .. } => (&[Party::Spokesperson], &[AwaitingResponse], Some(AwaitingClarification)),
+        Action::RequestClarification { .. } => {
+            (&[Party::Spokesperson], &[AwaitingResponse], Some(AwaitingClarification))
+        }
         Action::Clarify { .. } => (&[Party::Reporter], &[AwaitingClarification], Some(AwaitingResponse)),
         Action::Extend { .. } => (&[Party::Spokesperson], &[AwaitingResponse], None),
         Action::Reply { .. } => (&[Party::Spokesperson], &[AwaitingResponse], Some(Answered)),
@@ -78,7 +80,9 @@ fn every_state_action_and_party_design_table() {
                 match (party, who.contains(&party), from.contains(&status)) {
                     (Party::Outsider, _, _) => assert_eq!(got, Err(DomainError::NotVisible), "{case}"),
                     (_, false, _) => assert!(matches!(got, Err(DomainError::Forbidden(_))), "{case}: {got:?}"),
-                    (_, true, false) => assert!(matches!(got, Err(DomainError::InvalidTransition(_))), "{case}: {got:?}"),
+                    (_, true, false) => {
+                        assert!(matches!(got, Err(DomainError::InvalidTransition(_))), "{case}: {got:?}")
+                    }
                     (_, true, true) => {
                         let t = got.unwrap_or_else(|e| panic!("{case}: {e:?}"));
                         assert_eq!(t.status, to.unwrap_or(status), "{case}");
@@ -126,7 +130,10 @@ fn complex_only_within_the_notice_window_lai_2016_art_31() {
     assert!(matches!(transition(&v, Party::Spokesperson, &a, &no_rule, now()), Err(DomainError::InvalidTransition(_))));
     let mut done = v.clone();
     done.complex = true;
-    assert!(matches!(transition(&done, Party::Spokesperson, &a, &rules(), now()), Err(DomainError::InvalidTransition(_))));
+    assert!(matches!(
+        transition(&done, Party::Spokesperson, &a, &rules(), now()),
+        Err(DomainError::InvalidTransition(_))
+    ));
 }
 
 #[test]
@@ -165,13 +172,20 @@ fn action_input_names_missing_fields() {
     let f = ActionInput { action: "reply".into(), ..Default::default() }.parse().unwrap_err();
     assert_eq!(f.get("body"), Some("required"));
     assert_eq!(f.get("outcome"), Some("required"));
-    let f = ActionInput { action: "reply".into(), body: Some("x".into()), outcome: Some("maybe".into()), ..Default::default() }
-        .parse()
-        .unwrap_err();
+    let f = ActionInput {
+        action: "reply".into(),
+        body: Some("x".into()),
+        outcome: Some("maybe".into()),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap_err();
     assert_eq!(f.get("outcome"), Some("invalid_outcome"));
     let f = ActionInput { action: "fly".into(), ..Default::default() }.parse().unwrap_err();
     assert_eq!(f.get("action"), Some("unknown_action"));
-    let f = ActionInput { action: "comment".into(), body: Some("a\u{0}b".into()), ..Default::default() }.parse().unwrap_err();
+    let f = ActionInput { action: "comment".into(), body: Some("a\u{0}b".into()), ..Default::default() }
+        .parse()
+        .unwrap_err();
     assert_eq!(f.get("body"), Some("invalid_value"));
     assert_eq!(ActionInput { action: "withdraw".into(), ..Default::default() }.parse(), Ok(Action::Withdraw));
 }

@@ -41,6 +41,7 @@ pub fn view_of(conn: &mut DbConn, r: &RequestRow) -> AppResult<RequestView> {
 
 /// The policy facts for this request, from the pack it was received under.
 pub fn rules_of(conn: &mut DbConn, env: Env<'_>, r: &RequestRow) -> AppResult<Rules> {
+    let events = requests::events_of(conn, &r.id)?;
     let (agency, j) = place_of(conn, r)?;
     let pack = env.rules.pack_of(&r.policy_version, utc(r.received_at));
     let kind = kind_of(r);
@@ -49,12 +50,14 @@ pub fn rules_of(conn: &mut DbConn, env: Env<'_>, r: &RequestRow) -> AppResult<Ru
     Ok(Rules {
         grounds: pack.grounds_for(kind).into_iter().map(|g| g.code.clone()).collect(),
         max_extensions: rule.extension.as_ref().map_or(0, |x| x.max_count),
-        complex_notice_until: deadline::complex_notice_until(
+        // Counted from the latest receipt (a transfer or a clarification that
+        // restarts the clock is a new receipt).
+        complex_notice_until: deadline::complex_notice_until_after(
             pack,
             &env.rules.calendar,
             kind,
             Some(&key),
-            utc(r.received_at),
+            &clock_events(&events),
         ),
     })
 }

@@ -44,7 +44,7 @@ pub async fn act(
 }
 
 fn year_of(path: &str) -> AppResult<i32> {
-    path.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| AppError::not_found())
+    path.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(AppError::not_found)
 }
 
 /// `GET /api/v1/calendar/{year}`: the year in force (shipped, edited, or

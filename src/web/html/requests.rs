@@ -409,15 +409,38 @@ impl DetailPage {
     }
 }
 
+/// What a form post tells the page it re-renders: field errors of one
+/// action's form, or a message, with the status to answer.
+pub struct Feedback {
+    pub errors: FieldErrors,
+    pub failed_action: String,
+    pub status: StatusCode,
+    pub message: Option<String>,
+}
+
+impl Feedback {
+    fn ok(message: Option<String>) -> Feedback {
+        Feedback { errors: FieldErrors::new(), failed_action: String::new(), status: StatusCode::OK, message }
+    }
+    fn fields(action: &str, errors: FieldErrors) -> Feedback {
+        Feedback { errors, failed_action: action.into(), status: StatusCode::UNPROCESSABLE_ENTITY, message: None }
+    }
+    fn refused(e: &AppError) -> Feedback {
+        Feedback {
+            errors: FieldErrors::new(),
+            failed_action: String::new(),
+            status: e.status(),
+            message: Some(e.to_string()),
+        }
+    }
+}
+
 async fn detail_page(
     state: &AppState,
     req: &HttpRequest,
     user: &PageUser,
     id: String,
-    errors: FieldErrors,
-    failed_action: String,
-    status: StatusCode,
-    message: Option<String>,
+    fb: Feedback,
 ) -> Result<HttpResponse, actix_web::Error> {
     let Some(p) = user.0.clone() else { return Ok(login_first(req)) };
     let tr = crate::i18n::Tr::new(super::locale(req, Some(&p)));
@@ -432,6 +455,7 @@ async fn detail_page(
     let pack = rules.pack_of(&r.deadline.policy_version, received);
     let kind = RequestKind::parse(&r.kind).unwrap_or(RequestKind::Information);
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
+    let Feedback { errors, failed_action, status, message } = fb;
     Ok(render(status, &DetailPage { ctx, r, due, grounds, errors, failed_action, message }))
 }
 
@@ -446,8 +470,7 @@ pub async fn detail(
         .contains("done=1")
         .then(|| super::locale(&req, user.0.as_ref()))
         .map(|l| crate::i18n::Tr::new(l).t("act.done").to_string());
-    detail_page(&state, &req, &user, path.into_inner(), FieldErrors::new(), String::new(), StatusCode::OK, message)
-        .await
+    detail_page(&state, &req, &user, path.into_inner(), Feedback::ok(message)).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -478,12 +501,10 @@ pub async fn act(
             Ok(redirect(&format!("/requests/{id}?done=1")))
         }
         Err(AppError::Validation(errors)) => {
-            detail_page(&state, &req, &user, id, errors, form.input.action, StatusCode::UNPROCESSABLE_ENTITY, None)
-                .await
+            detail_page(&state, &req, &user, id, Feedback::fields(&form.input.action, errors)).await
         }
         Err(e @ (AppError::InvalidTransition(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            detail_page(&state, &req, &user, id, FieldErrors::new(), String::new(), e.status(), Some(e.to_string()))
-                .await
+            detail_page(&state, &req, &user, id, Feedback::refused(&e)).await
         }
         Err(e) => Err(page_error(&req, e)),
     }
@@ -501,20 +522,7 @@ pub async fn attach(
     let upload = read_upload(payload, state.config.max_upload_bytes).await;
     let (file, fields) = match upload {
         Ok(x) => x,
-        Err(e) => {
-            let status = e.status();
-            return detail_page(
-                &state,
-                &req,
-                &user,
-                id,
-                FieldErrors::new(),
-                String::new(),
-                status,
-                Some(e.to_string()),
-            )
-            .await;
-        }
+        Err(e) => return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
     };
     let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
     if !csrf::valid(&req, token) {
@@ -523,8 +531,7 @@ pub async fn attach(
     let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let mut errors = FieldErrors::new();
         errors.add("file", "required");
-        return detail_page(&state, &req, &user, id, errors, "attach".into(), StatusCode::UNPROCESSABLE_ENTITY, None)
-            .await;
+        return detail_page(&state, &req, &user, id, Feedback::fields("attach", errors)).await;
     };
     let id2 = id.clone();
     match state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id2, &filename, &bytes)).await {
@@ -535,10 +542,7 @@ pub async fn attach(
             | AppError::InvalidTransition(_)
             | AppError::Forbidden(_)
             | AppError::Conflict(_)),
-        ) => {
-            detail_page(&state, &req, &user, id, FieldErrors::new(), String::new(), e.status(), Some(e.to_string()))
-                .await
-        }
+        ) => detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
         Err(e) => Err(page_error(&req, e)),
     }
 }

@@ -107,7 +107,8 @@ pub struct TestApp {
     jobs: Vec<tokio::task::AbortHandle>,
     server: actix_web::dev::ServerHandle,
     /// Kept for its lifetime: dropping it removes the database.
-    pub _db: TestDb,
+    pub _db: Option<TestDb>,
+    pub db_url: String,
 }
 
 pub struct Options {
@@ -140,15 +141,27 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
         let db = TestDb::create(&backend);
+        let (url, dir) = (db.url.clone(), db.dir().to_path_buf());
+        Self::spawn_on(url, dir, Some(db), opts).await
+    }
+
+    /// A second instance on the database of `other` (a restart, or another
+    /// process sharing it).
+    pub async fn spawn_with_db(_backend: Backend, other: &TestApp) -> TestApp {
+        let dir = other.state.config.data_dir.parent().unwrap().to_path_buf();
+        Self::spawn_on(other.db_url.clone(), dir, None, Options::default()).await
+    }
+
+    async fn spawn_on(db_url: String, dir: std::path::PathBuf, db: Option<TestDb>, opts: Options) -> TestApp {
         let smtp = match opts.smtp {
             Some(s) => s,
             None => SmtpSink::start(0).await,
         };
         let mut env: HashMap<String, String> = [
             ("TIEPCAN_BIND", "127.0.0.1:0".to_string()),
-            ("DATABASE_URL", db.url.clone()),
+            ("DATABASE_URL", db_url.clone()),
             ("TIEPCAN_BASE_URL", "http://tiepcan.test".into()),
-            ("TIEPCAN_DATA_DIR", db.dir().join("data").display().to_string()),
+            ("TIEPCAN_DATA_DIR", dir.join("data").display().to_string()),
             ("TIEPCAN_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port)),
             ("TIEPCAN_MAIL_FROM", "Tiếp cận <no-reply@tiepcan.test>".into()),
             ("TIEPCAN_MAIL_POLL_MS", "100".into()),
@@ -170,7 +183,7 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{port}");
         let api = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let browser = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { base, api, browser, smtp, state, pool, jobs, server, _db: db }
+        TestApp { base, api, browser, smtp, state, pool, jobs, server, _db: db, db_url }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -228,9 +241,10 @@ impl TestApp {
         };
         let password = "một-mật-khẩu-dài-42".to_string();
         let pw = password.clone();
+        let now = self.state.clock.now();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().unwrap();
-            accounts::create_with_password(&mut conn, chrono::Utc::now(), &input, &pw).expect("create user");
+            accounts::create_with_password(&mut conn, now, &input, &pw).expect("create user");
         })
         .await
         .unwrap();

@@ -1,0 +1,190 @@
+//! Deadlines at work: the sweep's reminders and escalations, calendar edits,
+//! and the Department's flow, on a clock the test sets.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use tiepcan::clock::ManualClock;
+use tiepcan::service::requests::Env;
+use tiepcan::service::sweeper::{self, SweepReport};
+
+use crate::both;
+use crate::helpers::{Backend, Options, TestApp, body};
+use crate::requests::{World, world_with};
+
+/// Monday 9 March 2026, 09:00 in Vietnam.
+fn monday_9am() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 9, 2, 0, 0).unwrap()
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Moves the app's clock to `now` (so its mailer sends what the sweep queues)
+/// and sweeps as of then.
+async fn sweep_to(w: &World, clock: &ManualClock, now: DateTime<Utc>) -> SweepReport {
+    clock.set(now);
+    sweep_at(&w.app, now).await
+}
+
+async fn sweep_at(app: &TestApp, now: DateTime<Utc>) -> SweepReport {
+    let (pool, config, rules) = (app.pool.clone(), app.state.config.clone(), app.state.rules.current());
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        sweeper::sweep(&mut conn, Env { config: &config, rules: &rules, now }).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn clocked_world(backend: Backend) -> (World, ManualClock) {
+    let clock = ManualClock::new(monday_9am());
+    let opts = Options { clock: Arc::new(clock.clone()), ..Options::default() };
+    (world_with(backend, opts).await, clock)
+}
+
+async fn sweep_past_due_escalates_exactly_once(backend: Backend) {
+    let (w, clock) = clocked_world(backend.clone()).await;
+    let r = w.file(&w.syt_id, "information", "Quá hạn").await;
+    let id = r["id"].as_str().unwrap().to_string();
+    // Three working days from Tuesday: due Thursday 12/3 at 24:00 local.
+    assert_eq!(r["due_at"], "2026-03-12T17:00:00Z");
+
+    // Before due plus the grace: nothing overdue.
+    let early = sweep_at(&w.app, at("2026-03-13T16:59:00Z")).await;
+    assert_eq!(early.overdue, 0);
+    let report = sweep_to(&w, &clock, at("2026-03-14T00:00:00Z")).await;
+    assert_eq!(report.overdue, 1, "{report:?}");
+    let seen = body(w.get(&w.reporter, &id).await).await;
+    assert_eq!(seen["overdue"], true);
+    assert_eq!(seen["escalation"]["reason"], "overdue");
+    let kinds: Vec<&str> = seen["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.ends_with(&["overdue", "escalation_opened"]), "{kinds:?}");
+    let dept = w.app.smtp.wait_for("baochi@tng.test", 1).await;
+    assert!(dept[0].subject().ends_with("Yêu cầu quá hạn chưa được trả lời"));
+    w.app.smtp.wait_for("staff@tng.test", 1).await;
+    let mails = w.app.smtp.wait_for("pv@tuoitre.test", 2).await;
+    assert!(mails[1].subject().ends_with("Yêu cầu của bạn đã quá hạn"), "{}", mails[1].subject());
+
+    // A second sweep, and a restarted instance on the same database, repeat nothing.
+    assert_eq!(sweep_at(&w.app, at("2026-03-14T00:01:00Z")).await.overdue, 0);
+    let restarted = TestApp::spawn_with_db(backend, &w.app).await;
+    assert_eq!(sweep_at(&restarted, at("2026-03-15T00:00:00Z")).await.overdue, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let opened = w.app.outbox_to("baochi@tng.test").await.into_iter().filter(|m| m.kind == "escalation_opened").count();
+    assert_eq!(opened, 1, "one escalation mail to the Department");
+    // A complaint while an escalation is open is refused: it is already there.
+    let r = w.act(&w.reporter, &id, json!({"action": "complain", "reason": "x"})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}
+both!(sweep_past_due_escalates_exactly_once);
+
+async fn reminders_wait_for_office_hours(backend: Backend) {
+    let (w, clock) = clocked_world(backend).await;
+    w.file(&w.syt_id, "information", "Nhắc hạn").await;
+    // 24 hours before the due instant is Thursday 00:00 local: not office hours.
+    assert_eq!(sweep_to(&w, &clock, at("2026-03-11T20:00:00Z")).await.reminders, 0);
+    // Thursday 08:00 local: the office is open.
+    assert_eq!(sweep_to(&w, &clock, at("2026-03-12T01:00:00Z")).await.reminders, 1);
+    assert_eq!(sweep_to(&w, &clock, at("2026-03-12T02:00:00Z")).await.reminders, 0);
+    for sp in ["syt1@tng.test", "syt2@tng.test"] {
+        let m = w.app.smtp.wait_for(sp, 2).await;
+        assert!(
+            m[1].subject().contains("Nhắc hạn: yêu cầu phải được trả lời trước 13/03/2026 00:00"),
+            "{}",
+            m[1].subject()
+        );
+    }
+}
+both!(reminders_wait_for_office_hours);
+
+async fn event_reminders_run_on_the_clock(backend: Backend) {
+    let (w, _clock) = clocked_world(backend).await;
+    let r = w.file(&w.syt_id, "event", "Sập cầu").await;
+    assert_eq!(r["due_at"], "2026-03-10T02:00:00Z");
+    // 6 hours before: 03:00 local at night, sent all the same for an event.
+    assert_eq!(sweep_at(&w.app, at("2026-03-09T20:00:00Z")).await.reminders, 1);
+    assert_eq!(sweep_at(&w.app, at("2026-03-10T02:00:01Z")).await.overdue, 1);
+}
+both!(event_reminders_run_on_the_clock);
+
+async fn editing_the_calendar_moves_open_deadlines(backend: Backend) {
+    let (w, _clock) = clocked_world(backend).await;
+    let admin = w.app.login("admin@tiepcan.test", "một-mật-khẩu-dài-42").await;
+    let r = w.file(&w.syt_id, "information", "Lịch thay đổi").await;
+    let id = r["id"].as_str().unwrap().to_string();
+    assert_eq!(r["due_at"], "2026-03-12T17:00:00Z");
+    let mut year = body(w.app.get("/api/v1/calendar/2026", Some(&admin)).await).await;
+    assert_eq!(year["confirmed"], true);
+    year["holidays"].as_array_mut().unwrap().push(json!({"date": "2026-03-11", "name": "Ngày nghỉ thử nghiệm"}));
+    // Only administrators edit; bad data is refused with its fields.
+    let r = w.app.api.put(w.app.url("/api/v1/calendar/2026")).bearer_auth(&w.staff).json(&year).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let bad = json!({"holidays": [{"date": "2027-01-01", "name": "x"}], "working_days": [{"date": "2026-03-11", "name": "Wednesday"}]});
+    let r = w.app.api.put(w.app.url("/api/v1/calendar/2026")).bearer_auth(&admin).json(&bad).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let f = body(r).await["error"]["fields"].clone();
+    assert!(f["holidays[0]"].is_string() && f["working_days[0]"].is_string(), "{f}");
+
+    let r = w.app.api.put(w.app.url("/api/v1/calendar/2026")).bearer_auth(&admin).json(&year).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(body(r).await["requests_moved"], 1);
+    let seen = body(w.get(&w.reporter, &id).await).await;
+    assert_eq!(seen["due_at"], "2026-03-13T17:00:00Z");
+    let last = seen["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "deadline_changed");
+    assert_eq!(last["data"]["from"], "2026-03-12T17:00:00Z");
+    let mails = w.app.smtp.wait_for("pv@tuoitre.test", 2).await;
+    assert!(mails[1].subject().ends_with("Hạn trả lời đã thay đổi"));
+    w.app.smtp.wait_for("syt1@tng.test", 2).await;
+    let again = body(w.app.get("/api/v1/calendar/2026", Some(&admin)).await).await;
+    assert!(again["holidays"].as_array().unwrap().iter().any(|h| h["date"] == "2026-03-11"));
+}
+both!(editing_the_calendar_moves_open_deadlines);
+
+async fn the_department_works_its_queue(backend: Backend) {
+    let (w, clock) = clocked_world(backend).await;
+    let r = w.file(&w.skhcn_id, "information", "Không ai trả lời").await;
+    let id = r["id"].as_str().unwrap().to_string();
+    let q = body(w.app.get("/api/v1/escalations?status=open", Some(&w.staff)).await).await;
+    assert_eq!(q["total"], 1);
+    let esc = q["items"][0].clone();
+    assert_eq!(esc["reason"], "unroutable");
+    assert_eq!(esc["request"]["id"], id.as_str());
+    let eid = esc["id"].as_str().unwrap().to_string();
+    assert!(esc["due_at"].is_string(), "the Department's own review deadline");
+    // Others may not see the queue.
+    assert_eq!(w.app.get("/api/v1/escalations", Some(&w.reporter)).await.status(), StatusCode::FORBIDDEN);
+    let me = body(w.app.get("/api/v1/me", Some(&w.staff)).await).await;
+    let path = format!("/api/v1/escalations/{eid}/actions");
+    let act = |a: serde_json::Value| w.app.api.post(w.app.url(&path)).bearer_auth(w.staff.clone()).json(&a).send();
+    let r = act(json!({"action": "assign", "user_id": me["id"]})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(body(r).await["assigned_to"], me["id"]);
+    assert_eq!(act(json!({"action": "note", "body": "Gọi điện cho Sở KH&CN"})).await.unwrap().status(), StatusCode::OK);
+    let r = act(json!({"action": "order_response", "due_at": "2026-03-01T00:00:00Z", "reason": "x"})).await.unwrap();
+    assert_eq!(body(r).await["error"]["fields"]["due_at"], "must be in the future");
+    let r = act(json!({"action": "order_response", "due_at": "2026-03-16T10:00:00Z", "reason": "Đề nghị trả lời trước thứ Hai."})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let seen = body(w.get(&w.reporter, &id).await).await;
+    assert_eq!(seen["due_at"], "2026-03-16T10:00:00Z");
+    assert_eq!(seen["deadline"]["due_at"], "2026-03-16T10:00:00Z");
+    assert_eq!(seen["status"], "awaiting_response");
+    let kinds: Vec<&str> = seen["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"escalation_order_response") && !kinds.contains(&"escalation_note"), "{kinds:?}");
+    let m = w.app.smtp.wait_for("pv@tuoitre.test", 2).await;
+    assert!(m[1].subject().contains("Sở yêu cầu cơ quan trả lời trước 16/03/2026 17:00"), "{}", m[1].subject());
+    clock.set(at("2026-03-10T03:00:00Z"));
+    let r = act(json!({"action": "resolve", "resolution": "Đã có câu trả lời qua điện thoại."})).await.unwrap();
+    assert_eq!(body(r).await["status"], "resolved");
+    let r = act(json!({"action": "dismiss", "reason": "x"})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = act(json!({"action": "fly"})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body(w.app.get("/api/v1/escalations?status=open", Some(&w.staff)).await).await["total"], 0);
+}
+both!(the_department_works_its_queue);
