@@ -9,5 +9,6 @@ mod directory;
 mod errors;
 mod mail;
 mod pages;
+mod request_pages;
 mod requests;
 mod sweeper;

@@ -2,6 +2,7 @@
 //! without JavaScript, a CSRF token in every form.
 
 pub mod accounts;
+pub mod department;
 pub mod directory;
 pub mod home;
 pub mod requests;
@@ -48,6 +49,11 @@ pub fn scope(
         .route("/accept-invite", web::get().to(accounts::accept_invite_form))
         .route("/accept-invite", web::post().to(accounts::accept_invite))
         .route("/agencies", web::get().to(directory::agencies))
+        .route("/escalations", web::get().to(department::queue))
+        .route("/escalations/{id}/actions", web::post().to(department::act))
+        .route("/admin/calendar", web::get().to(department::calendar_now))
+        .route("/admin/calendar/{year}", web::get().to(department::calendar_form))
+        .route("/admin/calendar/{year}", web::post().to(department::calendar_save))
         .route("/requests", web::get().to(requests::list))
         .route("/requests/new", web::get().to(requests::new_form))
         .route("/requests/new", web::post().to(requests::new_submit))

@@ -403,6 +403,14 @@ impl DetailPage {
             format!("{} KB", (bytes + 1023) / 1024)
         }
     }
+    /// The open escalation the Department viewer may act on.
+    fn open_escalation_id(&self) -> Option<String> {
+        if self.r.viewer != Party::Department {
+            return None;
+        }
+        self.r.escalation.as_ref().filter(|e| e.status == "open").map(|e| e.id.clone())
+    }
+
     fn can_attach(&self) -> bool {
         matches!(self.r.viewer, Party::Reporter | Party::Spokesperson)
             && !matches!(self.r.status.as_str(), "withdrawn" | "closed")

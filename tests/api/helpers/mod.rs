@@ -321,3 +321,44 @@ pub async fn body(r: Response) -> Value {
     let text = r.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text}"))
 }
+
+/// A browser-like session: cookies kept, redirects not followed.
+pub struct PageSession {
+    pub client: Client,
+    pub base: String,
+}
+
+impl PageSession {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// The CSRF token of the page at `path`.
+    pub async fn csrf(&self, path: &str) -> String {
+        let (_, body) = self.text(path).await;
+        let marker = "name=\"csrf\" value=\"";
+        let start = body.find(marker).unwrap_or_else(|| panic!("no csrf field on {path}: {body}")) + marker.len();
+        body[start..start + body[start..].find('"').unwrap()].to_string()
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client.post(self.url(path)).form(form).send().await.unwrap()
+    }
+}
+
+impl TestApp {
+    /// Logs in through the login page.
+    pub async fn page_login(&self, email: &str, password: &str) -> PageSession {
+        let client = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let s = PageSession { client, base: self.base.clone() };
+        let csrf = s.csrf("/login").await;
+        let r = s.post_form("/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "page login of {email}");
+        s
+    }
+}

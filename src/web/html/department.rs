@@ -1,0 +1,280 @@
+//! Department pages: the escalation queue, escalation actions from a request's
+//! page, and the administrator's calendar editor.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{NaiveDateTime, TimeZone};
+use serde::Deserialize;
+
+use super::{Ctx, csrf_refused, page_error, redirect, render};
+use crate::domain::account::Role;
+use crate::domain::validation::FieldErrors;
+use crate::i18n::vietnam;
+use crate::service::calendar::{self, DayInput, YearInput};
+use crate::service::escalations::{self, EscalationAction, EscalationItem};
+use crate::service::{AppError, Page};
+use crate::web::AppState;
+use crate::web::auth::PageUser;
+use crate::web::csrf;
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    status: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "escalations.html")]
+pub struct QueuePage {
+    pub ctx: Ctx,
+    pub status: String,
+    pub page: Page<EscalationItem>,
+}
+
+impl QueuePage {
+    fn reason(&self, r: &str) -> String {
+        self.ctx.t.t(&format!("escalation_reason.{r}")).to_string()
+    }
+    fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        self.ctx.t.datetime(*t)
+    }
+    fn status_name(&self, s: &str) -> String {
+        self.ctx.t.t(&format!("esc.status_{s}")).to_string()
+    }
+}
+
+pub async fn queue(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    q: web::Query<QueueQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some(p) = user.0.clone() else { return Ok(redirect("/login?next=%2Fescalations")) };
+    if p.role != Role::Staff {
+        return Err(page_error(&req, AppError::not_found()));
+    }
+    let status = q.into_inner().status.unwrap_or_else(|| "open".into());
+    let filter = if status == "all" { None } else { Some(status.clone()) };
+    let page = state
+        .db_rules(move |conn, env| escalations::list(conn, env, &p, filter.as_deref(), Some(1), Some(100)))
+        .await
+        .map_err(|e| page_error(&req, e))?;
+    let ctx = Ctx::new(&req, &user, "esc.title");
+    Ok(render(StatusCode::OK, &QueuePage { ctx, status, page }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EscalationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    request_id: String,
+    #[serde(default)]
+    action: String,
+    user_id: Option<String>,
+    body: Option<String>,
+    /// `datetime-local`: Vietnam time without an offset.
+    due_local: Option<String>,
+    reason: Option<String>,
+    resolution: Option<String>,
+}
+
+pub async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<EscalationForm>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let form = form.into_inner();
+    if !csrf::valid(&req, &form.csrf) {
+        return Ok(csrf_refused(&req));
+    }
+    let Some(p) = user.0.clone() else { return Ok(redirect("/login")) };
+    let due_at = form.due_local.as_deref().filter(|s| !s.trim().is_empty()).map(|s| {
+        NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M")
+            .ok()
+            .and_then(|n| vietnam().from_local_datetime(&n).single())
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_else(|| s.to_string())
+    });
+    let user_id = match form.user_id.as_deref() {
+        Some("me") => Some(p.user.id.clone()),
+        other => other.map(str::to_string),
+    };
+    let action = EscalationAction {
+        action: form.action.clone(),
+        user_id,
+        body: form.body,
+        due_at,
+        reason: form.reason,
+        resolution: form.resolution,
+    };
+    let id = path.into_inner();
+    let back = if uuid::Uuid::parse_str(&form.request_id).is_ok() {
+        format!("/requests/{}", form.request_id)
+    } else {
+        "/escalations".into()
+    };
+    match state.db_rules(move |conn, env| escalations::act(conn, env, &p, &id, &action)).await {
+        Ok(_) => {
+            state.wake_mailer();
+            Ok(redirect(&format!("{back}?done=1")))
+        }
+        Err(e @ (AppError::Validation(_) | AppError::InvalidTransition(_) | AppError::Conflict(_))) => {
+            let t = crate::i18n::Tr::new(super::locale(&req, None));
+            let detail = match &e {
+                AppError::Validation(f) => {
+                    f.0.iter()
+                        .map(|(k, v)| format!("{k}: {}", t.get(&format!("field_error.{v}")).unwrap_or(v)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+                other => other.to_string(),
+            };
+            Ok(super::message(&req, e.status(), "esc.failed", detail, Some((back, t.t("req.back").into()))))
+        }
+        Err(e) => Err(page_error(&req, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+pub struct CalendarPage {
+    pub ctx: Ctx,
+    pub year: i32,
+    pub holidays: String,
+    pub working_days: String,
+    pub source: String,
+    pub confirmed: bool,
+    pub errors: FieldErrors,
+    pub saved: Option<String>,
+}
+
+impl CalendarPage {
+    fn error_lines(&self) -> Vec<String> {
+        self.errors
+            .0
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", self.ctx.t.get(&format!("field_error.{v}")).unwrap_or(v)))
+            .collect()
+    }
+}
+
+fn lines_of(days: &[crate::domain::calendar::DayEntry]) -> String {
+    days.iter().map(|d| format!("{} {}", d.date.format("%Y-%m-%d"), d.name)).collect::<Vec<_>>().join("\n")
+}
+
+fn parse_lines(text: &str) -> Vec<DayInput> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (date, name) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+            DayInput { date: date.trim().into(), name: name.trim().into() }
+        })
+        .collect()
+}
+
+fn admin_only(req: &HttpRequest, user: &PageUser) -> Result<(), actix_web::Error> {
+    match &user.0 {
+        Some(p) if p.role == Role::Admin => Ok(()),
+        _ => Err(page_error(req, AppError::not_found())),
+    }
+}
+
+/// `/admin/calendar`: this year's calendar.
+pub async fn calendar_now(state: web::Data<AppState>) -> HttpResponse {
+    use chrono::Datelike;
+    redirect(&format!("/admin/calendar/{}", state.clock.now().with_timezone(&vietnam()).year()))
+}
+
+pub async fn calendar_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, actix_web::Error> {
+    admin_only(&req, &user)?;
+    let year = path.into_inner();
+    if !(2000..=2100).contains(&year) {
+        return Err(page_error(&req, AppError::not_found()));
+    }
+    let y = state.rules.current().calendar.year(year);
+    let ctx = Ctx::new(&req, &user, "cal.title");
+    let saved = req.query_string().contains("moved=").then(|| {
+        let moved = req.query_string().split("moved=").nth(1).unwrap_or("0").to_string();
+        ctx.t.f("cal.saved", &[("moved", &moved)])
+    });
+    Ok(render(
+        StatusCode::OK,
+        &CalendarPage {
+            ctx,
+            year,
+            holidays: lines_of(&y.holidays),
+            working_days: lines_of(&y.working_days),
+            source: y.source,
+            confirmed: y.confirmed,
+            errors: FieldErrors::new(),
+            saved,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CalendarForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    holidays: String,
+    #[serde(default)]
+    working_days: String,
+    #[serde(default)]
+    source: String,
+}
+
+pub async fn calendar_save(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<i32>,
+    form: web::Form<CalendarForm>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let form = form.into_inner();
+    if !csrf::valid(&req, &form.csrf) {
+        return Ok(csrf_refused(&req));
+    }
+    admin_only(&req, &user)?;
+    let year = path.into_inner();
+    let p = user.0.clone().ok_or_else(|| page_error(&req, AppError::not_found()))?;
+    let input = YearInput {
+        year: Some(year),
+        holidays: parse_lines(&form.holidays),
+        working_days: parse_lines(&form.working_days),
+        source: Some(form.source.clone()),
+    };
+    match state.db_rules(move |conn, env| calendar::put_year(conn, env, &p, year, &input)).await {
+        Ok((rules, moved)) => {
+            state.rules.set(rules);
+            state.wake_mailer();
+            Ok(redirect(&format!("/admin/calendar/{year}?moved={moved}")))
+        }
+        Err(AppError::Validation(errors)) => {
+            let ctx = Ctx::new(&req, &user, "cal.title");
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CalendarPage {
+                    ctx,
+                    year,
+                    holidays: form.holidays,
+                    working_days: form.working_days,
+                    source: form.source,
+                    confirmed: false,
+                    errors,
+                    saved: None,
+                },
+            ))
+        }
+        Err(e) => Err(page_error(&req, e)),
+    }
+}

@@ -1,0 +1,196 @@
+//! The request pages over HTTP with forms only (no JavaScript), as a browser
+//! without scripts would use them.
+
+use reqwest::StatusCode;
+
+use crate::both;
+use crate::helpers::Backend;
+use crate::requests::world;
+
+const PW: &str = "một-mật-khẩu-dài-42";
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn file_answer_and_download_through_the_pages(backend: Backend) {
+    let w = world(backend).await;
+    let reporter = w.app.page_login("pv@tuoitre.test", PW).await;
+    // Find the agency without diacritics, then preview the deadline.
+    let csrf = reporter.csrf("/requests/new").await;
+    let r = reporter
+        .post_form(
+            "/requests/new",
+            &[
+                ("csrf", &csrf),
+                ("op", "search"),
+                ("agency_q", "so y te"),
+                ("kind", "information"),
+                ("subject", "<script>alert(1)</script> Số ca bệnh"),
+                ("body", "Xin số liệu."),
+            ],
+        )
+        .await;
+    let page = r.text().await.unwrap();
+    assert!(page.contains(&format!("value=\"{}\"", w.syt_id)), "the agency is offered");
+    assert!(
+        page.contains("value=\"&#60;script&#62;alert(1)&#60;/script&#62; Số ca bệnh\""),
+        "typed text is kept, escaped"
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("agency_q", "so y te"),
+        ("agency_id", w.syt_id.as_str()),
+        ("kind", "information"),
+        ("subject", "<script>alert(1)</script> Số ca bệnh"),
+        ("body", "Xin số liệu."),
+    ];
+    let mut preview = form.to_vec();
+    preview.push(("op", "preview"));
+    let page = reporter.post_form("/requests/new", &preview).await.text().await.unwrap();
+    assert!(page.contains("phải trả lời trước"), "{page}");
+    assert!(page.contains("Điều 147"), "the explanation cites the Civil Code");
+    let mut file = form.to_vec();
+    file.push(("op", "file"));
+    let r = reporter.post_form("/requests/new", &file).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let path = location(&r);
+    let id = path.trim_start_matches("/requests/").to_string();
+    let (_, page) = reporter.text(&path).await;
+    assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62; Số ca bệnh"));
+    assert!(!page.contains("<script>alert(1)"));
+    assert!(page.contains("Vì sao hạn là lúc này?"));
+    assert!(page.contains("Chờ trả lời"));
+
+    // The spokesperson finds it in the inbox and asks for a clarification.
+    let sp = w.app.page_login("syt1@tng.test", PW).await;
+    let (_, inbox) = sp.text("/requests").await;
+    assert!(inbox.contains(&format!("/requests/{id}")));
+    let csrf = sp.csrf(&path).await;
+    let r = sp
+        .post_form(
+            &format!("{path}/actions"),
+            &[("csrf", &csrf), ("action", "request_clarification"), ("question", "Số liệu năm nào?")],
+        )
+        .await;
+    assert_eq!(location(&r), format!("{path}?done=1"));
+    // An empty answer is shown next to its field.
+    let r = sp
+        .post_form(
+            &format!("{path}/actions"),
+            &[("csrf", &csrf), ("action", "refuse"), ("ground", "PL38_2A"), ("reasons", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Không được để trống."));
+
+    let csrf = reporter.csrf(&path).await;
+    let r = reporter
+        .post_form(&format!("{path}/actions"), &[("csrf", &csrf), ("action", "clarify"), ("body", "Năm 2025.")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The spokesperson attaches a file and answers.
+    let csrf = sp.csrf(&path).await;
+    let pdf = b"%PDF-1.4\n% so lieu\n%%EOF\n".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(pdf.clone()).file_name("so-lieu.pdf"));
+    let r = sp.client.post(sp.url(&format!("{path}/attachments"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(pdf.clone()).file_name("x.pdf"));
+    let r = sp.client.post(sp.url(&format!("{path}/attachments"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "an upload without the CSRF token is refused");
+    let r = sp
+        .post_form(
+            &format!("{path}/actions"),
+            &[("csrf", &csrf), ("action", "reply"), ("body", "Năm 2025 có 321 ca."), ("outcome", "partial")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (_, page) = reporter.text(&path).await;
+    assert!(page.contains("Đã trả lời") && page.contains("Năm 2025 có 321 ca.") && page.contains("cung cấp một phần"));
+    let start = page.find(&format!("{path}/attachments/")).unwrap();
+    let link = &page[start..start + page[start..].find('"').unwrap()];
+    let r = reporter.client.get(reporter.url(link)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    // Another agency's spokesperson gets the not-found page.
+    let other = w.app.page_login("sgd@tng.test", PW).await;
+    assert_eq!(other.text(&path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.client.get(other.url(link)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+both!(file_answer_and_download_through_the_pages);
+
+async fn department_orders_a_response_from_its_queue(backend: Backend) {
+    let w = world(backend).await;
+    let r = w.file(&w.skhcn_id, "information", "Chưa có người phát ngôn").await;
+    let path = format!("/requests/{}", r["id"].as_str().unwrap());
+    let staff = w.app.page_login("staff@tng.test", PW).await;
+    let (status, queue) = staff.text("/escalations").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(queue.contains(&path) && queue.contains("cơ quan chưa có người phát ngôn"));
+    let (_, page) = staff.text(&path).await;
+    let marker = "action=\"/escalations/";
+    let start = page.find(marker).expect("escalation forms for staff") + "action=\"".len();
+    let action = page[start..start + page[start..].find('"').unwrap()].to_string();
+    let csrf = staff.csrf(&path).await;
+    let request_id = path.trim_start_matches("/requests/");
+    let r = staff
+        .post_form(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("request_id", request_id),
+                ("action", "order_response"),
+                ("due_local", "2099-01-05T17:00"),
+                ("reason", "Trả lời trước 17 giờ."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let seen = crate::helpers::body(w.get(&w.reporter, request_id).await).await;
+    assert_eq!(seen["due_at"], "2099-01-05T10:00:00Z", "17:00 Vietnam time");
+    // Reporters and spokespeople have no queue.
+    let reporter = w.app.page_login("pv@tuoitre.test", PW).await;
+    assert_eq!(reporter.text("/escalations").await.0, StatusCode::NOT_FOUND);
+}
+both!(department_orders_a_response_from_its_queue);
+
+async fn administrators_edit_the_calendar_page(backend: Backend) {
+    let w = world(backend).await;
+    let admin = w.app.page_login("admin@tiepcan.test", PW).await;
+    let (status, page) = admin.text("/admin/calendar/2026").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("2026-02-16"), "Tết 2026 is listed");
+    let (_, page2028) = admin.text("/admin/calendar/2028").await;
+    assert!(page2028.contains("chưa có lịch chính thức"), "an unconfirmed year says so");
+    let csrf = admin.csrf("/admin/calendar/2026").await;
+    let r = admin
+        .post_form(
+            "/admin/calendar/2026",
+            &[("csrf", &csrf), ("holidays", "2026-13-40 Sai"), ("working_days", ""), ("source", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .post_form(
+            "/admin/calendar/2026",
+            &[
+                ("csrf", &csrf),
+                ("holidays", "2026-01-01 Tết Dương lịch\n2026-11-24 Ngày Văn hóa Việt Nam"),
+                ("working_days", ""),
+                ("source", "Thử nghiệm"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.text(&location(&r)).await;
+    assert!(page.contains("2026-11-24 Ngày Văn hóa Việt Nam"));
+    let reporter = w.app.page_login("pv@tuoitre.test", PW).await;
+    assert_eq!(reporter.text("/admin/calendar/2026").await.0, StatusCode::NOT_FOUND);
+}
+both!(administrators_edit_the_calendar_page);
