@@ -12,3 +12,4 @@ mod pages;
 mod request_pages;
 mod requests;
 mod sweeper;
+mod sweeper_load;
