@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::domain::account::Locale;
 
@@ -119,10 +119,8 @@ impl Tr {
     }
 }
 
-/// Asia/Ho_Chi_Minh: UTC+7 all year.
-pub fn vietnam() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).expect("valid offset")
-}
+/// Asia/Ho_Chi_Minh: UTC+7 all year (one definition, in the calendar).
+pub use crate::domain::calendar::vietnam;
 
 #[cfg(test)]
 mod tests {

@@ -7,16 +7,14 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
-use super::calendar::Calendar;
+use super::calendar::{Calendar, vietnam};
+use super::deadline::period_end;
 use super::directory::OfficeHours;
 use super::kind::RequestKind;
+use super::policy::Unit;
 use super::request::Status;
-
-fn local() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7")
-}
 
 /// The request as the sweeper sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +76,7 @@ pub struct Plan {
 /// The first moment at or after `t` inside office hours on a working day
 /// (Vietnam time), looking at most 60 days ahead.
 pub fn next_office_moment(t: DateTime<Utc>, hours: &OfficeHours, calendar: &Calendar) -> DateTime<Utc> {
-    let tz = local();
+    let tz = vietnam();
     let lt = t.with_timezone(&tz);
     let mut date: NaiveDate = lt.date_naive();
     for day in 0..60 {
@@ -96,23 +94,6 @@ pub fn next_office_moment(t: DateTime<Utc>, hours: &OfficeHours, calendar: &Cale
         date = date.succ_opt().unwrap_or(date);
     }
     t
-}
-
-/// 24:00 local of the `n`-th working day after the local date of `from`.
-pub fn end_of_nth_working_day(from: DateTime<Utc>, n: u32, calendar: &Calendar) -> DateTime<Utc> {
-    let tz = local();
-    let mut date = from.with_timezone(&tz).date_naive();
-    let mut counted = 0;
-    let mut guard = 0;
-    while counted < n.max(1) && guard < 400 {
-        date = date.succ_opt().unwrap_or(date);
-        if calendar.is_working_day(date) {
-            counted += 1;
-        }
-        guard += 1;
-    }
-    let midnight = date.succ_opt().unwrap_or(date).and_time(NaiveTime::MIN);
-    tz.from_local_datetime(&midnight).single().map(|d| d.with_timezone(&Utc)).unwrap_or(from)
 }
 
 pub fn plan(v: &SweepView, rule: &SweepRule, calendar: &Calendar, done: &HashSet<String>, now: DateTime<Utc>) -> Plan {
@@ -149,12 +130,17 @@ pub fn plan(v: &SweepView, rule: &SweepRule, calendar: &Calendar, done: &HashSet
                     later(send_at);
                 }
             }
-            // After an outage only the latest reminder is worth sending.
+            // After an outage only the latest reminder is worth sending, and
+            // none once the due instant has passed.
             if let Some((last, earlier)) = due_reminders.split_last() {
                 for h in earlier {
                     steps.push(Step::SkippedReminder { hours_before: *h, due_at: due });
                 }
-                steps.push(Step::Reminder { hours_before: *last, due_at: due });
+                if now < due {
+                    steps.push(Step::Reminder { hours_before: *last, due_at: due });
+                } else {
+                    steps.push(Step::SkippedReminder { hours_before: *last, due_at: due });
+                }
             }
             let overdue_at = due + Duration::hours(rule.escalation_grace_hours as i64);
             let overdue = Step::Overdue { due_at: due };
@@ -171,7 +157,7 @@ pub fn plan(v: &SweepView, rule: &SweepRule, calendar: &Calendar, done: &HashSet
                 && !v.escalation_open
                 && !done.contains(&Step::Close.key())
             {
-                let close_at = f + Duration::days(rule.complaint_window_days as i64);
+                let close_at = period_end(calendar, f, rule.complaint_window_days, Unit::CalendarDays);
                 if now >= close_at {
                     steps.push(Step::Close);
                 } else {
@@ -194,8 +180,118 @@ pub fn plan(v: &SweepView, rule: &SweepRule, calendar: &Calendar, done: &HashSet
     Plan { steps, next_check: next }
 }
 
-/// For tests and messages: the local calendar date of an instant.
-pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    let d = t.with_timezone(&local());
-    NaiveDate::from_ymd_opt(d.year(), d.month(), d.day()).unwrap_or_default()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::directory::default_office_hours;
+    use proptest::prelude::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn view(kind: RequestKind, due: &str) -> SweepView {
+        SweepView {
+            kind,
+            status: Status::AwaitingResponse,
+            received_at: utc("2026-03-09T02:00:00Z"),
+            due_at: Some(utc(due)),
+            finished_at: None,
+            escalation_open: false,
+            escalation_due: None,
+        }
+    }
+
+    fn rule(reminders: Vec<u32>, grace: u32) -> SweepRule {
+        SweepRule {
+            reminder_hours_before: reminders,
+            escalation_grace_hours: grace,
+            complaint_window_days: 30,
+            office_hours: default_office_hours(),
+        }
+    }
+
+    fn keys(p: &Plan) -> Vec<String> {
+        p.steps.iter().map(Step::key).collect()
+    }
+
+    #[test]
+    fn a_reminder_due_at_night_waits_for_the_office_to_open() {
+        // Due Thu 12/3/2026 24:00 local; 24 h before is Thu 00:00 local.
+        let v = view(RequestKind::Information, "2026-03-12T17:00:00Z");
+        let cal = Calendar::embedded();
+        let p = plan(&v, &rule(vec![24], 24), &cal, &HashSet::new(), utc("2026-03-11T20:00:00Z"));
+        assert!(p.steps.is_empty());
+        assert_eq!(p.next_check, Some(utc("2026-03-12T00:30:00Z")), "Thursday 07:30 local");
+        let p = plan(&v, &rule(vec![24], 24), &cal, &HashSet::new(), utc("2026-03-12T00:30:00Z"));
+        assert_eq!(keys(&p), vec![format!("reminder:24:{}", utc("2026-03-12T17:00:00Z").timestamp())]);
+    }
+
+    #[test]
+    fn event_reminders_ignore_office_hours_decree_09_2017_art_6() {
+        let v = view(RequestKind::Event, "2026-03-10T02:00:00Z");
+        let p = plan(&v, &rule(vec![6, 1], 0), &Calendar::embedded(), &HashSet::new(), utc("2026-03-09T20:00:00Z"));
+        assert!(matches!(p.steps.as_slice(), [Step::Reminder { hours_before: 6, .. }]), "{p:?}");
+    }
+
+    #[test]
+    fn overdue_at_due_plus_grace_once() {
+        let v = view(RequestKind::Information, "2026-03-12T17:00:00Z");
+        let cal = Calendar::embedded();
+        let r = rule(vec![], 24);
+        let before = plan(&v, &r, &cal, &HashSet::new(), utc("2026-03-13T16:59:59Z"));
+        assert!(before.steps.is_empty());
+        assert_eq!(before.next_check, Some(utc("2026-03-13T17:00:00Z")));
+        let at = plan(&v, &r, &cal, &HashSet::new(), utc("2026-03-13T17:00:00Z"));
+        assert!(matches!(at.steps.as_slice(), [Step::Overdue { .. }]));
+        let done: HashSet<String> = keys(&at).into_iter().collect();
+        let after = plan(&v, &r, &cal, &done, utc("2026-03-14T00:00:00Z"));
+        assert!(after.steps.is_empty() && after.next_check.is_none());
+    }
+
+    #[test]
+    fn after_an_outage_no_reminder_past_the_due_instant() {
+        let v = view(RequestKind::Information, "2026-03-12T17:00:00Z");
+        let p = plan(&v, &rule(vec![72, 24], 24), &Calendar::embedded(), &HashSet::new(), utc("2026-03-20T00:00:00Z"));
+        assert!(p.steps.iter().all(|s| !matches!(s, Step::Reminder { .. })), "{p:?}");
+        assert!(p.steps.iter().any(|s| matches!(s, Step::Overdue { .. })));
+    }
+
+    #[test]
+    fn answered_requests_close_after_the_complaint_window() {
+        let mut v = view(RequestKind::Information, "2026-03-12T17:00:00Z");
+        v.status = Status::Answered;
+        v.finished_at = Some(utc("2026-03-10T03:00:00Z"));
+        let cal = Calendar::embedded();
+        let p = plan(&v, &rule(vec![24], 24), &cal, &HashSet::new(), utc("2026-03-11T00:00:00Z"));
+        // 30 days from the next day, to 24:00 local (Civil Code Arts. 147-148).
+        assert_eq!(p.next_check, Some(utc("2026-04-09T17:00:00Z")));
+        let p = plan(&v, &rule(vec![24], 24), &cal, &HashSet::new(), utc("2026-04-09T17:00:00Z"));
+        assert_eq!(p.steps, vec![Step::Close]);
+        v.escalation_open = true;
+        let p = plan(&v, &rule(vec![24], 24), &cal, &HashSet::new(), utc("2026-05-01T00:00:00Z"));
+        assert!(p.steps.is_empty(), "a complaint under review keeps it open");
+    }
+
+    proptest! {
+        /// Whatever the moment, the plan never asks to look again in the past,
+        /// and never repeats a step already done.
+        #[test]
+        fn the_next_check_is_in_the_future(offset_hours in 0i64..2000, due_hours in 1i64..1500, kind in 0usize..4) {
+            let kind = RequestKind::ALL[kind];
+            let received = utc("2026-03-09T02:00:00Z");
+            let mut v = view(kind, "2026-03-12T17:00:00Z");
+            v.due_at = Some(received + Duration::hours(due_hours));
+            let now = received + Duration::hours(offset_hours);
+            let cal = Calendar::embedded();
+            let r = rule(vec![72, 24, 6, 1], 24);
+            let p = plan(&v, &r, &cal, &HashSet::new(), now);
+            if let Some(n) = p.next_check {
+                prop_assert!(n > now);
+            }
+            let done: HashSet<String> = keys(&p).into_iter().collect();
+            let again = plan(&v, &r, &cal, &done, now);
+            prop_assert!(again.steps.is_empty(), "{:?}", again.steps);
+        }
+    }
 }

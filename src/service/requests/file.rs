@@ -241,8 +241,7 @@ pub fn open_escalation(
     }
     // The Department's own review deadline, in working days (policy).
     let pack = env.rules.pack_of(&row.policy_version, super::utc(row.received_at));
-    let review_due =
-        crate::domain::sweep::end_of_nth_working_day(env.now, pack.department_review_working_days, &env.rules.calendar);
+    let review_due = crate::domain::deadline::department_review_due(pack, &env.rules.calendar, env.now);
     let esc = EscalationRow {
         id: db::new_id(),
         request_id: row.id.clone(),
