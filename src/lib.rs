@@ -53,10 +53,19 @@ impl Application {
             TcpListener::bind(&config.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
         let rules = {
-            let pool = pool.clone();
+            let (pool, config, now) = (pool.clone(), config.clone(), clock.now());
             tokio::task::spawn_blocking(move || -> anyhow::Result<service::rules::Rulebook> {
                 let mut conn = pool.get()?;
-                service::rules::Rulebook::load(&mut conn).map_err(|e| anyhow::anyhow!("{e:?}"))
+                let (policies, fingerprint) = service::rules::load_policies(&config.data_dir)?;
+                let rules = service::rules::Rulebook::load_with(&mut conn, Arc::new(policies))
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let env = service::requests::Env { config: &config, rules: &rules, now };
+                if let Some(moved) = service::rule_changes::apply_policy_change(&mut conn, env, &fingerprint)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?
+                {
+                    tracing::info!(moved, "policy packs changed; open deadlines recomputed");
+                }
+                Ok(rules)
             })
             .await??
         };

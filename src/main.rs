@@ -246,7 +246,9 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("--now {s:?} is not an RFC 3339 instant: {e}"))?
                     .with_timezone(&chrono::Utc),
             };
-            let rules = tiepcan::service::rules::Rulebook::load(&mut conn).map_err(describe)?;
+            let (policies, _) = tiepcan::service::rules::load_policies(&config.data_dir)?;
+            let rules = tiepcan::service::rules::Rulebook::load_with(&mut conn, std::sync::Arc::new(policies))
+                .map_err(describe)?;
             let env = tiepcan::service::requests::Env { config, rules: &rules, now };
             let r = tiepcan::service::sweeper::sweep(&mut conn, env).map_err(describe)?;
             println!(

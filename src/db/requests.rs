@@ -372,3 +372,21 @@ pub fn escalations_of(
         .load(conn)?;
     Ok((rows, total))
 }
+
+pub fn rule_state(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
+    use super::schema::rule_state;
+    rule_state::table.find(name).select(rule_state::value).first(conn).optional()
+}
+
+pub fn set_rule_state(conn: &mut DbConn, name: &str, value: &str, at: NaiveDateTime) -> QueryResult<()> {
+    use super::schema::rule_state;
+    let n = diesel::update(rule_state::table.find(name))
+        .set((rule_state::value.eq(value), rule_state::updated_at.eq(at)))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(rule_state::table)
+            .values((rule_state::name.eq(name), rule_state::value.eq(value), rule_state::updated_at.eq(at)))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -129,6 +129,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     escalations,
     sweep_steps,
     calendar_years,
+    rule_state,
 );
 
 diesel::table! {
@@ -236,6 +237,14 @@ diesel::table! {
         data -> Text,
         updated_at -> Timestamp,
         updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rule_state (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
     }
 }
 

@@ -150,6 +150,11 @@ const EMBEDDED: &[(&str, &str)] = &[
 ];
 
 impl PolicySet {
+    /// The (file name, text) of the packs compiled into the binary.
+    pub fn embedded_texts() -> &'static [(&'static str, &'static str)] {
+        EMBEDDED
+    }
+
     /// The packs compiled into the binary (policy/*.toml).
     pub fn embedded() -> &'static PolicySet {
         static SET: OnceLock<PolicySet> = OnceLock::new();

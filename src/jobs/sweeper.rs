@@ -34,7 +34,8 @@ impl Sweeper {
             let result = tokio::task::spawn_blocking(move || -> anyhow::Result<sweeper::SweepReport> {
                 let mut conn = pool.get()?;
                 // Follow calendar edits made in other instances.
-                let fresh = Rulebook::load(&mut conn).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let fresh = Rulebook::load_with(&mut conn, cell.current().policies.clone())
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 cell.set(fresh);
                 let rules = cell.current();
                 sweeper::sweep(&mut conn, Env { config: &config, rules: &rules, now })

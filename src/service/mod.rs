@@ -12,6 +12,7 @@ pub mod error;
 pub mod escalations;
 pub mod explain;
 pub mod requests;
+pub mod rule_changes;
 pub mod rules;
 pub mod secrets;
 pub mod sweeper;

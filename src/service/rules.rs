@@ -35,7 +35,50 @@ impl Rulebook {
     }
 }
 
+/// The policy packs: the shipped ones, with `policy/*.toml` files of the data
+/// directory replacing a shipped file of the same name or adding new versions.
+/// Returns the set and a fingerprint of its texts.
+pub fn load_policies(data_dir: &std::path::Path) -> anyhow::Result<(PolicySet, String)> {
+    use sha2::{Digest, Sha256};
+    let mut files: Vec<(String, String)> =
+        PolicySet::embedded_texts().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let dir = data_dir.join("policy");
+    if dir.is_dir() {
+        let mut local: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        local.sort();
+        for path in local {
+            let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let name = format!("policy/{}", path.file_name().unwrap_or_default().to_string_lossy());
+            match files.iter_mut().find(|(n, _)| *n == name) {
+                Some(f) => f.1 = text,
+                None => files.push((name, text)),
+            }
+        }
+    }
+    let named: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let set = PolicySet::from_named_texts(&named).map_err(|e| anyhow::anyhow!("policy pack {e}"))?;
+    let mut h = Sha256::new();
+    for (n, t) in &files {
+        h.update(n.as_bytes());
+        h.update([0]);
+        h.update(t.as_bytes());
+        h.update([0]);
+    }
+    Ok((set, hex::encode(h.finalize())))
+}
+
 impl Rulebook {
+    /// The rules of this instance: policy packs (shipped and from the data
+    /// directory) with the calendar years an administrator edited.
+    pub fn load_with(conn: &mut crate::db::DbConn, policies: Arc<PolicySet>) -> super::AppResult<Rulebook> {
+        let mut r = Self::load(conn)?;
+        r.policies = policies;
+        Ok(r)
+    }
+
     /// The shipped rules with the calendar years an administrator edited.
     pub fn load(conn: &mut crate::db::DbConn) -> super::AppResult<Rulebook> {
         let mut calendar = Calendar::embedded();

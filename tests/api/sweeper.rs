@@ -188,3 +188,29 @@ async fn the_department_works_its_queue(backend: Backend) {
     assert_eq!(body(w.app.get("/api/v1/escalations?status=open", Some(&w.staff)).await).await["total"], 0);
 }
 both!(the_department_works_its_queue);
+
+async fn a_changed_policy_pack_moves_open_deadlines_at_start(backend: Backend) {
+    let (w, _clock) = clocked_world(backend.clone()).await;
+    let r = w.file(&w.syt_id, "information", "Quy định mới").await;
+    let id = r["id"].as_str().unwrap().to_string();
+    assert_eq!(r["due_at"], "2026-03-12T17:00:00Z");
+    assert_eq!(r["deadline"]["policy_version"], "2017-decree-09");
+    // An operator overrides the pack from the data directory: 5 working days instead of 3.
+    let shipped = include_str!("../../policy/2017-decree-09.toml");
+    let changed = shipped.replacen("limit = 3\nunit = \"working_days\"", "limit = 5\nunit = \"working_days\"", 1);
+    assert_ne!(shipped, changed);
+    let dir = w.app.state.config.data_dir.join("policy");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("2017-decree-09.toml"), changed).unwrap();
+    // The next start applies it once: the deadline moves, with an event and a mail.
+    let restarted = TestApp::spawn_with_db(backend.clone(), &w.app).await;
+    let seen = body(restarted.get(&format!("/api/v1/requests/{id}"), Some(&w.reporter)).await).await;
+    assert_eq!(seen["due_at"], "2026-03-16T17:00:00Z", "two more working days, over the weekend");
+    let kinds: Vec<&str> = seen["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "deadline_changed").count(), 1);
+    let again = TestApp::spawn_with_db(backend, &w.app).await;
+    let seen = body(again.get(&format!("/api/v1/requests/{id}"), Some(&w.reporter)).await).await;
+    let kinds: Vec<&str> = seen["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "deadline_changed").count(), 1, "applied once");
+}
+both!(a_changed_policy_pack_moves_open_deadlines_at_start);

@@ -113,3 +113,11 @@ CREATE TABLE calendar_years (
     updated_at TIMESTAMP NOT NULL,
     updated_by TEXT REFERENCES users(id)
 );
+
+-- Facts about the rule data last applied (the policy packs' fingerprint), so a
+-- changed pack recomputes the open deadlines once, at the next start.
+CREATE TABLE rule_state (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);

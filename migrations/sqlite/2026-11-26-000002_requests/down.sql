@@ -1,3 +1,4 @@
+DROP TABLE rule_state;
 DROP TABLE calendar_years;
 DROP TABLE sweep_steps;
 DROP TABLE escalations;

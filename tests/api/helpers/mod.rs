@@ -149,7 +149,8 @@ impl TestApp {
     /// process sharing it).
     pub async fn spawn_with_db(_backend: Backend, other: &TestApp) -> TestApp {
         let dir = other.state.config.data_dir.parent().unwrap().to_path_buf();
-        Self::spawn_on(other.db_url.clone(), dir, None, Options::default()).await
+        let opts = Options { clock: other.state.clock.clone(), ..Options::default() };
+        Self::spawn_on(other.db_url.clone(), dir, None, opts).await
     }
 
     async fn spawn_on(db_url: String, dir: std::path::PathBuf, db: Option<TestDb>, opts: Options) -> TestApp {
