@@ -271,6 +271,20 @@ impl Browser {
         panic!("Tab never reached {what}; focus went through {seen:?}");
     }
 
+    /// The focused element shows where the focus is (an outline or a ring).
+    pub async fn assert_focus_visible(&self) {
+        let style = self
+            .script(
+                "const s = getComputedStyle(document.activeElement);\
+                 return {outline: s.outlineStyle, width: s.outlineWidth, shadow: s.boxShadow,\
+                         visible: document.activeElement.matches(':focus-visible')};",
+                vec![],
+            )
+            .await;
+        let ring = (style["outline"] != "none" && style["width"] != "0px") || style["shadow"] != "none";
+        assert!(style["visible"] == true && ring, "the focus on {} is not visible: {style}", self.focused().await);
+    }
+
     /// Sets the window so that the page is `width` CSS pixels wide.
     pub async fn set_viewport_width(&self, width: u32, height: u32) {
         self.client.set_window_size(width, height).await.unwrap();
@@ -313,14 +327,29 @@ impl Browser {
         self.shots += 1;
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
+        // The whole page, not only the viewport: make the window as tall as the
+        // document (at most 6000 px), take the picture, restore the window.
+        let (width, height) = self.client.get_window_size().await.unwrap();
+        let inner = self.script("return window.innerHeight;", vec![]).await.as_u64().unwrap();
+        let full = self.script("return document.documentElement.scrollHeight;", vec![]).await.as_u64().unwrap();
+        let tall = full > inner;
+        if tall {
+            let h = (height + full - inner).min(6000);
+            self.client.set_window_size(width as u32, h as u32).await.unwrap();
+        }
         let png = self.client.screenshot().await.unwrap();
+        if tall {
+            self.client.set_window_size(width as u32, height as u32).await.unwrap();
+        }
         let file = dir.join(format!("{}-{:02}-{name}.png", self.scenario, self.shots));
         std::fs::write(&file, png).unwrap();
     }
 
     /// Runs axe-core on the page; fails on serious and critical violations,
     /// listing each with the elements it concerns.
-    async fn axe(&self, path: &str) {
+    /// Every axe-core violation on the current page, as
+    /// `{id, impact, help, nodes: ["selector — summary", …]}`.
+    pub async fn axe_violations(&self) -> Vec<Value> {
         let loaded = self.script("return typeof window.axe !== 'undefined';", vec![]).await;
         if loaded != Value::Bool(true) {
             self.script(&format!("{}\n;return true;", self.axe), vec![]).await;
@@ -328,13 +357,28 @@ impl Browser {
         let violations = self
             .script(
                 "return window.axe.run(document, {resultTypes: ['violations']}).then(r => r.violations\
-                   .filter(v => v.impact === 'serious' || v.impact === 'critical')\
                    .map(v => ({id: v.id, impact: v.impact, help: v.help,\
                      nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary)})));",
                 vec![],
             )
             .await;
-        let list = violations.as_array().expect("axe results");
+        violations.as_array().expect("axe results").clone()
+    }
+
+    async fn axe(&self, path: &str) {
+        let violations = self.axe_violations().await;
+        let (list, lesser): (Vec<&Value>, Vec<&Value>) =
+            violations.iter().partition(|v| v["impact"] == "serious" || v["impact"] == "critical");
+        // Moderate and minor findings do not fail the run; they are listed (see --no-capture).
+        for v in lesser {
+            println!(
+                "axe on {path}: [{}] {}: {} ({} element(s))",
+                v["impact"],
+                v["id"],
+                v["help"],
+                v["nodes"].as_array().map_or(0, Vec::len)
+            );
+        }
         if !list.is_empty() {
             let mut report = format!("axe-core: {} serious or critical violation(s) on {path}:\n", list.len());
             for v in list {

@@ -79,6 +79,14 @@ async fn register_file_clarify_answer_download(backend: Backend) {
     b.click("nav a[href='/requests/new']").await;
     b.find("#agency_q").await;
     b.check_page("new").await;
+    // Sending too early shows an error summary and the errors next to their fields.
+    b.click("button[name=op][value=file]").await;
+    b.wait_text(".error-summary[role=alert]", "Chưa gửi được").await;
+    let summary_links = b.client.find_all(fantoccini::Locator::Css(".error-summary a[href^='#']")).await.unwrap();
+    assert!(!summary_links.is_empty(), "the summary links to the fields");
+    b.find("#subject[aria-invalid=true][aria-describedby=subject-error]").await;
+    b.wait_text("#subject-error", "").await;
+    b.check_page("new-errors").await;
     b.fill("#agency_q", "so y te").await;
     b.click("button[name=op][value=search]").await;
     let agency = format!("input[name=agency_id][value='{}']", w.syt_id);
@@ -333,6 +341,7 @@ async fn filing_with_the_keyboard_only(backend: Backend) {
     b.find("#agency_q").await;
     b.check_page("new").await;
     b.tab_to("the agency search field", |f| f.starts_with("input#agency_q")).await;
+    b.assert_focus_visible().await;
     b.type_text("so y te").await;
     b.press(Key::Enter).await;
     let agency = format!("input[name=agency_id][value='{}']", w.syt_id);
@@ -346,6 +355,7 @@ async fn filing_with_the_keyboard_only(backend: Backend) {
     b.tab_to("the text field", |f| f.starts_with("textarea#body")).await;
     b.type_text("Đề nghị cung cấp kế hoạch năm 2026.").await;
     b.tab_to("the preview button", |f| f == "button[op=preview]").await;
+    b.assert_focus_visible().await;
     b.press(Key::Enter).await;
     b.wait_text("#preview", "phải trả lời trước").await;
     b.check_page("new-preview").await;
@@ -359,6 +369,7 @@ async fn filing_with_the_keyboard_only(backend: Backend) {
     assert_eq!(checked[0], w.syt_id.as_str(), "the agency chosen by keyboard is kept");
     assert!(kind.contains(checked[1].as_str().unwrap_or("none")), "the kind chosen by keyboard is kept: {kind}");
     b.tab_to("the file button", |f| f == "button[op=file]").await;
+    b.assert_focus_visible().await;
     b.press(Key::Space).await;
     b.wait_path("the request page", |p| p.starts_with("/requests/") && p != "/requests/new").await;
     b.wait_text("article h1", "Kế hoạch phòng chống dịch").await;
@@ -368,3 +379,30 @@ async fn filing_with_the_keyboard_only(backend: Backend) {
     b.finish().await;
 }
 both!(filing_with_the_keyboard_only);
+
+/// The accessibility check is live: axe-core, injected as on every page,
+/// reports a control without a label and an image without a text alternative
+/// that the test adds to a real page.
+async fn axe_reports_a_planted_violation(backend: Backend) {
+    let w = world(backend).await;
+    let Some(b) = w.browser("axe_reports_a_planted_violation").await else { return };
+    b.goto("/login").await;
+    b.find("#email").await;
+    assert!(b.axe_violations().await.is_empty(), "the login page is clean");
+    b.script(
+        "const m = document.querySelector('main');\
+         m.insertAdjacentHTML('beforeend', '<input type=\"text\" name=\"unlabelled\"><img src=\"/static/none.png\">');",
+        vec![],
+    )
+    .await;
+    let found: Vec<String> = b
+        .axe_violations()
+        .await
+        .iter()
+        .filter(|v| v["impact"] == "critical" || v["impact"] == "serious")
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(found.contains(&"label".to_string()) && found.contains(&"image-alt".to_string()), "{found:?}");
+    b.finish().await;
+}
+both!(axe_reports_a_planted_violation);
