@@ -271,6 +271,17 @@ impl Browser {
         panic!("Tab never reached {what}; focus went through {seen:?}");
     }
 
+    /// The response headers of GET `path`, fetched by the page with its cookies
+    /// (names in lower case).
+    pub async fn headers_of(&self, path: &str) -> Value {
+        self.script(
+            "return fetch(arguments[0], {credentials: 'same-origin'}).then(r => {\
+               const h = {status: r.status}; r.headers.forEach((v, k) => { h[k] = v; }); return h; });",
+            vec![path.into()],
+        )
+        .await
+    }
+
     /// The focused element shows where the focus is (an outline or a ring).
     pub async fn assert_focus_visible(&self) {
         let style = self
@@ -309,6 +320,11 @@ impl Browser {
         let path = self.path().await;
         let lang = self.script("return document.documentElement.lang;", vec![]).await;
         assert!(lang == "vi" || lang == "en", "{path}: <html lang> is {lang}");
+
+        // The CSP forbids inline script and style: none may be on the page.
+        let inline =
+            self.script("return document.querySelectorAll('script:not([src]), [style]').length;", vec![]).await;
+        assert_eq!(inline, 0, "{path}: inline script or style, which the CSP would block");
 
         self.save_screenshot(name).await;
         let (scroll, client) = self.widths().await;

@@ -76,6 +76,11 @@ async fn register_file_clarify_answer_download(backend: Backend) {
     // Log in and file after a preview.
     b.login("mai@nhandan.test", NEW_PW).await;
     b.check_page("home-reporter").await;
+    // No request yet: the list says so and offers the way to file.
+    b.click("nav a[href='/requests']").await;
+    b.find("main p.empty").await;
+    b.find("main a[href='/requests/new']").await;
+    b.check_page("list-empty").await;
     b.click("nav a[href='/requests/new']").await;
     b.find("#agency_q").await;
     b.check_page("new").await;
@@ -107,6 +112,7 @@ async fn register_file_clarify_answer_download(backend: Backend) {
     b.wait_text("article h1", "Số ca sốt xuất huyết năm 2026").await;
     let shown = b.find("dd.due time").await.text().await.unwrap();
     assert!(is_vn_datetime(&shown), "the request page shows the due date: {shown:?}");
+    b.wait_text("dd.due .hint", "còn").await;
     b.wait_text("details.why", "Vì sao hạn là lúc này?").await;
     b.wait_text("details.why ol.steps", "Điều 147").await;
     b.wait_text(".badge", "Chờ trả lời").await;
@@ -262,6 +268,15 @@ async fn language_switch_keeps_the_page(backend: Backend) {
     b.wait_text("details.why summary", "").await;
     assert_eq!(b.script("return document.documentElement.lang;", vec![]).await, "en", "English is kept");
     b.check_page("request-en").await;
+    // Strict security headers on the page.
+    let h = b.headers_of(&path).await;
+    assert_eq!(h["status"], 200, "{h}");
+    let csp = h["content-security-policy"].as_str().unwrap_or_default();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{h}"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff", "{h}");
     b.click("a.lang").await;
     b.wait_text("details.why summary", "Vì sao hạn là lúc này?").await;
     assert_eq!(b.path().await.split('?').next().unwrap(), path, "the switch keeps the page");
