@@ -210,6 +210,18 @@ impl Browser {
         el.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Clicks `css` and waits until the browser has left the current document
+    /// (its root element is gone), for a form that answers with a new page.
+    pub async fn click_and_wait_for_new_page(&self, css: &str) {
+        let root = self.client.find(Locator::Css("html")).await.unwrap();
+        self.click(css).await;
+        let deadline = Instant::now() + PATIENCE;
+        while root.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "{}: clicking {css} did not load a new page", self.scenario);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Opens a `<details>` whose summary is inside `css` (a click on the
     /// summary, as a person would) unless it is open already.
     pub async fn open_details(&self, css: &str) {

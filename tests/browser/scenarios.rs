@@ -36,7 +36,7 @@ async fn open_from_list(b: &mut Browser, path: &str) {
 /// `<details>` first, and waits for the confirmation.
 async fn submit_action(b: &mut Browser, action: &str) {
     let details = format!("details:has(input[name=action][value={action}])");
-    b.click(&format!("{details} button[type=submit]")).await;
+    b.click_and_wait_for_new_page(&format!("{details} button[type=submit]")).await;
     b.wait_path("the confirmation", |p| p.contains("done=1")).await;
     b.find("p.notice[role=status]").await;
 }
@@ -155,7 +155,7 @@ async fn register_file_clarify_answer_download(backend: Backend) {
     b.login("syt1@tng.test", PW).await;
     open_from_list(&mut b, &path).await;
     b.find("#file").await.send_keys(&file.display().to_string()).await.unwrap();
-    b.click("form.upload button[type=submit]").await;
+    b.click_and_wait_for_new_page("form.upload button[type=submit]").await;
     b.wait_text("ul.files", "so-lieu.pdf").await;
     b.check_page("attached").await;
     open_action(&b, "reply").await;
@@ -237,7 +237,7 @@ async fn refusal_complaint_and_order(backend: Backend) {
     )
     .await;
     b.fill("#esc-reason", "Trả lời trước 17 giờ.").await;
-    b.click(&format!("{order} button[type=submit]")).await;
+    b.click_and_wait_for_new_page(&format!("{order} button[type=submit]")).await;
     b.wait_path("the confirmation", |p| p.contains("done=1")).await;
     b.wait_text("dd.due", "05/01/2099 17:00").await;
     b.check_page("response-ordered").await;
