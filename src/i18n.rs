@@ -100,6 +100,18 @@ impl Tr {
         at.with_timezone(&vietnam()).format("%d/%m/%Y %H:%M").to_string()
     }
 
+    /// A due instant as people say it: midnight is 24:00 of the day that ends
+    /// (Civil Code Art. 148), not 00:00 of the next one.
+    pub fn due(&self, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&vietnam());
+        if local.format("%H:%M:%S").to_string() == "00:00:00" {
+            let day = local - chrono::Duration::days(1);
+            format!("{} 24:00", day.format("%d/%m/%Y"))
+        } else {
+            self.datetime(at)
+        }
+    }
+
     /// A plain hint of the time left or overdue: "còn 2 ngày", "quá hạn 3 giờ".
     pub fn relative(&self, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
         let secs = (due - now).num_seconds();
@@ -139,6 +151,15 @@ mod tests {
     fn dates_are_local_and_day_first() {
         let at = DateTime::parse_from_rfc3339("2026-04-24T17:30:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(Tr::new(Locale::Vi).datetime(at), "25/04/2026 00:30");
+    }
+
+    #[test]
+    fn midnight_due_is_24_00_of_the_day_that_ends() {
+        let tr = Tr::new(Locale::Vi);
+        let at = DateTime::parse_from_rfc3339("2026-12-01T17:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(tr.due(at), "01/12/2026 24:00");
+        let at = DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(tr.due(at), "01/12/2026 17:00");
     }
 
     #[test]

@@ -94,7 +94,7 @@ async fn reminders_wait_for_office_hours(backend: Backend) {
     for sp in ["syt1@tng.test", "syt2@tng.test"] {
         let m = w.app.smtp.wait_for(sp, 2).await;
         assert!(
-            m[1].subject().contains("Nhắc hạn: yêu cầu phải được trả lời trước 13/03/2026 00:00"),
+            m[1].subject().contains("Nhắc hạn: yêu cầu phải được trả lời trước 12/03/2026 24:00"),
             "{}",
             m[1].subject()
         );

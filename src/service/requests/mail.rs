@@ -92,7 +92,7 @@ fn send(
         }
         if let Some(dl) = m.deadline {
             match dl.due_at {
-                Some(due) => paragraphs.push(tr.f("mail.req.due", &[("due", &tr.datetime(due))])),
+                Some(due) => paragraphs.push(tr.f("mail.req.due", &[("due", &tr.due(due))])),
                 None => paragraphs.push(tr.t("mail.req.paused").to_string()),
             }
             let steps = steps_text(dl, &tr);
@@ -279,7 +279,7 @@ pub fn reminder(
         let m = Mail {
             kind: "reminder",
             key: "reminder",
-            args: vec![("due", tr.datetime(due)), ("left", tr.relative(due, env.now))],
+            args: vec![("due", tr.due(due)), ("left", tr.relative(due, env.now))],
             quote: None,
             deadline: None,
         };
@@ -299,13 +299,7 @@ pub fn overdue_to_reporter(
     let to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
     for rcpt in to {
         let tr = Tr::new(rcpt.locale);
-        let m = Mail {
-            kind: "overdue",
-            key: "overdue",
-            args: vec![("due", tr.datetime(due))],
-            quote: None,
-            deadline: None,
-        };
+        let m = Mail { kind: "overdue", key: "overdue", args: vec![("due", tr.due(due))], quote: None, deadline: None };
         send(conn, env, r, agency, std::slice::from_ref(&rcpt), &m)?;
     }
     Ok(())
@@ -350,7 +344,7 @@ pub fn escalation_action(
         let m = Mail {
             kind,
             key: kind,
-            args: vec![("due", due.map(|d| tr.datetime(d)).unwrap_or_default())],
+            args: vec![("due", due.map(|d| tr.due(d)).unwrap_or_default())],
             quote: text.map(str::to_string),
             deadline: None,
         };

@@ -43,11 +43,9 @@ pub struct DueText {
 
 fn due_text(ctx: &Ctx, due: Option<DateTime<Utc>>, overdue: bool, open: bool, now: DateTime<Utc>) -> Option<DueText> {
     match due {
-        Some(d) => Some(DueText {
-            at: ctx.t.datetime(d),
-            hint: if open { ctx.t.relative(d, now) } else { String::new() },
-            overdue,
-        }),
+        Some(d) => {
+            Some(DueText { at: ctx.t.due(d), hint: if open { ctx.t.relative(d, now) } else { String::new() }, overdue })
+        }
         None if open => Some(DueText { at: "—".into(), hint: ctx.t.t("rel.paused").into(), overdue: false }),
         None => None,
     }
@@ -263,7 +261,7 @@ async fn new_page(
             }
         })
         .collect();
-    let preview_due = preview.as_ref().and_then(|(d, _)| d.due_at).map(|d| ctx.t.datetime(d)).unwrap_or_default();
+    let preview_due = preview.as_ref().and_then(|(d, _)| d.due_at).map(|d| ctx.t.due(d)).unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let searched = !form.agency_q.trim().is_empty();
     Ok(render(status, &NewPage { ctx, form, agencies, searched, kinds, errors, preview, preview_due, verified }))
