@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 
 use crate::domain::account::Locale;
+use crate::domain::calendar::Calendar;
+use crate::domain::due_hint::{DueHint, due_hint};
 
 type Catalogue = HashMap<String, String>;
 
@@ -112,18 +114,40 @@ impl Tr {
         }
     }
 
-    /// A plain hint of the time left or overdue: "còn 2 ngày", "quá hạn 3 giờ".
+    /// The hint beside a due date, counted on the working-day calendar:
+    /// "còn 2 ngày làm việc", "còn 5 giờ", "quá hạn 3 giờ", "quá hạn 4 ngày".
+    pub fn due_hint(&self, calendar: &Calendar, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+        let (n, key) = match due_hint(calendar, due, now) {
+            DueHint::MinutesLeft(n) => (n, "rel.minutes_left"),
+            DueHint::HoursLeft(n) => (n, "rel.hours_left"),
+            DueHint::WorkingDaysLeft(n) => (i64::from(n), "rel.working_days_left"),
+            DueHint::MinutesOver(n) => (n, "rel.minutes_over"),
+            DueHint::HoursOver(n) => (n, "rel.hours_over"),
+            DueHint::DaysOver(n) => (n, "rel.days_over"),
+        };
+        self.count(key, n)
+    }
+
+    /// `key` with `{n}` filled in, or its `_one` form for 1 when there is one.
+    fn count(&self, key: &str, n: i64) -> String {
+        let one = format!("{key}_one");
+        let key = if n == 1 && self.get(&one).is_some() { one.as_str() } else { key };
+        self.f(key, &[("n", &n.to_string())])
+    }
+
+    /// A hint in calendar time ("còn 2 ngày", "quá hạn 3 giờ"), for texts
+    /// written without the calendar at hand; pages use [`Tr::due_hint`].
     pub fn relative(&self, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
         let secs = (due - now).num_seconds();
         let hours = secs.abs() / 3600;
         let (n, key) = match (secs >= 0, hours) {
-            (true, 0) => (0, "rel.minutes_left"),
+            (true, 0) => (0, "rel.under_an_hour_left"),
             (true, h) if h < 48 => (h, "rel.hours_left"),
             (true, h) => (h / 24, "rel.days_left"),
             (false, h) if h < 48 => (h.max(1), "rel.hours_over"),
             (false, h) => (h / 24, "rel.days_over"),
         };
-        self.f(key, &[("n", &n.to_string())])
+        self.count(key, n)
     }
 
     pub fn date(&self, at: DateTime<Utc>) -> String {
@@ -160,6 +184,23 @@ mod tests {
         assert_eq!(tr.due(at), "01/12/2026 24:00");
         let at = DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(tr.due(at), "01/12/2026 17:00");
+    }
+
+    #[test]
+    fn due_hints_count_working_days_in_both_languages() {
+        let cal = Calendar::embedded();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Fri 08/05/2026 16:00 local; due Tue 12/05 24:00 local.
+        let (now, due) = (at("2026-05-08T09:00:00Z"), at("2026-05-12T17:00:00Z"));
+        assert_eq!(Tr::new(Locale::Vi).due_hint(&cal, due, now), "còn 2 ngày làm việc");
+        assert_eq!(Tr::new(Locale::En).due_hint(&cal, due, now), "2 working days left");
+        let due = at("2026-05-11T17:00:00Z");
+        assert_eq!(Tr::new(Locale::En).due_hint(&cal, due, now), "1 working day left");
+        assert_eq!(Tr::new(Locale::Vi).due_hint(&cal, at("2026-05-08T17:00:00Z"), now), "còn 8 giờ");
+        assert_eq!(Tr::new(Locale::Vi).due_hint(&cal, now, at("2026-05-08T12:00:00Z")), "quá hạn 3 giờ");
+        assert_eq!(Tr::new(Locale::En).due_hint(&cal, now, at("2026-05-08T10:00:00Z")), "overdue by 1 hour");
+        assert_eq!(Tr::new(Locale::Vi).due_hint(&cal, now, at("2026-05-12T09:00:00Z")), "quá hạn 4 ngày");
+        assert_eq!(Tr::new(Locale::En).due_hint(&cal, now, at("2026-05-08T09:20:00Z")), "overdue by 20 minutes");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod attachment;
 pub mod calendar;
 pub mod deadline;
 pub mod directory;
+pub mod due_hint;
 pub mod kind;
 pub mod lunar;
 pub mod password;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{Ctx, csrf_refused, page_error, redirect, render};
 use crate::domain::account::Role;
+use crate::domain::calendar::Calendar;
 use crate::domain::kind::RequestKind;
 use crate::domain::policy::RefusalGround;
 use crate::domain::request::{ActionInput, Party};
@@ -41,11 +42,21 @@ pub struct DueText {
     pub overdue: bool,
 }
 
-fn due_text(ctx: &Ctx, due: Option<DateTime<Utc>>, overdue: bool, open: bool, now: DateTime<Utc>) -> Option<DueText> {
+/// The hint counts working days on the calendar in force.
+fn due_text(
+    ctx: &Ctx,
+    calendar: &Calendar,
+    due: Option<DateTime<Utc>>,
+    overdue: bool,
+    open: bool,
+    now: DateTime<Utc>,
+) -> Option<DueText> {
     match due {
-        Some(d) => {
-            Some(DueText { at: ctx.t.due(d), hint: if open { ctx.t.relative(d, now) } else { String::new() }, overdue })
-        }
+        Some(d) => Some(DueText {
+            at: ctx.t.due(d),
+            hint: if open { ctx.t.due_hint(calendar, d, now) } else { String::new() },
+            overdue,
+        }),
         None if open => Some(DueText { at: "—".into(), hint: ctx.t.t("rel.paused").into(), overdue: false }),
         None => None,
     }
@@ -147,11 +158,12 @@ pub async fn list(
     };
     let ctx = Ctx::new(&req, &user, title);
     let now = state.clock.now();
+    let rules = state.rules.current();
     let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
     let rows = page
         .items
         .into_iter()
-        .map(|r| Row { due: due_text(&ctx, r.due_at, r.overdue, is_open(&r.status), now), r })
+        .map(|r| Row { due: due_text(&ctx, &rules.calendar, r.due_at, r.overdue, is_open(&r.status), now), r })
         .collect();
     let page = Page { items: vec![], total: page.total, page: page.page, per_page: page.per_page };
     let heading = ctx.title.clone();
@@ -455,9 +467,9 @@ async fn detail_page(
     let ctx = Ctx::new(req, user, "req.timeline");
     let mut ctx = ctx;
     ctx.title = format!("{} — {}", r.reference, r.subject);
-    let due = due_text(&ctx, r.due_at, r.overdue, is_open(&r.status), state.clock.now());
-    let received = crate::service::requests::utc(r.received_at.naive_utc());
     let rules = state.rules.current();
+    let due = due_text(&ctx, &rules.calendar, r.due_at, r.overdue, is_open(&r.status), state.clock.now());
+    let received = crate::service::requests::utc(r.received_at.naive_utc());
     let pack = rules.pack_of(&r.deadline.policy_version, received);
     let kind = RequestKind::parse(&r.kind).unwrap_or(RequestKind::Information);
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
