@@ -1,11 +1,16 @@
 //! The scenarios of the browser suite, through the pages only.
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use fantoccini::Locator;
 use fantoccini::key::Key;
+use tiepcan::clock::ManualClock;
 
 use crate::both;
 use crate::driver::Browser;
-use crate::helpers::Backend;
-use crate::world::{PW, world};
+use crate::helpers::{Backend, Options};
+use crate::world::{PW, world, world_with};
 
 const NEW_PW: &str = "ngày-mai-trời-nắng-7";
 
@@ -394,6 +399,74 @@ async fn filing_with_the_keyboard_only(backend: Backend) {
     b.finish().await;
 }
 both!(filing_with_the_keyboard_only);
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// (7): a request past its due instant is marked overdue, with how late it
+/// is, in the inbox, on its page, in the reporter's list and in the
+/// Department's queue; on a clock the test moves.
+async fn overdue_request_is_marked(backend: Backend) {
+    // Monday 9 March 2026, 09:00 in Vietnam: due Thursday 12/3 at 24:00.
+    let clock = ManualClock::new(at("2026-03-09T02:00:00Z"));
+    let w = world_with(backend, Options { clock: Arc::new(clock.clone()), ..Options::default() }).await;
+    let late = w.file(&w.syt_id, "Kết quả thanh tra an toàn thực phẩm").await;
+    // Friday 13/3, 10:00: another one, due Wednesday 18/3 at 24:00.
+    clock.set(at("2026-03-13T03:00:00Z"));
+    let fresh = w.file(&w.syt_id, "Lịch tiêm chủng mở rộng quý II").await;
+    // Saturday 14/3, 03:00: the first is 27 hours late and, past the 24-hour
+    // grace, the sweep sends it to the Department.
+    clock.set(at("2026-03-13T20:00:00Z"));
+    w.sweep().await;
+    let (late_path, fresh_path) = (format!("/requests/{late}"), format!("/requests/{fresh}"));
+    let Some(mut b) = w.browser("overdue_request_is_marked").await else { return };
+
+    // The spokesperson's inbox: the late one on top, marked, with how late it is;
+    // the other counts the working days left over the weekend.
+    b.login("syt1@tng.test", PW).await;
+    b.click("nav a[href='/requests']").await;
+    let top = b.find("ul.requests li:first-child h2 a").await;
+    assert_eq!(top.attr("href").await.unwrap().as_deref(), Some(late_path.as_str()), "the late one is on top");
+    let second = b.find("ul.requests li:nth-child(2) h2 a").await;
+    assert_eq!(second.attr("href").await.unwrap().as_deref(), Some(fresh_path.as_str()));
+    b.wait_text("ul.requests li:first-child .badge.status-overdue", "Quá hạn").await;
+    b.wait_text("ul.requests li:first-child .hint.over", "quá hạn 27 giờ").await;
+    b.wait_text("ul.requests li:nth-child(2) .hint", "còn 3 ngày làm việc").await;
+    let marked = b.client.find_all(Locator::Css("ul.requests li:nth-child(2) .status-overdue")).await.unwrap();
+    assert!(marked.is_empty(), "a request not yet due is not marked overdue");
+    b.check_page("inbox-overdue").await;
+    top.click().await.unwrap();
+    b.wait_text("article h1", "Kết quả thanh tra an toàn thực phẩm").await;
+    b.wait_text("article .badge.status-overdue", "Quá hạn").await;
+    b.wait_text("article .badge.status-escalated", "quá hạn").await;
+    b.wait_text("dd.due.over", "12/03/2026 24:00").await;
+    b.wait_text("dd.due.over .hint", "quá hạn 27 giờ").await;
+    b.check_page("request-overdue").await;
+    b.logout().await;
+
+    // The reporter sees the same in the list and may complain.
+    b.login("pv@tuoitre.test", PW).await;
+    b.click("nav a[href='/requests']").await;
+    b.wait_text(&format!("ul.requests li:has(a[href='{late_path}']) .badge.status-overdue"), "Quá hạn").await;
+    b.check_page("list-overdue").await;
+    b.goto(&late_path).await;
+    b.wait_text("dd.due.over .hint", "quá hạn 27 giờ").await;
+    b.check_page("request-overdue-reporter").await;
+    b.logout().await;
+
+    // Two days later the hint counts days; the Department's queue has it.
+    clock.set(at("2026-03-15T20:00:00Z"));
+    b.login("staff@tng.test", PW).await;
+    b.click("nav a[href='/escalations']").await;
+    b.wait_text(&format!("ul.requests li:has(a[href='{late_path}']) .badge.status-overdue"), "Quá hạn").await;
+    b.check_page("escalation-queue-overdue").await;
+    b.click(&format!("ul.requests a[href='{late_path}']")).await;
+    b.wait_text("dd.due.over .hint", "quá hạn 3 ngày").await;
+    b.check_page("request-overdue-staff").await;
+    b.finish().await;
+}
+both!(overdue_request_is_marked);
 
 /// The accessibility check is live: axe-core, injected as on every page,
 /// reports a control without a label and an image without a text alternative

@@ -4,8 +4,11 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use tiepcan::service::requests::Env;
+use tiepcan::service::sweeper::{self, SweepReport};
+
 use crate::driver::Browser;
-use crate::helpers::{Backend, TestApp, body};
+use crate::helpers::{Backend, Options, TestApp, body};
 
 /// The password `TestApp::create_user` gives every account.
 pub const PW: &str = "một-mật-khẩu-dài-42";
@@ -23,7 +26,12 @@ pub struct World {
 /// Sở KH&CN (no spokesperson), Department staff (staff@tng.test), an
 /// administrator and a verified reporter (pv@tuoitre.test).
 pub async fn world(backend: Backend) -> World {
-    let app = TestApp::spawn(backend.clone()).await;
+    world_with(backend, Options::default()).await
+}
+
+/// The same world with harness options, e.g. a clock the test sets.
+pub async fn world_with(backend: Backend, opts: Options) -> World {
+    let app = TestApp::spawn_with(backend.clone(), opts).await;
     let admin = app.admin().await;
     app.seed_directory(&admin).await;
     let syt_id = app.agency_id("SYT", &admin).await;
@@ -57,6 +65,21 @@ impl World {
         assert_eq!(r.status(), StatusCode::CREATED);
         let v: Value = body(r).await;
         v["id"].as_str().unwrap().to_string()
+    }
+
+    /// One sweep as of the app's clock, as its sweeper job would run it.
+    pub async fn sweep(&self) -> SweepReport {
+        let app = &self.app;
+        let (pool, config, rules, now) =
+            (app.pool.clone(), app.state.config.clone(), app.state.rules.current(), app.state.clock.now());
+        let report = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().unwrap();
+            sweeper::sweep(&mut conn, Env { config: &config, rules: &rules, now }).unwrap()
+        })
+        .await
+        .unwrap();
+        app.state.wake_mailer();
+        report
     }
 }
 
