@@ -1,0 +1,108 @@
+//! The sweep at scale: the requests table grown to `--requests` rows, all of
+//! them waiting for a future check (so the sweeper's index holds every row)
+//! except `--due` requests whose deadline passed an hour ago. One sweep takes
+//! the due ones (overdue event, escalation, mails); an empty sweep right after
+//! shows what a quiet minute costs. The query plans show the index used.
+
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use diesel::prelude::*;
+use serde_json::json;
+use tiepcan::clock::{Clock, SystemClock};
+use tiepcan::db::schema::{requests, users};
+use tiepcan::db::{self, agencies, jurisdictions};
+use tiepcan::service::requests::Env;
+use tiepcan::service::sweeper;
+
+use super::{bulk, seed, stats};
+
+pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
+    let config = super::config_for(url, None)?;
+    let mut conn = db::connect_one(url)?;
+    let rules = seed::rulebook(&mut conn, &config)?;
+    let now = SystemClock.now();
+    let j = jurisdictions::by_code(&mut conn, "BEN")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
+    let agency = agencies::by_code(&mut conn, &j.id, "SXD")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
+    let reporter: String =
+        users::table.filter(users::email.eq("phongvien001@bao.example.vn")).select(users::id).first(&mut conn)?;
+    let existing: i64 = requests::table.count().get_result(&mut conn)?;
+    let later = total.saturating_sub(existing as u64).saturating_sub(due);
+    let pack = rules.policies.in_force(now);
+    let batch = |tag, count, received_at, due_at, next_check_at| bulk::Batch {
+        tag,
+        count,
+        jurisdiction_id: &j.id,
+        agency_id: &agency.id,
+        reporter_id: &reporter,
+        policy_version: &pack.version,
+        received_at,
+        due_at,
+        next_check_at,
+        step_secs: 1,
+    };
+    let load = Instant::now();
+    // Due in the weeks ahead: the sweeper will look at them later, not now.
+    let later_at = now + TimeDelta::days(3);
+    bulk::insert_requests(
+        &mut conn,
+        &batch("later", later, now - TimeDelta::days(2), later_at + TimeDelta::days(1), Some(later_at)),
+    )?;
+    // Overdue for an hour and a half: the sweeper must act on each now.
+    let past = now - TimeDelta::minutes(90);
+    bulk::insert_requests(&mut conn, &batch("due", due, now - TimeDelta::days(20), past, Some(past)))?;
+    bulk::analyze(&mut conn)?;
+    let rows: i64 = requests::table.count().get_result(&mut conn)?;
+    println!("table holds {rows} requests ({} s to load)", load.elapsed().as_secs());
+
+    let claim = claim_sql(&conn, now);
+    let plan_before = bulk::explain(&mut conn, &claim)?;
+    println!("plan of the claim query, before the sweep:\n  {}", plan_before.join("\n  "));
+
+    let env = Env { config: &config, rules: &rules, now };
+    let started = Instant::now();
+    let report = sweeper::sweep(&mut conn, env).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let full = started.elapsed();
+    println!("sweep: {report:?} in {:.3} s", full.as_secs_f64());
+
+    let mut empties: Vec<Duration> = (0..21)
+        .map(|_| {
+            let at = Instant::now();
+            let r = sweeper::sweep(&mut conn, env);
+            (at.elapsed(), r.map(|r| r.checked).unwrap_or(usize::MAX))
+        })
+        .inspect(|(_, checked)| assert_eq!(*checked, 0, "an empty sweep found work"))
+        .map(|(d, _)| d)
+        .collect();
+    empties.sort_unstable();
+    let plan_after = bulk::explain(&mut conn, &claim)?;
+    println!("plan of the claim query, empty sweep:\n  {}", plan_after.join("\n  "));
+
+    stats::emit(
+        "sweep",
+        json!({
+            "table_rows": rows,
+            "due": due,
+            "checked": report.checked,
+            "overdue": report.overdue,
+            "seconds": (full.as_secs_f64() * 1000.0).round() / 1000.0,
+            "per_second": (report.checked as f64 / full.as_secs_f64()).round(),
+            "empty_median_ms": stats::ms(stats::percentile(&empties, 50.0)),
+            "empty_max_ms": stats::ms(*empties.last().unwrap_or(&Duration::ZERO)),
+            "plan": plan_before,
+            "plan_empty": plan_after,
+        }),
+    );
+    Ok(())
+}
+
+/// The sweeper's claim query as SQL text, for EXPLAIN (the same predicate,
+/// order and limit as `db::requests::claim_due`).
+fn claim_sql(conn: &db::DbConn, now: chrono::DateTime<chrono::Utc>) -> String {
+    let at = now.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f");
+    let lock = if matches!(conn, db::DbConn::Pg(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    format!(
+        "SELECT id FROM requests WHERE next_check_at IS NOT NULL AND next_check_at <= '{at}' \
+         ORDER BY next_check_at LIMIT 50{lock}"
+    )
+}
