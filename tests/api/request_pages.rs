@@ -194,3 +194,106 @@ async fn administrators_edit_the_calendar_page(backend: Backend) {
     assert_eq!(reporter.text("/admin/calendar/2026").await.0, StatusCode::NOT_FOUND);
 }
 both!(administrators_edit_the_calendar_page);
+
+/// The options of the `<select id="{id}">` on a page, as (value, text, group).
+fn select_options(page: &str, id: &str) -> Vec<(String, String, String)> {
+    let start = page.find(&format!("<select id=\"{id}\"")).unwrap_or_else(|| panic!("no select #{id}"));
+    let select = &page[start..start + page[start..].find("</select>").unwrap()];
+    let mut out = Vec::new();
+    let mut group = String::new();
+    for part in select.split('<').skip(1) {
+        if let Some(rest) = part.strip_prefix("optgroup label=\"") {
+            group = rest[..rest.find('"').unwrap()].to_string();
+        } else if let Some(rest) = part.strip_prefix("option value=\"") {
+            let value = rest[..rest.find('"').unwrap()].to_string();
+            let text = rest[rest.find('>').unwrap() + 1..].trim().to_string();
+            out.push((value, text, group.clone()));
+        }
+    }
+    out
+}
+
+async fn transfer_with_the_agency_picker(backend: Backend) {
+    let w = world(backend).await;
+    // An agency of another province, which the picker must not offer.
+    let admin = {
+        let pw = w.app.create_user("admin2@tiepcan.test", "admin", vec![], None).await;
+        w.app.login("admin2@tiepcan.test", &pw).await
+    };
+    let r = w
+        .app
+        .post(
+            "/api/v1/jurisdictions",
+            &serde_json::json!({"code": "HNI", "name": "Hà Nội", "department_name": "Sở Văn hóa và Thể thao",
+                                "department_email": "baochi@hni.test"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let csv = "jurisdiction,code,name,name_en,level,parent_code,email\nHNI,SYT,Sở Y tế Hà Nội,,department,,\n";
+    assert_eq!(w.app.import_csv(csv, &admin).await.status(), StatusCode::OK);
+
+    let id = w.file(&w.syt_id, "information", "Tuyển sinh lớp 10").await["id"].as_str().unwrap().to_string();
+    let path = format!("/requests/{id}");
+    let sp = w.app.page_login("syt1@tng.test", PW).await;
+    let (_, page) = sp.text(&path).await;
+    assert!(page.contains("<label for=\"transfer-agency\">"), "the picker is labelled");
+    let options = select_options(&page, "transfer-agency");
+    let names: Vec<&str> = options.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(options[0].0, "", "nothing is chosen until the spokesperson chooses: {names:?}");
+    // The other agencies of the province, by level and then by name, never the current one.
+    assert_eq!(
+        options[1..].iter().map(|(_, t, g)| (g.as_str(), t.as_str())).collect::<Vec<_>>(),
+        vec![
+            ("Sở, ngành", "Sở Giáo dục và Đào tạo"),
+            ("Sở, ngành", "Sở Khoa học và Công nghệ (chưa có người phát ngôn, sẽ chuyển Sở)"),
+            ("Khác", "Đồn Biên phòng Đồng Hỷ (chưa có người phát ngôn, sẽ chuyển Sở)"),
+        ]
+    );
+    assert!(!options.iter().any(|(v, _, _)| *v == w.syt_id));
+    assert!(!page.contains("Sở Y tế Hà Nội"), "agencies of other provinces are not offered");
+    let sgd = options.iter().find(|(_, t, _)| t == "Sở Giáo dục và Đào tạo").unwrap().0.clone();
+    assert_eq!(sgd, w.sgd_id);
+
+    // A value not in the list (a hand-made post) is refused next to the field.
+    let csrf = sp.csrf(&path).await;
+    let act = format!("{path}/actions");
+    let r = sp
+        .post_form(
+            &act,
+            &[
+                ("csrf", &csrf),
+                ("action", "transfer"),
+                ("agency_id", "00000000-0000-7000-8000-000000000000"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"transfer-agency-error\">Không có cơ quan này."), "{page}");
+    assert!(page.contains("aria-describedby=\"transfer-agency-error\""));
+
+    // The chosen option moves the request; the spokesperson lands on the inbox with a notice.
+    let r = sp
+        .post_form(
+            &act,
+            &[
+                ("csrf", &csrf),
+                ("action", "transfer"),
+                ("agency_id", &sgd),
+                ("reason", "Thuộc thẩm quyền Sở Giáo dục."),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/requests?transferred=1");
+    let (status, inbox) = sp.text("/requests?transferred=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(inbox.contains("Đã chuyển yêu cầu sang cơ quan được chọn."));
+    assert!(!inbox.contains(&path), "the request left this inbox");
+    let sgd_sp = w.app.page_login("sgd@tng.test", PW).await;
+    let (status, page) = sgd_sp.text(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Sở Giáo dục và Đào tạo") && page.contains("Thuộc thẩm quyền Sở Giáo dục."));
+}
+both!(transfer_with_the_agency_picker);

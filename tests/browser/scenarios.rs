@@ -205,6 +205,10 @@ async fn refusal_complaint_and_order(backend: Backend) {
 
     b.login("syt1@tng.test", PW).await;
     open_from_list(&mut b, &path).await;
+    // The transfer form offers the province's other agencies by name.
+    open_action(&b, "transfer").await;
+    b.wait_text("#transfer-agency optgroup", "Sở Giáo dục và Đào tạo").await;
+    b.check_page("transfer-form").await;
     open_action(&b, "refuse").await;
     b.find("#refuse-ground").await.select_by_value("PL38_2C").await.unwrap();
     b.fill("#refuse-reasons", "Đang thanh tra, chưa có kết luận.").await;

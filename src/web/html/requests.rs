@@ -82,6 +82,7 @@ pub struct ListPage {
     pub q: ListQuery,
     pub can_file: bool,
     pub pages: i64,
+    pub message: Option<String>,
 }
 
 impl ListPage {
@@ -168,9 +169,10 @@ pub async fn list(
     let page = Page { items: vec![], total: page.total, page: page.page, per_page: page.per_page };
     let heading = ctx.title.clone();
     let empty = ctx.t.t(empty).to_string();
+    let message = req.query_string().contains("transferred=1").then(|| ctx.t.t("act.transferred").to_string());
     Ok(render(
         StatusCode::OK,
-        &ListPage { ctx, heading, empty, page, rows, q, can_file: role == Role::Reporter, pages },
+        &ListPage { ctx, heading, empty, page, rows, q, can_file: role == Role::Reporter, pages, message },
     ))
 }
 
@@ -362,6 +364,7 @@ pub struct DetailPage {
     pub r: RequestDetail,
     pub due: Option<DueText>,
     pub grounds: Vec<RefusalGround>,
+    pub transfer_groups: Vec<AgencyGroup>,
     pub errors: FieldErrors,
     pub failed_action: String,
     pub message: Option<String>,
@@ -462,8 +465,18 @@ async fn detail_page(
 ) -> Result<HttpResponse, actix_web::Error> {
     let Some(p) = user.0.clone() else { return Ok(login_first(req)) };
     let tr = crate::i18n::Tr::new(super::locale(req, Some(&p)));
-    let r =
-        state.db_rules(move |conn, env| read::detail(conn, env, &p, &id, &tr)).await.map_err(|e| page_error(req, e))?;
+    let (r, targets) = state
+        .db_rules(move |conn, env| {
+            let r = read::detail(conn, env, &p, &id, &tr)?;
+            let targets = if r.allowed_actions.contains(&"transfer") {
+                agencies_of(conn, env.now, &r.jurisdiction)?.into_iter().filter(|a| a.id != r.agency.id).collect()
+            } else {
+                vec![]
+            };
+            Ok((r, targets))
+        })
+        .await
+        .map_err(|e| page_error(req, e))?;
     let ctx = Ctx::new(req, user, "req.timeline");
     let mut ctx = ctx;
     ctx.title = format!("{} — {}", r.reference, r.subject);
@@ -473,8 +486,68 @@ async fn detail_page(
     let pack = rules.pack_of(&r.deadline.policy_version, received);
     let kind = RequestKind::parse(&r.kind).unwrap_or(RequestKind::Information);
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
+    let transfer_groups = agency_groups(&ctx, targets);
     let Feedback { errors, failed_action, status, message } = fb;
-    Ok(render(status, &DetailPage { ctx, r, due, grounds, errors, failed_action, message }))
+    Ok(render(status, &DetailPage { ctx, r, due, grounds, transfer_groups, errors, failed_action, message }))
+}
+
+/// Every agency of a jurisdiction, by name (the directory pages through them).
+fn agencies_of(
+    conn: &mut crate::db::DbConn,
+    now: DateTime<Utc>,
+    jurisdiction: &str,
+) -> Result<Vec<AgencyView>, AppError> {
+    let mut all = Vec::new();
+    for page in 1..=50 {
+        let found = directory::search(conn, now, None, Some(jurisdiction), Some(page), Some(100))?;
+        let done = found.items.len() < 100 || all.len() + found.items.len() >= found.total as usize;
+        all.extend(found.items);
+        if done {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// Agencies a request can go to, in one group per level (in the directory's
+/// order of levels), each sorted by the name shown.
+pub struct AgencyGroup {
+    pub label: String,
+    pub options: Vec<AgencyOption>,
+}
+
+pub struct AgencyOption {
+    pub id: String,
+    pub label: String,
+}
+
+fn agency_groups(ctx: &Ctx, agencies: Vec<AgencyView>) -> Vec<AgencyGroup> {
+    use crate::domain::directory::AgencyLevel;
+    let level_of = |a: &AgencyView| AgencyLevel::parse(&a.level).unwrap_or(AgencyLevel::Other);
+    AgencyLevel::ALL
+        .into_iter()
+        .filter_map(|level| {
+            let mut options: Vec<AgencyOption> = agencies
+                .iter()
+                .filter(|a| level_of(a) == level)
+                .map(|a| {
+                    let name = match (ctx.t.lang(), &a.name_en) {
+                        ("en", Some(en)) => format!("{en} — {}", a.name),
+                        _ => a.name.clone(),
+                    };
+                    let label = if a.spokespeople.is_empty() {
+                        format!("{name} ({})", ctx.t.t("act.target_no_spokesperson"))
+                    } else {
+                        name
+                    };
+                    AgencyOption { id: a.id.clone(), label }
+                })
+                .collect();
+            options.sort_by_cached_key(|o| (crate::domain::text::fold(&o.label), o.label.clone()));
+            let label = ctx.t.t(&format!("level.{}", level.as_str())).to_string();
+            (!options.is_empty()).then_some(AgencyGroup { label, options })
+        })
+        .collect()
 }
 
 pub async fn detail(
@@ -516,7 +589,12 @@ pub async fn act(
     match state.db_rules(move |conn, env| act::act(conn, env, &p, &id2, &input)).await {
         Ok(()) => {
             state.wake_mailer();
-            Ok(redirect(&format!("/requests/{id}?done=1")))
+            if form.input.action == "transfer" {
+                // The request has left the agency: its page may no longer be ours to see.
+                Ok(redirect("/requests?transferred=1"))
+            } else {
+                Ok(redirect(&format!("/requests/{id}?done=1")))
+            }
         }
         Err(AppError::Validation(errors)) => {
             detail_page(&state, &req, &user, id, Feedback::fields(&form.input.action, errors)).await
