@@ -13,8 +13,10 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
@@ -81,11 +83,54 @@ pub struct Manager {
     url: DbUrl,
 }
 
+/// A pooled connection and when it was last known to be alive.
+pub struct Pooled {
+    conn: DbConn,
+    alive_at: Instant,
+}
+
+impl Deref for Pooled {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// A connection checked out again within this time is not pinged: a ping per
+/// checkout was one extra round trip on every query of a busy server. A
+/// connection the database dropped (a restart) is still found within a
+/// second of use.
+const PING_AFTER: Duration = Duration::from_secs(1);
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = ManagerError;
 
-    fn connect(&self) -> Result<DbConn, ManagerError> {
+    fn connect(&self) -> Result<Pooled, ManagerError> {
+        Ok(Pooled { conn: self.open()?, alive_at: Instant::now() })
+    }
+
+    fn is_valid(&self, c: &mut Pooled) -> Result<(), ManagerError> {
+        if c.alive_at.elapsed() >= PING_AFTER {
+            diesel::sql_query("SELECT 1").execute(&mut c.conn)?;
+            c.alive_at = Instant::now();
+        }
+        Ok(())
+    }
+
+    fn has_broken(&self, _conn: &mut Pooled) -> bool {
+        false
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConn, ManagerError> {
         match &self.url {
             DbUrl::Postgres(url) => Ok(DbConn::Pg(PgConnection::establish(url)?)),
             DbUrl::Sqlite { path, create } => {
@@ -113,15 +158,6 @@ impl r2d2::ManageConnection for Manager {
             }
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ManagerError> {
-        diesel::sql_query("SELECT 1").execute(conn)?;
-        Ok(())
-    }
-
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
-    }
 }
 
 pub type Pool = r2d2::Pool<Manager>;
@@ -134,7 +170,7 @@ pub fn connect(database_url: &str, size: u32) -> anyhow::Result<Pool> {
     let is_pg = matches!(url, DbUrl::Postgres(_));
     let manager = Manager { url };
     // Try once ourselves: r2d2 would otherwise retry silently until its timeout.
-    let mut first = r2d2::ManageConnection::connect(&manager)?;
+    let mut first = manager.open()?;
     run_migrations(&mut first)?;
     drop(first);
     let pool = r2d2::Pool::builder()
@@ -150,7 +186,7 @@ pub fn connect(database_url: &str, size: u32) -> anyhow::Result<Pool> {
 /// exits, and libpq's OpenSSL clean-up at exit can then crash the process.
 pub fn connect_one(database_url: &str) -> anyhow::Result<DbConn> {
     let url = DbUrl::parse(database_url).map_err(anyhow::Error::msg)?;
-    let mut conn = r2d2::ManageConnection::connect(&Manager { url })?;
+    let mut conn = Manager { url }.open()?;
     run_migrations(&mut conn)?;
     Ok(conn)
 }
@@ -164,6 +200,20 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
     result.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
 }
 
+static SQLITE_WRITER: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+struct ResetOnDrop;
+
+impl Drop for ResetOnDrop {
+    fn drop(&mut self) {
+        WRITING.set(false);
+    }
+}
+
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`,
 /// taking the write lock up front: a deferred transaction that reads and then
 /// writes can fail with SQLITE_BUSY instead of waiting when another writer got
@@ -175,6 +225,15 @@ where
     match conn {
         DbConn::Pg(_) => conn.transaction(f),
         DbConn::Sqlite(c) => {
+            // Writers of this process queue here, in order, rather than in
+            // SQLite's busy handler, which sleeps in growing steps and lets a
+            // waiter oversleep the lock's release (long tails under load).
+            // Other processes (the CLI) still meet the busy timeout.
+            // A nested call on this thread (always a bug) fails in SQLite as
+            // before instead of waiting for itself.
+            let _turn = (!WRITING.get()).then(|| SQLITE_WRITER.lock().unwrap_or_else(|p| p.into_inner()));
+            WRITING.set(true);
+            let _done = ResetOnDrop;
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             match f(conn) {
                 Ok(value) => {

@@ -80,6 +80,7 @@ pub fn update_state(conn: &mut DbConn, row: &RequestRow, expected_version: i32) 
     let n = diesel::update(requests::table.find(&row.id).filter(requests::version.eq(expected_version)))
         .set((
             requests::agency_id.eq(&row.agency_id),
+            requests::jurisdiction_id.eq(&row.jurisdiction_id),
             requests::status.eq(&row.status),
             requests::outcome.eq(&row.outcome),
             requests::refusal_ground.eq(&row.refusal_ground),
@@ -117,7 +118,9 @@ pub struct Filters {
 }
 
 /// A page of requests in scope: open ones first, then by due instant (the most
-/// urgent, overdue ones, first; paused ones after), then newest.
+/// urgent, overdue ones, first; paused ones after), then newest. The order is
+/// the stored `queue_rank, queue_due, received_at DESC`, which the scope's index
+/// holds, so a page of a large inbox reads only its own rows.
 pub fn list(
     conn: &mut DbConn,
     scope: &Scope,
@@ -129,6 +132,9 @@ pub fn list(
         let mut q = requests::table.into_boxed();
         q = match scope {
             Scope::Reporter(id) => q.filter(requests::reporter_id.eq(id.clone())),
+            // One agency (the usual case) as an equality, which the index
+            // serves in order; `= ANY(…)` would make PostgreSQL sort.
+            Scope::Agencies(ids) if ids.len() == 1 => q.filter(requests::agency_id.eq(ids[0].clone())),
             Scope::Agencies(ids) => q.filter(requests::agency_id.eq_any(ids.clone())),
             Scope::Jurisdiction(id) => q.filter(requests::jurisdiction_id.eq(id.clone())),
         };
@@ -136,7 +142,7 @@ pub fn list(
             q = q.filter(requests::status.eq(s.clone()));
         }
         if f.open_only {
-            q = q.filter(requests::status.eq_any(["awaiting_response", "awaiting_clarification"]));
+            q = q.filter(requests::status.eq_any(OPEN));
         }
         if let Some(now) = f.overdue_at {
             q = q.filter(requests::status.eq("awaiting_response")).filter(requests::due_at.lt(now));
@@ -152,19 +158,47 @@ pub fn list(
         }
         q
     };
-    let total = build().count().get_result(conn)?;
+    let total = match counted_total(conn, scope, f)? {
+        Some(n) => n,
+        None => build().count().get_result(conn)?,
+    };
     let rows = build()
-        .order((
-            requests::finished_at.is_not_null().asc(),
-            requests::due_at.is_null().asc(),
-            requests::due_at.asc(),
-            requests::received_at.desc(),
-        ))
+        .order((requests::queue_rank.asc(), requests::queue_due.asc(), requests::received_at.desc()))
         .offset(offset)
         .limit(limit)
         .select(RequestRow::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+const OPEN: [&str; 2] = ["awaiting_response", "awaiting_clarification"];
+
+/// The total from the per-agency counts, when the filters are ones the counts
+/// answer (agency and status); None when the rows must be counted.
+fn counted_total(conn: &mut DbConn, scope: &Scope, f: &Filters) -> QueryResult<Option<i64>> {
+    use super::schema::{agencies, request_counts};
+    if !f.terms.is_empty() || f.kind.is_some() || f.overdue_at.is_some() {
+        return Ok(None);
+    }
+    let mut in_scope: Vec<String> = match scope {
+        Scope::Reporter(_) => return Ok(None),
+        Scope::Agencies(ids) => ids.clone(),
+        Scope::Jurisdiction(j) => {
+            agencies::table.filter(agencies::jurisdiction_id.eq(j)).select(agencies::id).load(conn)?
+        }
+    };
+    if let Some(a) = &f.agency_id {
+        in_scope.retain(|id| id == a);
+    }
+    let mut q = request_counts::table.filter(request_counts::agency_id.eq_any(in_scope)).into_boxed();
+    if let Some(s) = &f.status {
+        q = q.filter(request_counts::status.eq(s.clone()));
+    }
+    if f.open_only {
+        q = q.filter(request_counts::status.eq_any(OPEN));
+    }
+    let counts: Vec<i64> = q.select(request_counts::n).load(conn)?;
+    Ok(Some(counts.into_iter().sum()))
 }
 
 pub fn insert_event(conn: &mut DbConn, e: &EventRow) -> QueryResult<()> {

@@ -387,7 +387,7 @@ async fn a_tampered_event_is_found(backend: Backend) {
         diesel::sql_query(format!(
             "UPDATE request_events SET body = 'Bản đã sửa' WHERE request_id = '{id}' AND seq = 2"
         ))
-        .execute(&mut conn)
+        .execute(&mut **conn)
         .unwrap();
         (before, tiepcan::service::timeline::verify(&mut conn, Some(&reference)).unwrap())
     })

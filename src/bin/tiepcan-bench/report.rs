@@ -50,7 +50,8 @@ fn render(backend: &str, s: &HashMap<String, Value>, m: &HashMap<String, Value>)
         );
     };
     let ratio = |x: f64, of: f64, name: &str| format!("{:.2} of {name}", x / of);
-    let ceiling_label = format!("database ceiling: filing via the service layer, {} threads", get("ceiling")["threads"]);
+    let ceiling_label =
+        format!("database ceiling: filing via the service layer, {} threads", get("ceiling")["threads"]);
     row(&mut o, "HTTP ceiling: `GET /healthz`", get("healthz"), String::new());
     row(&mut o, &ceiling_label, get("ceiling"), String::new());
     let file = num(get("file"), "rps");
@@ -60,7 +61,12 @@ fn render(backend: &str, s: &HashMap<String, Value>, m: &HashMap<String, Value>)
         get("file"),
         format!("{}; {}", ratio(file, db, "database ceiling"), ratio(file, http, "HTTP ceiling")),
     );
-    row(&mut o, "inbox page `GET /requests` (50 rows of the open ones)", get("inbox"), ratio(num(get("inbox"), "rps"), http, "HTTP ceiling"));
+    row(
+        &mut o,
+        "inbox page `GET /requests` (50 rows of the open ones)",
+        get("inbox"),
+        ratio(num(get("inbox"), "rps"), http, "HTTP ceiling"),
+    );
     row(
         &mut o,
         "request page with a 30-event timeline",

@@ -1,0 +1,13 @@
+DROP TRIGGER request_counts_update ON requests;
+DROP TRIGGER request_counts_delete ON requests;
+DROP TRIGGER request_counts_insert ON requests;
+DROP FUNCTION request_counts_keep();
+DROP TABLE request_counts;
+DROP INDEX requests_jurisdiction_queue;
+DROP INDEX requests_reporter_queue;
+DROP INDEX requests_agency_queue;
+ALTER TABLE requests DROP COLUMN queue_due;
+ALTER TABLE requests DROP COLUMN queue_rank;
+CREATE INDEX requests_agency_due ON requests (agency_id, due_at);
+CREATE INDEX requests_reporter ON requests (reporter_id, received_at);
+CREATE INDEX requests_jurisdiction ON requests (jurisdiction_id, received_at);
