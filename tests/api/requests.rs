@@ -493,3 +493,47 @@ async fn english_reporters_get_english_mail(backend: Backend) {
     assert!(m[1].text().contains("Department of Health"));
 }
 both!(english_reporters_get_english_mail);
+
+/// The list totals come from per-agency counts kept by the database; they must
+/// agree with counting the rows (a search term forces a real count) after
+/// filings, a transfer, a clarification and a withdrawal, and the order puts
+/// running clocks first, paused ones next, finished ones last.
+async fn list_totals_and_order_follow_every_change(backend: Backend) {
+    let w = world(backend).await;
+    let mut ids = Vec::new();
+    for subject in ["Một", "Hai", "Ba"] {
+        ids.push(w.file(&w.syt_id, "information", subject).await["id"].as_str().unwrap().to_string());
+    }
+    w.file(&w.sgd_id, "information", "Bốn").await;
+    let total = |token: String, query: &'static str| {
+        let app = &w.app;
+        async move { body(app.get(&format!("/api/v1/requests{query}"), Some(&token)).await).await["total"].clone() }
+    };
+    assert_eq!(total(w.syt1.clone(), "").await, 3);
+    assert_eq!(total(w.staff.clone(), "").await, 4);
+    let r = json!({"action": "transfer", "agency_id": w.sgd_id, "reason": "Thuộc Sở Giáo dục."});
+    assert_eq!(w.act(&w.syt1, &ids[0], r).await.status(), StatusCode::NOT_FOUND);
+    let q = json!({"action": "request_clarification", "question": "Giai đoạn nào?"});
+    assert_eq!(w.act(&w.syt1, &ids[1], q).await.status(), StatusCode::OK);
+    assert_eq!(w.act(&w.reporter, &ids[2], json!({"action": "withdraw"})).await.status(), StatusCode::OK);
+    for (token, query, expected) in [
+        (&w.syt1, "", 2),
+        (&w.syt1, "?q=tng", 2),
+        (&w.syt1, "?status=awaiting_clarification", 1),
+        (&w.syt1, "?status=withdrawn", 1),
+        (&w.syt1, "?status=awaiting_response", 0),
+        (&w.sgd, "", 2),
+        (&w.sgd, "?status=awaiting_response", 2),
+        (&w.staff, "", 4),
+        (&w.staff, "?q=tng", 4),
+        (&w.staff, &format!("?agency_id={}", w.sgd_id), 2),
+        (&w.reporter, "", 4),
+    ] {
+        let got = body(w.app.get(&format!("/api/v1/requests{query}"), Some(token)).await).await["total"].clone();
+        assert_eq!(got, expected, "total for {query:?}");
+    }
+    let list = body(w.app.get("/api/v1/requests", Some(&w.reporter)).await).await;
+    let statuses: Vec<&str> = list["items"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["awaiting_response", "awaiting_response", "awaiting_clarification", "withdrawn"]);
+}
+both!(list_totals_and_order_follow_every_change);
