@@ -238,13 +238,8 @@ async fn refusal_complaint_and_order(backend: Backend) {
     b.check_page("request-staff").await;
     let order = "details:has(input[name=action][value=order_response])";
     b.open_details(order).await;
-    // A datetime-local field takes its value in a locale-dependent widget; set it as the form would send it.
-    let due = b.find("#esc-due").await;
-    b.script(
-        "arguments[0].value = '2099-01-05T17:00'; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
-        vec![serde_json::to_value(&due).unwrap()],
-    )
-    .await;
+    // The date is typed as the pages show dates: dd/mm/yyyy HH:mm, Vietnam time.
+    b.fill("#esc-due", "05/01/2099 17:00").await;
     b.fill("#esc-reason", "Trả lời trước 17 giờ.").await;
     b.click_and_wait_for_new_page(&format!("{order} button[type=submit]")).await;
     b.wait_path("the confirmation", |p| p.contains("done=1")).await;

@@ -4,16 +4,17 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use serde::Deserialize;
 
+use super::requests::{DueText, due_text};
 use super::{Ctx, csrf_refused, page_error, redirect, render};
 use crate::domain::account::Role;
 use crate::domain::validation::FieldErrors;
 use crate::i18n::vietnam;
+use crate::service::AppError;
 use crate::service::calendar::{self, DayInput, YearInput};
 use crate::service::escalations::{self, EscalationAction, EscalationItem};
-use crate::service::{AppError, Page};
 use crate::web::AppState;
 use crate::web::auth::PageUser;
 use crate::web::csrf;
@@ -28,15 +29,31 @@ pub struct QueueQuery {
 pub struct QueuePage {
     pub ctx: Ctx,
     pub status: String,
-    pub page: Page<EscalationItem>,
+    pub rows: Vec<QueueRow>,
+}
+
+/// An escalation with its request's due date and hint.
+pub struct QueueRow {
+    pub e: EscalationItem,
+    pub due: Option<DueText>,
 }
 
 impl QueuePage {
     fn reason(&self, r: &str) -> String {
-        self.ctx.t.t(&format!("escalation_reason.{r}")).to_string()
+        let key = format!("escalation_reason.{r}");
+        format!("{}: {}", self.ctx.t.t("esc.reason"), self.ctx.t.t(&key))
     }
     fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         self.ctx.t.datetime(*t)
+    }
+    fn due(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        self.ctx.t.due(*t)
+    }
+    fn agency_name(&self, a: &crate::service::requests::read::AgencyRef) -> String {
+        match (self.ctx.t.lang(), &a.name_en) {
+            ("en", Some(en)) => en.clone(),
+            _ => a.name.clone(),
+        }
     }
     fn status_name(&self, s: &str) -> String {
         self.ctx.t.t(&format!("esc.status_{s}")).to_string()
@@ -60,7 +77,36 @@ pub async fn queue(
         .await
         .map_err(|e| page_error(&req, e))?;
     let ctx = Ctx::new(&req, &user, "esc.title");
-    Ok(render(StatusCode::OK, &QueuePage { ctx, status, page }))
+    let (rules, now) = (state.rules.current(), state.clock.now());
+    let rows = page
+        .items
+        .into_iter()
+        .map(|e| {
+            let r = &e.request;
+            let open = matches!(r.status.as_str(), "awaiting_response" | "awaiting_clarification");
+            let due = due_text(&ctx, &rules.calendar, r.due_at, r.overdue, open, now);
+            QueueRow { e, due }
+        })
+        .collect();
+    Ok(render(StatusCode::OK, &QueuePage { ctx, status, rows }))
+}
+
+/// A due instant typed in Vietnam time as the pages show them:
+/// `dd/mm/yyyy HH:mm`, `dd/mm/yyyy 24:00` or a date alone (both the end of
+/// that day), or `yyyy-mm-ddTHH:mm` as a `datetime-local` field sends it.
+fn parse_local_due(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use crate::domain::calendar::end_of_local_day;
+    let s = s.trim();
+    let local = |n: NaiveDateTime| vietnam().from_local_datetime(&n).single().map(|d| d.to_utc());
+    if let Ok(n) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
+        return local(n);
+    }
+    if let Ok(n) = NaiveDateTime::parse_from_str(s, "%d/%m/%Y %H:%M") {
+        return local(n);
+    }
+    let (date, time) = s.split_once(char::is_whitespace).map(|(d, t)| (d, t.trim())).unwrap_or((s, ""));
+    let date = NaiveDate::parse_from_str(date, "%d/%m/%Y").ok()?;
+    matches!(time, "" | "24:00").then(|| end_of_local_day(date))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,7 +119,7 @@ pub struct EscalationForm {
     action: String,
     user_id: Option<String>,
     body: Option<String>,
-    /// `datetime-local`: Vietnam time without an offset.
+    /// Vietnam time without an offset (see `parse_local_due`).
     due_local: Option<String>,
     reason: Option<String>,
     resolution: Option<String>,
@@ -91,13 +137,11 @@ pub async fn act(
         return Ok(csrf_refused(&req));
     }
     let Some(p) = user.0.clone() else { return Ok(redirect("/login")) };
-    let due_at = form.due_local.as_deref().filter(|s| !s.trim().is_empty()).map(|s| {
-        NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M")
-            .ok()
-            .and_then(|n| vietnam().from_local_datetime(&n).single())
-            .map(|d| d.to_rfc3339())
-            .unwrap_or_else(|| s.to_string())
-    });
+    let due_at = form
+        .due_local
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| parse_local_due(s).map(|d| d.to_rfc3339()).unwrap_or_else(|| s.to_string()));
     let user_id = match form.user_id.as_deref() {
         Some("me") => Some(p.user.id.clone()),
         other => other.map(str::to_string),
@@ -276,5 +320,24 @@ pub async fn calendar_save(
             ))
         }
         Err(e) => Err(page_error(&req, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_local_due;
+
+    #[test]
+    fn local_due_instants_as_people_type_them() {
+        let utc = |s: &str| Some(s.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        assert_eq!(parse_local_due("05/01/2099 17:00"), utc("2099-01-05T10:00:00Z"));
+        assert_eq!(parse_local_due(" 5/1/2099 17:00 "), utc("2099-01-05T10:00:00Z"));
+        assert_eq!(parse_local_due("2099-01-05T17:00"), utc("2099-01-05T10:00:00Z"));
+        assert_eq!(parse_local_due("05/01/2099"), utc("2099-01-05T17:00:00Z"));
+        assert_eq!(parse_local_due("05/01/2099 24:00"), utc("2099-01-05T17:00:00Z"));
+        assert_eq!(parse_local_due("01/05/2099 7:30"), utc("2099-05-01T00:30:00Z"));
+        for bad in ["", "tomorrow", "31/02/2099 10:00", "05/01/2099 25:00", "2099-01-05"] {
+            assert_eq!(parse_local_due(bad), None, "{bad}");
+        }
     }
 }

@@ -43,7 +43,7 @@ pub struct DueText {
 }
 
 /// The hint counts working days on the calendar in force.
-fn due_text(
+pub fn due_text(
     ctx: &Ctx,
     calendar: &Calendar,
     due: Option<DateTime<Utc>>,
@@ -217,6 +217,22 @@ pub struct NewPage {
 impl NewPage {
     fn err(&self, field: &str) -> Option<String> {
         self.ctx.field_error(&self.errors, field)
+    }
+    /// The errors for the summary, in the order of the form, each with the
+    /// name of its field: (field id, "Tiêu đề: Không được để trống.").
+    fn summary(&self) -> Vec<(String, String)> {
+        let order =
+            [("agency_id", "req.agency"), ("kind", "req.kind"), ("subject", "req.subject"), ("body", "req.body")];
+        let known = order
+            .iter()
+            .filter_map(|(f, label)| self.err(f).map(|e| (f.to_string(), format!("{}: {e}", self.ctx.t.t(label)))));
+        let others = self
+            .errors
+            .0
+            .keys()
+            .filter(|k| !order.iter().any(|(f, _)| f == k))
+            .filter_map(|k| self.err(k).map(|e| (k.clone(), e)));
+        known.chain(others).collect()
     }
     fn agency_label(&self, a: &AgencyView) -> String {
         match (self.ctx.t.lang(), &a.name_en) {
@@ -397,6 +413,11 @@ impl DetailPage {
     }
     fn ground_title(&self, g: &RefusalGround) -> String {
         if self.ctx.t.lang() == "en" { g.title_en.clone() } else { g.title_vi.clone() }
+    }
+    /// The ground a refusal gave, by its title and citation (the code alone
+    /// tells a reader nothing); `None` if the policy no longer lists it.
+    fn refusal_ground(&self, code: &str) -> Option<(String, String)> {
+        self.grounds.iter().find(|g| g.code == code).map(|g| (self.ground_title(g), g.citation.clone()))
     }
     fn escalation_text(&self) -> Option<String> {
         let e = self.r.escalation.as_ref().filter(|e| e.status == "open")?;
