@@ -81,6 +81,8 @@ pub fn update_state(conn: &mut DbConn, row: &RequestRow, expected_version: i32) 
         .set((
             requests::agency_id.eq(&row.agency_id),
             requests::jurisdiction_id.eq(&row.jurisdiction_id),
+            requests::reference.eq(&row.reference),
+            requests::search_text.eq(&row.search_text),
             requests::status.eq(&row.status),
             requests::outcome.eq(&row.outcome),
             requests::refusal_ground.eq(&row.refusal_ground),

@@ -15,7 +15,7 @@ use super::requests::file::open_escalation;
 use super::requests::{Env, mail, place_of, utc};
 use super::rules::{agency_key, kind_of};
 use super::timeline;
-use crate::db::models::RequestRow;
+use crate::db::models::{Agency, EscalationRow, Jurisdiction, RequestRow};
 use crate::db::{self, DbConn, requests};
 use crate::domain::directory::{default_office_hours, parse_office_hours};
 use crate::domain::request::{NewEvent, Status};
@@ -52,14 +52,25 @@ pub fn sweep(conn: &mut DbConn, env: Env<'_>) -> AppResult<SweepReport> {
 
 fn view_and_rule(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult<(SweepView, SweepRule)> {
     let (agency, j) = place_of(conn, row)?;
+    let esc = requests::open_escalation(conn, &row.id)?;
+    Ok(inputs(env, row, &agency, &j, esc.as_ref()))
+}
+
+/// The sweep's view of a request and its rule, from what is already loaded.
+fn inputs(
+    env: Env<'_>,
+    row: &RequestRow,
+    agency: &Agency,
+    j: &Jurisdiction,
+    esc: Option<&EscalationRow>,
+) -> (SweepView, SweepRule) {
     let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
     let kind = kind_of(row);
-    let rule = pack.rule(kind, Some(&agency_key(&j, &agency)));
+    let rule = pack.rule(kind, Some(&agency_key(j, agency)));
     let office_hours = serde_json::from_str::<Vec<[String; 2]>>(&j.office_hours)
         .ok()
         .and_then(|pairs| parse_office_hours(&pairs).ok())
         .unwrap_or_else(default_office_hours);
-    let esc = requests::open_escalation(conn, &row.id)?;
     let view = SweepView {
         kind,
         status: Status::parse(&row.status).unwrap_or(Status::Closed),
@@ -67,7 +78,7 @@ fn view_and_rule(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult
         due_at: row.due_at.map(utc),
         finished_at: row.finished_at.map(utc),
         escalation_open: esc.is_some(),
-        escalation_due: esc.and_then(|e| e.due_at.map(|d| (e.id, utc(d)))),
+        escalation_due: esc.and_then(|e| e.due_at.map(|d| (e.id.clone(), utc(d)))),
     };
     let rule = SweepRule {
         reminder_hours_before: rule.reminder_hours_before.clone(),
@@ -75,7 +86,7 @@ fn view_and_rule(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult
         complaint_window_days: pack.complaint_window_days,
         office_hours,
     };
-    Ok((view, rule))
+    (view, rule)
 }
 
 /// When the sweeper must next look at this request (None: never, until an
@@ -83,9 +94,26 @@ fn view_and_rule(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult
 pub fn next_check_for(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult<Option<NaiveDateTime>> {
     let (view, rule) = view_and_rule(conn, env, row)?;
     let done: HashSet<String> = requests::steps_done(conn, &row.id)?.into_iter().collect();
-    let plan = sweep::plan(&view, &rule, &env.rules.calendar, &done, env.now);
+    Ok(next_check_of(env, &view, &rule, &done))
+}
+
+/// The same for a request just filed, whose place and escalation the caller
+/// holds and which has no step done yet: no query needed.
+pub fn next_check_for_new(
+    env: Env<'_>,
+    row: &RequestRow,
+    agency: &Agency,
+    j: &Jurisdiction,
+    esc: Option<&EscalationRow>,
+) -> Option<NaiveDateTime> {
+    let (view, rule) = inputs(env, row, agency, j, esc);
+    next_check_of(env, &view, &rule, &HashSet::new())
+}
+
+fn next_check_of(env: Env<'_>, view: &SweepView, rule: &SweepRule, done: &HashSet<String>) -> Option<NaiveDateTime> {
+    let plan = sweep::plan(view, rule, &env.rules.calendar, done, env.now);
     // Steps already due are for the sweeper to take at once.
-    Ok(if plan.steps.is_empty() { plan.next_check } else { Some(env.now) }.map(|t| t.naive_utc()))
+    if plan.steps.is_empty() { plan.next_check } else { Some(env.now) }.map(|t| t.naive_utc())
 }
 
 fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) -> AppResult<()> {

@@ -49,7 +49,13 @@ pub fn append(
     event: &NewEvent,
     at: DateTime<Utc>,
 ) -> AppResult<EventRow> {
-    let prev_hash = requests::last_event_hash(conn, &request.id)?.unwrap_or_else(|| GENESIS.to_string());
+    // The first event of a request needs no look-up: last_seq moves with every
+    // event, in the same transaction.
+    let prev_hash = if request.last_seq == 0 {
+        GENESIS.to_string()
+    } else {
+        requests::last_event_hash(conn, &request.id)?.unwrap_or_else(|| GENESIS.to_string())
+    };
     let mut row = EventRow {
         id: db::new_id(),
         request_id: request.id.clone(),

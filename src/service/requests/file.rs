@@ -142,12 +142,14 @@ fn file_in_tx(
     let pack = env.rules.policies.in_force(now);
     let deadline = env.rules.deadline(pack, kind, &agency_key(&j, &agency), &[ClockEvent::Received { at: now }]);
 
-    let year = now.with_timezone(&vietnam()).year();
-    let n = requests::next_reference_number(conn, &j.id, year)?;
-    let reference = format!("{}-{year}-{n:06}", j.code);
+    let route = route_for(conn, &agency.id, now)?;
+    // The request is written under its id and numbered last: the counter row
+    // stays locked from its bump until commit, so the less work after it, the
+    // more filings a province takes per second.
+    let id = db::new_id();
     let mut row = RequestRow {
-        id: db::new_id(),
-        reference: reference.clone(),
+        id: id.clone(),
+        reference: id.clone(),
         jurisdiction_id: j.id.clone(),
         agency_id: agency.id.clone(),
         reporter_id: reporter.user.id.clone(),
@@ -168,18 +170,17 @@ fn file_in_tx(
         next_check_at: None,
         version: 1,
         updated_at: now.naive_utc(),
-        search_text: fold(&format!("{reference} {subject} {body}")),
+        search_text: String::new(),
     };
     requests::insert(conn, &row)?;
 
-    let route = route_for(conn, &agency.id, now)?;
     let routed_to = match &route {
         Route::Spokespeople(ids) => json!(ids),
         Route::Department => json!("department"),
     };
     let event = NewEvent {
         kind: "file".into(),
-        body: Some(body),
+        body: Some(body.clone()),
         data: json!({
             "agency_id": agency.id,
             "kind": kind.as_str(),
@@ -191,9 +192,6 @@ fn file_in_tx(
         internal: false,
     };
     timeline::append(conn, &mut row, Some(&reporter.user.id), "reporter", &event, now)?;
-    if route == Route::Department {
-        open_escalation(conn, env, &mut row, "unroutable", None)?;
-    }
     if let Some(k) = key {
         let idem = IdempotencyRow {
             user_id: reporter.user.id.clone(),
@@ -207,7 +205,16 @@ fn file_in_tx(
             if db::is_unique_violation(&e) { AppError::Conflict(IDEMPOTENCY_RACE.into()) } else { e.into() }
         })?;
     }
-    row.next_check_at = crate::service::sweeper::next_check_for(conn, env, &row)?;
+
+    let year = now.with_timezone(&vietnam()).year();
+    let n = requests::next_reference_number(conn, &j.id, year)?;
+    row.reference = format!("{}-{year}-{n:06}", j.code);
+    row.search_text = fold(&format!("{} {subject} {body}", row.reference));
+    let esc = match route {
+        Route::Department => Some(open_escalation(conn, env, &mut row, "unroutable", None)?),
+        Route::Spokespeople(_) => None,
+    };
+    row.next_check_at = crate::service::sweeper::next_check_for_new(env, &row, &agency, &j, esc.as_ref());
     requests::update_state(conn, &row, row.version)?;
     mail::filed(conn, env, &row, &agency, &reporter.user, &route, &deadline)?;
     Ok(Filed { id: row.id, replayed: false })
