@@ -135,21 +135,6 @@ impl Tr {
         self.f(key, &[("n", &n.to_string())])
     }
 
-    /// A hint in calendar time ("còn 2 ngày", "quá hạn 3 giờ"), for texts
-    /// written without the calendar at hand; pages use [`Tr::due_hint`].
-    pub fn relative(&self, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
-        let secs = (due - now).num_seconds();
-        let hours = secs.abs() / 3600;
-        let (n, key) = match (secs >= 0, hours) {
-            (true, 0) => (0, "rel.under_an_hour_left"),
-            (true, h) if h < 48 => (h, "rel.hours_left"),
-            (true, h) => (h / 24, "rel.days_left"),
-            (false, h) if h < 48 => (h.max(1), "rel.hours_over"),
-            (false, h) => (h / 24, "rel.days_over"),
-        };
-        self.count(key, n)
-    }
-
     pub fn date(&self, at: DateTime<Utc>) -> String {
         at.with_timezone(&vietnam()).format("%d/%m/%Y").to_string()
     }

@@ -112,6 +112,20 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
+/// What a list shows of a request: no body or search text, which can be long.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = requests)]
+pub struct SummaryRow {
+    pub id: String,
+    pub reference: String,
+    pub agency_id: String,
+    pub kind: String,
+    pub subject: String,
+    pub status: String,
+    pub received_at: NaiveDateTime,
+    pub due_at: Option<NaiveDateTime>,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
 pub struct RequestRow {

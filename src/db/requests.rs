@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::models::{AttachmentRow, EscalationRow, EventRow, IdempotencyRow, RequestRow};
+use super::models::{AttachmentRow, EscalationRow, EventRow, IdempotencyRow, RequestRow, SummaryRow};
 use super::schema::{attachments, escalations, idempotency_keys, reference_counters, request_events, requests};
 use crate::domain::text::like_escape;
 
@@ -129,7 +129,7 @@ pub fn list(
     f: &Filters,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<RequestRow>, i64)> {
+) -> QueryResult<(Vec<SummaryRow>, i64)> {
     let build = || {
         let mut q = requests::table.into_boxed();
         q = match scope {
@@ -168,7 +168,7 @@ pub fn list(
         .order((requests::queue_rank.asc(), requests::queue_due.asc(), requests::received_at.desc()))
         .offset(offset)
         .limit(limit)
-        .select(RequestRow::as_select())
+        .select(SummaryRow::as_select())
         .load(conn)?;
     Ok((rows, total))
 }

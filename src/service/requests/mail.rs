@@ -279,7 +279,7 @@ pub fn reminder(
         let m = Mail {
             kind: "reminder",
             key: "reminder",
-            args: vec![("due", tr.due(due)), ("left", tr.relative(due, env.now))],
+            args: vec![("due", tr.due(due)), ("left", tr.due_hint(&env.rules.calendar, due, env.now))],
             quote: None,
             deadline: None,
         };

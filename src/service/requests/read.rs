@@ -15,7 +15,7 @@ use super::act::allowed_actions;
 use super::file::{FileInput, check};
 use super::mail::agency_name;
 use super::{Env, deadline_of, load_visible, place_of, utc};
-use crate::db::models::{EscalationRow, RequestRow};
+use crate::db::models::{EscalationRow, SummaryRow};
 use crate::db::{DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::deadline::ClockEvent;
@@ -271,7 +271,7 @@ pub fn list(conn: &mut DbConn, env: Env<'_>, p: &Principal, q: &ListQuery) -> Ap
         agencies::by_ids(conn, &agency_ids)?.into_iter().map(|a| (a.id, (a.name, a.name_en))).collect();
     let items = rows
         .into_iter()
-        .map(|r: RequestRow| {
+        .map(|r: SummaryRow| {
             let status = Status::parse(&r.status).unwrap_or(Status::Closed);
             let (name, name_en) = names.get(&r.agency_id).cloned().unwrap_or_default();
             RequestSummary {
