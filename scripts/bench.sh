@@ -97,6 +97,8 @@ load() { # name path mode args...
 step "HTTP load"
 load healthz /healthz get ""
 load file /api/v1/requests file "$OUT/seed/tokens.txt" "$FILE_AGENCY_ID"
+# The server mails every filing (receipt, new request); let it finish first.
+"$BENCH" drained
 load inbox /requests get "$INBOX_TOKEN"
 load request_page "/requests/$PAGE_REQUEST_ID" get "$INBOX_TOKEN"
 echo "{\"backend\":\"$BACKEND\",\"step\":\"memory\",\"name\":\"rss_after_load\",\"mb\":$(rss VmRSS),\"peak_mb\":$(rss VmHWM)}" >>"$RESULTS"

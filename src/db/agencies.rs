@@ -82,3 +82,13 @@ pub fn search(
 pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Agency>> {
     agencies::table.filter(agencies::id.eq_any(ids)).select(Agency::as_select()).load(conn)
 }
+
+/// An agency with its jurisdiction, in one query.
+pub fn with_jurisdiction(conn: &mut DbConn, id: &str) -> QueryResult<Option<(Agency, Jurisdiction)>> {
+    agencies::table
+        .inner_join(jurisdictions::table)
+        .filter(agencies::id.eq(id))
+        .select((Agency::as_select(), Jurisdiction::as_select()))
+        .first(conn)
+        .optional()
+}

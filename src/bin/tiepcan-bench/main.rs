@@ -70,6 +70,12 @@ enum Command {
         #[arg(long)]
         smtp: String,
     },
+    /// Waits until the outbox holds no pending mail (at most `--seconds`), so
+    /// that one measurement does not pay for the mails of the one before.
+    Drained {
+        #[arg(long, default_value_t = 120)]
+        seconds: u64,
+    },
     /// Prints the Markdown tables of a results.jsonl file.
     Report { results: PathBuf },
 }
@@ -99,6 +105,7 @@ fn main() -> ExitCode {
         Command::Ceiling { seed, seconds, threads } => ceiling::run(&url, &seed, seconds, threads),
         Command::Sweep { requests, due } => sweep::run(&url, requests, due),
         Command::Outbox { mails, smtp } => outbox::run(&url, &smtp, mails),
+        Command::Drained { seconds } => outbox::wait_drained(&url, seconds),
         Command::Report { results } => report::run(&results),
     });
     match result {

@@ -89,3 +89,18 @@ fn queue(conn: &mut DbConn, n: u64, now: chrono::NaiveDateTime) -> anyhow::Resul
         Ok(())
     })
 }
+
+/// Polls the outbox until nothing is pending, or fails after `seconds`.
+pub fn wait_drained(url: &str, seconds: u64) -> anyhow::Result<()> {
+    let mut conn = db::connect_one(url)?;
+    let started = Instant::now();
+    loop {
+        let pending: i64 = outbox::table.filter(outbox::status.eq("pending")).count().get_result(&mut conn)?;
+        if pending == 0 {
+            println!("outbox drained after {:.1} s", started.elapsed().as_secs_f64());
+            return Ok(());
+        }
+        anyhow::ensure!(started.elapsed().as_secs() < seconds, "{pending} mails still pending after {seconds} s");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

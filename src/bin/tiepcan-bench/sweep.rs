@@ -12,6 +12,9 @@ use serde_json::json;
 use tiepcan::clock::{Clock, SystemClock};
 use tiepcan::db::schema::{requests, users};
 use tiepcan::db::{self, agencies, jurisdictions};
+use tiepcan::domain::calendar::vietnam;
+use tiepcan::domain::directory::default_office_hours;
+use tiepcan::domain::sweep::next_office_moment;
 use tiepcan::service::requests::Env;
 use tiepcan::service::sweeper;
 
@@ -21,7 +24,14 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
     let config = super::config_for(url, None)?;
     let mut conn = db::connect_one(url)?;
     let rules = seed::rulebook(&mut conn, &config)?;
-    let now = SystemClock.now();
+    // The sweep runs as of tomorrow 10:00 in Vietnam, or the next office
+    // moment after it: the Department is told of overdue requests only in
+    // office hours, so an evening run would only postpone them.
+    let now = {
+        let tomorrow = SystemClock.now().with_timezone(&vietnam()).date_naive() + TimeDelta::days(1);
+        let ten = tomorrow.and_hms_opt(10, 0, 0).unwrap_or_default().and_local_timezone(vietnam()).unwrap();
+        next_office_moment(ten.with_timezone(&chrono::Utc), &default_office_hours(), &rules.calendar)
+    };
     let j = jurisdictions::by_code(&mut conn, "BEN")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
     let agency = agencies::by_code(&mut conn, &j.id, "SXD")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
     let reporter: String =

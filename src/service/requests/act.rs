@@ -7,7 +7,7 @@ use super::super::rules::{agency_key, kind_of};
 use super::super::timeline;
 use super::file::{open_escalation, route_for};
 use super::{Env, clock_events, load_for_change, mail, place_of, utc};
-use crate::db::models::RequestRow;
+use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
 use crate::db::{self, DbConn, agencies, requests};
 use crate::domain::deadline::{self, ClockEvent};
 use crate::domain::request::{self, Action, ActionInput, DomainError, Party, RequestView, Rules, Status, Transition};
@@ -27,7 +27,13 @@ impl From<DomainError> for AppError {
 
 /// The domain's view of a stored request.
 pub fn view_of(conn: &mut DbConn, r: &RequestRow) -> AppResult<RequestView> {
-    Ok(RequestView {
+    let escalation_open = requests::open_escalation(conn, &r.id)?.is_some();
+    Ok(view_with(r, escalation_open))
+}
+
+/// The same, when the caller knows whether an escalation is open.
+pub fn view_with(r: &RequestRow, escalation_open: bool) -> RequestView {
+    RequestView {
         kind: kind_of(r),
         status: Status::parse(&r.status).unwrap_or(Status::Closed),
         agency_id: r.agency_id.clone(),
@@ -35,19 +41,24 @@ pub fn view_of(conn: &mut DbConn, r: &RequestRow) -> AppResult<RequestView> {
         complex: r.complex,
         extensions: r.extensions.max(0) as u32,
         due_at: r.due_at.map(utc),
-        escalation_open: requests::open_escalation(conn, &r.id)?.is_some(),
-    })
+        escalation_open,
+    }
 }
 
 /// The policy facts for this request, from the pack it was received under.
 pub fn rules_of(conn: &mut DbConn, env: Env<'_>, r: &RequestRow) -> AppResult<Rules> {
     let events = requests::events_of(conn, &r.id)?;
     let (agency, j) = place_of(conn, r)?;
+    Ok(rules_with(env, r, &agency, &j, &events))
+}
+
+/// The same, from a request's loaded place and timeline.
+pub fn rules_with(env: Env<'_>, r: &RequestRow, agency: &Agency, j: &Jurisdiction, events: &[EventRow]) -> Rules {
     let pack = env.rules.pack_of(&r.policy_version, utc(r.received_at));
     let kind = kind_of(r);
-    let key = agency_key(&j, &agency);
+    let key = agency_key(j, agency);
     let rule = pack.rule(kind, Some(&key));
-    Ok(Rules {
+    Rules {
         grounds: pack.grounds_for(kind).into_iter().map(|g| g.code.clone()).collect(),
         max_extensions: rule.extension.as_ref().map_or(0, |x| x.max_count),
         // Counted from the latest receipt (a transfer or a clarification that
@@ -57,9 +68,9 @@ pub fn rules_of(conn: &mut DbConn, env: Env<'_>, r: &RequestRow) -> AppResult<Ru
             &env.rules.calendar,
             kind,
             Some(&key),
-            &clock_events(&events),
+            &clock_events(events),
         ),
-    })
+    }
 }
 
 /// Takes an action on a request for the principal.
@@ -141,12 +152,10 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
 
 /// The actions the caller may take now (for pages and the API's hints): each
 /// action is tried against the domain with placeholder fields.
-pub fn allowed_actions(conn: &mut DbConn, env: Env<'_>, party: Party, r: &RequestRow) -> AppResult<Vec<&'static str>> {
+pub fn allowed_with(env: Env<'_>, party: Party, view: &RequestView, rules: &Rules) -> Vec<&'static str> {
     if party == Party::Outsider {
-        return Ok(vec![]);
+        return vec![];
     }
-    let view = view_of(conn, r)?;
-    let rules = rules_of(conn, env, r)?;
     let filler = "x".to_string();
     let mut out = Vec::new();
     for name in Action::NAMES {
@@ -161,10 +170,10 @@ pub fn allowed_actions(conn: &mut DbConn, env: Env<'_>, party: Party, r: &Reques
             agency_id: Some("another-agency".into()),
         };
         let Ok(action) = input.parse() else { continue };
-        match request::transition(&view, party, &action, &rules, env.now) {
+        match request::transition(view, party, &action, rules, env.now) {
             Ok(_) | Err(DomainError::Invalid(_)) => out.push(name),
             Err(_) => {}
         }
     }
-    Ok(out)
+    out
 }

@@ -13,7 +13,7 @@ use super::error::{AppError, AppResult};
 use super::rules::{Rulebook, agency_key, kind_of};
 use crate::config::Config;
 use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
-use crate::db::{DbConn, agencies, jurisdictions, requests};
+use crate::db::{DbConn, agencies, requests};
 use crate::domain::account::Role;
 use crate::domain::deadline::{ClockEvent, Deadline};
 use crate::domain::request::Party;
@@ -90,9 +90,8 @@ pub fn clock_events(events: &[EventRow]) -> Vec<ClockEvent> {
 
 /// The agency and jurisdiction of a request.
 pub fn place_of(conn: &mut DbConn, r: &RequestRow) -> AppResult<(Agency, Jurisdiction)> {
-    let agency = agencies::by_id(conn, &r.agency_id)?.ok_or_else(|| anyhow::anyhow!("agency of {} missing", r.id))?;
-    let j = jurisdictions::by_id(conn, &r.jurisdiction_id)?.ok_or_else(|| anyhow::anyhow!("jurisdiction missing"))?;
-    Ok((agency, j))
+    // The agency's jurisdiction is the request's (a transfer moves both).
+    agencies::with_jurisdiction(conn, &r.agency_id)?.ok_or_else(|| anyhow::anyhow!("agency of {} missing", r.id).into())
 }
 
 /// The request's deadline from its whole timeline.

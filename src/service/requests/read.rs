@@ -11,7 +11,7 @@ use super::super::error::{AppError, AppResult};
 use super::super::explain::steps_text;
 use super::super::rules::agency_key;
 use super::super::{Page, paging};
-use super::act::allowed_actions;
+use super::act;
 use super::file::{FileInput, check};
 use super::mail::agency_name;
 use super::{Env, deadline_of, load_visible, place_of, utc};
@@ -125,11 +125,21 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
     let (r, party) = load_visible(conn, p, id)?;
     let (agency, j) = place_of(conn, &r)?;
     let events = requests::events_of(conn, &r.id)?;
+    let files = requests::attachments_of(conn, &r.id)?;
+    let latest = requests::latest_escalation(conn, &r.id)?;
     let dl = deadline_of(env.rules, &r, &agency, &j, &events);
-    let actor_ids: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
-    let names: HashMap<String, String> =
-        users::by_ids(conn, &actor_ids)?.into_iter().map(|u| (u.id, u.full_name)).collect();
-    let reporter = users::by_id(conn, &r.reporter_id)?.ok_or_else(|| anyhow::anyhow!("reporter missing"))?;
+    // One look-up for every name on the page: actors, uploaders, the reporter.
+    let mut people: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
+    people.extend(files.iter().map(|a| a.uploaded_by.clone()));
+    people.push(r.reporter_id.clone());
+    people.sort_unstable();
+    people.dedup();
+    let mut people: HashMap<String, crate::db::models::User> =
+        users::by_ids(conn, &people)?.into_iter().map(|u| (u.id.clone(), u)).collect();
+    let name_of = |id: &str| people.get(id).map(|u| u.full_name.clone());
+    // Only one escalation is open at a time, and it is the latest.
+    let view = act::view_with(&r, latest.as_ref().is_some_and(|e| e.status == "open"));
+    let allowed = act::allowed_with(env, party, &view, &act::rules_with(env, &r, &agency, &j, &events));
     let hide_internal = party == Party::Reporter;
     let events = events
         .into_iter()
@@ -138,11 +148,7 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
             seq: e.seq,
             at: utc(e.at),
             actor: ActorView {
-                full_name: e
-                    .actor_id
-                    .as_ref()
-                    .and_then(|a| names.get(a).cloned())
-                    .unwrap_or_else(|| tr.t("timeline.system").into()),
+                full_name: e.actor_id.as_deref().and_then(name_of).unwrap_or_else(|| tr.t("timeline.system").into()),
                 id: e.actor_id.clone(),
                 role: e.actor_role.clone(),
             },
@@ -152,15 +158,11 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
             internal: e.internal,
         })
         .collect();
-    let uploader_ids: Vec<String> =
-        requests::attachments_of(conn, &r.id)?.iter().map(|a| a.uploaded_by.clone()).collect();
-    let uploaders: HashMap<String, String> =
-        users::by_ids(conn, &uploader_ids)?.into_iter().map(|u| (u.id, u.full_name)).collect();
-    let attachments = requests::attachments_of(conn, &r.id)?
+    let attachments = files
         .into_iter()
         .map(|a| AttachmentView {
             url: format!("/api/v1/requests/{}/attachments/{}", r.id, a.id),
-            uploaded_by: uploaders.get(&a.uploaded_by).cloned().unwrap_or_default(),
+            uploaded_by: name_of(&a.uploaded_by).unwrap_or_default(),
             id: a.id,
             filename: a.filename,
             content_type: a.content_type,
@@ -168,10 +170,11 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
             at: utc(a.created_at),
         })
         .collect();
-    let escalation = requests::latest_escalation(conn, &r.id)?.as_ref().map(EscalationView::from);
+    let reporter = people.remove(&r.reporter_id).ok_or_else(|| anyhow::anyhow!("reporter missing"))?;
+    let escalation = latest.as_ref().map(EscalationView::from);
     let status = Status::parse(&r.status).unwrap_or(Status::Closed);
     Ok(RequestDetail {
-        allowed_actions: allowed_actions(conn, env, party, &r)?,
+        allowed_actions: allowed,
         viewer: party,
         id: r.id.clone(),
         reference: r.reference.clone(),
