@@ -25,7 +25,7 @@ need() { command -v "$1" >/dev/null 2>&1; }
 install_missing() {
   local pkgs=()
   need wrk || pkgs+=(wrk)
-  python3 -c 'import aiosmtpd' 2>/dev/null || pkgs+=(python3-aiosmtpd)
+  /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || pkgs+=(python3-aiosmtpd)
   if ((${#pkgs[@]})); then
     echo "installing ${pkgs[*]}"
     if [[ $(id -u) -eq 0 ]]; then apt-get install -y -qq "${pkgs[@]}" >/dev/null
@@ -57,10 +57,13 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# A real SMTP server that accepts and discards every mail.
+# A real SMTP server that accepts and discards every mail (Debian's
+# python3-aiosmtpd, hence Debian's interpreter).
 SMTP_PORT=$(free_port)
-python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink &
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink &
 PIDS+=($!)
+for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null && break; sleep 0.1; done
+(echo >"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null || { echo "the SMTP server did not start"; exit 1; }
 
 keep() { grep '^RESULT ' | sed "s/^RESULT {/{\"backend\":\"$BACKEND\",\"step\":\"$1\",/" >>"$RESULTS"; }
 step() { echo; echo "== $* ($(date -u +%H:%M:%S))"; }

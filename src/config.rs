@@ -55,6 +55,8 @@ pub struct Config {
     pub mail_poll: Duration,
     /// The first retry delay after a failed send; it doubles per attempt.
     pub mail_retry_base: Duration,
+    /// SMTP connections the mailer keeps and mails it sends at once.
+    pub mail_connections: usize,
     /// How often the sweeper runs.
     pub sweep_interval: Duration,
     pub max_body_bytes: usize,
@@ -187,6 +189,7 @@ impl Config {
             log,
             mail_poll: millis("TIEPCAN_MAIL_POLL_MS", 5_000)?,
             mail_retry_base: millis("TIEPCAN_MAIL_RETRY_MS", 30_000)?,
+            mail_connections: number("TIEPCAN_MAIL_CONNECTIONS", 16)?.min(256) as usize,
             sweep_interval: millis("TIEPCAN_SWEEP_INTERVAL_MS", 60_000)?,
             max_body_bytes: number("TIEPCAN_MAX_BODY_BYTES", 256 * 1024)? as usize,
             max_upload_bytes: number("TIEPCAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)? as usize,

@@ -8,10 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use futures_util::StreamExt;
 use tokio::sync::Notify;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::db::models::OutboxRow;
 use crate::db::{Pool, outbox};
 use crate::mail::transport::Transport;
 
@@ -69,38 +71,61 @@ impl Mailer {
         })
         .await??;
         let attempted = claimed.len();
+        // Side by side, since each SMTP exchange mostly waits on the network;
+        // but one person's mails in the order they were written.
+        let mut by_recipient: Vec<Vec<OutboxRow>> = Vec::new();
         for row in claimed {
-            let result = self.transport.send(&row, &self.config.mail_from).await;
-            let at = self.clock.now();
-            let pool = self.pool.clone();
-            let base = self.config.mail_retry_base;
-            let id = row.id.clone();
-            match &result {
-                Ok(_) => {
-                    crate::metrics::MAILS_SENT.inc();
-                    tracing::info!(outbox_id = %row.id, kind = %row.kind, "mail sent");
-                }
-                Err(e) => {
-                    crate::metrics::MAIL_FAILURES.inc();
-                    tracing::warn!(outbox_id = %row.id, attempts = row.attempts, permanent = e.permanent, error = %e.message, "mail not sent");
-                }
+            match by_recipient.iter_mut().find(|g| g[0].to_email == row.to_email) {
+                Some(g) => g.push(row),
+                None => by_recipient.push(vec![row]),
             }
-            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                let mut conn = pool.get()?;
-                match result {
-                    Ok(reply) => outbox::mark_sent(&mut conn, &id, at.naive_utc(), &reply)?,
-                    Err(e) => {
-                        let retry = (!e.permanent).then(|| {
-                            at + TimeDelta::from_std(backoff(base, row.attempts)).unwrap_or(TimeDelta::hours(1))
-                        });
-                        outbox::mark_failed(&mut conn, &id, &e.message, retry.map(|t| t.naive_utc()))?;
-                    }
+        }
+        let outcomes: Vec<anyhow::Result<()>> = futures_util::stream::iter(by_recipient)
+            .map(|rows| async move {
+                for row in rows {
+                    self.deliver(row).await?;
                 }
                 Ok(())
             })
-            .await??;
+            .buffer_unordered(self.config.mail_connections.max(1))
+            .collect()
+            .await;
+        for outcome in outcomes {
+            outcome?;
         }
         Ok(attempted)
+    }
+
+    /// Sends one claimed row and records the outcome.
+    async fn deliver(&self, row: OutboxRow) -> anyhow::Result<()> {
+        let result = self.transport.send(&row, &self.config.mail_from).await;
+        let at = self.clock.now();
+        let pool = self.pool.clone();
+        let base = self.config.mail_retry_base;
+        let id = row.id.clone();
+        match &result {
+            Ok(_) => {
+                crate::metrics::MAILS_SENT.inc();
+                tracing::info!(outbox_id = %row.id, kind = %row.kind, "mail sent");
+            }
+            Err(e) => {
+                crate::metrics::MAIL_FAILURES.inc();
+                tracing::warn!(outbox_id = %row.id, attempts = row.attempts, permanent = e.permanent, error = %e.message, "mail not sent");
+            }
+        }
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let mut conn = pool.get()?;
+            match result {
+                Ok(reply) => outbox::mark_sent(&mut conn, &id, at.naive_utc(), &reply)?,
+                Err(e) => {
+                    let retry = (!e.permanent)
+                        .then(|| at + TimeDelta::from_std(backoff(base, row.attempts)).unwrap_or(TimeDelta::hours(1)));
+                    outbox::mark_failed(&mut conn, &id, &e.message, retry.map(|t| t.naive_utc()))?;
+                }
+            }
+            Ok(())
+        })
+        .await?
     }
 }
 

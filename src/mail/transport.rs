@@ -41,7 +41,7 @@ impl Transport {
             .port(smtp.port)
             .tls(tls)
             .timeout(Some(std::time::Duration::from_secs(20)))
-            .pool_config(PoolConfig::new().max_size(4));
+            .pool_config(PoolConfig::new().max_size(config.mail_connections.max(1) as u32));
         if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
             builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
         }

@@ -43,6 +43,7 @@ pub fn run(url: &str, smtp: &str, mails: u64) -> anyhow::Result<()> {
         };
         anyhow::Ok((count("sent", &mut conn)?, count("failed", &mut conn)? + count("pending", &mut conn)?, elapsed))
     })?;
+    anyhow::ensure!(failed == 0, "{failed} of {mails} mails were not accepted by {smtp}");
     let rate = mails as f64 / elapsed.as_secs_f64();
     println!("outbox: {mails} mails in {:.2} s = {rate:.0} mails/s ({failed} not sent)", elapsed.as_secs_f64());
     stats::emit(
