@@ -304,19 +304,18 @@ pub fn steps_done(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<String
 }
 
 /// Records a step; false when it was already recorded (by another sweeper).
-/// Runs in a savepoint so a duplicate does not abort the caller's transaction.
+/// `ON CONFLICT DO NOTHING` leaves the caller's transaction intact without a
+/// savepoint.
 pub fn record_step(conn: &mut DbConn, request_id: &str, step: &str, at: NaiveDateTime) -> QueryResult<bool> {
     use super::schema::sweep_steps;
-    let r = conn.transaction(|c| {
-        diesel::insert_into(sweep_steps::table)
-            .values((sweep_steps::request_id.eq(request_id), sweep_steps::step.eq(step), sweep_steps::done_at.eq(at)))
-            .execute(c)
-    });
-    match r {
-        Ok(_) => Ok(true),
-        Err(e) if super::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    let q = diesel::insert_into(sweep_steps::table)
+        .values((sweep_steps::request_id.eq(request_id), sweep_steps::step.eq(step), sweep_steps::done_at.eq(at)))
+        .on_conflict_do_nothing();
+    let n = match conn {
+        DbConn::Pg(c) => q.execute(c)?,
+        DbConn::Sqlite(c) => q.execute(c)?,
+    };
+    Ok(n == 1)
 }
 
 pub fn set_next_check(conn: &mut DbConn, id: &str, at: Option<NaiveDateTime>) -> QueryResult<()> {

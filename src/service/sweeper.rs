@@ -119,14 +119,16 @@ fn next_check_of(env: Env<'_>, view: &SweepView, rule: &SweepRule, done: &HashSe
 fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) -> AppResult<()> {
     let Some(mut row) = requests::get_for_update(conn, id)? else { return Ok(()) };
     let expected = row.version;
-    let (view, rule) = view_and_rule(conn, env, &row)?;
-    let done: HashSet<String> = requests::steps_done(conn, id)?.into_iter().collect();
+    let (agency, j) = place_of(conn, &row)?;
+    let mut esc = requests::open_escalation(conn, id)?;
+    let (view, rule) = inputs(env, &row, &agency, &j, esc.as_ref());
+    let mut done: HashSet<String> = requests::steps_done(conn, id)?.into_iter().collect();
     let plan = sweep::plan(&view, &rule, &env.rules.calendar, &done, env.now);
-    let (agency, _) = place_of(conn, &row)?;
     for step in &plan.steps {
         if !requests::record_step(conn, id, &step.key(), env.now.naive_utc())? {
             continue; // Another sweeper took this step.
         }
+        done.insert(step.key());
         match step {
             Step::SkippedReminder { .. } => {}
             Step::Reminder { hours_before, due_at } => {
@@ -144,7 +146,7 @@ fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) 
                 let event =
                     NewEvent { kind: "overdue".into(), body: None, data: json!({"due_at": due_at}), internal: false };
                 timeline::append(conn, &mut row, None, "system", &event, env.now)?;
-                open_escalation(conn, env, &mut row, "overdue", None)?;
+                esc = Some(open_escalation(conn, env, &mut row, "overdue", None)?);
                 mail::overdue_to_reporter(conn, env, &row, &agency, *due_at)?;
                 report.overdue += 1;
             }
@@ -167,7 +169,9 @@ fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) 
             }
         }
     }
-    row.next_check_at = next_check_for(conn, env, &row)?;
+    // Everything the next check depends on is in hand: no look-up.
+    let (view, rule) = inputs(env, &row, &agency, &j, esc.as_ref());
+    row.next_check_at = next_check_of(env, &view, &rule, &done);
     // Past steps are recorded, so the next check is in the future (or none).
     if row.next_check_at.is_some_and(|t| t <= env.now.naive_utc()) {
         row.next_check_at = None;

@@ -52,15 +52,20 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
         step_secs: 1,
     };
     let load = Instant::now();
+    // Ids and references stay unique when the command runs again on one database.
+    let run = SystemClock.now().timestamp();
+    let (later_tag, due_tag) = (format!("later{run}"), format!("due{run}"));
     // Due in the weeks ahead: the sweeper will look at them later, not now.
     let later_at = now + TimeDelta::days(3);
     bulk::insert_requests(
         &mut conn,
-        &batch("later", later, now - TimeDelta::days(2), later_at + TimeDelta::days(1), Some(later_at)),
+        &batch(&later_tag, later, now - TimeDelta::days(2), later_at + TimeDelta::days(1), Some(later_at)),
     )?;
-    // Overdue for an hour and a half: the sweeper must act on each now.
-    let past = now - TimeDelta::minutes(90);
-    bulk::insert_requests(&mut conn, &batch("due", due, now - TimeDelta::days(20), past, Some(past)))?;
+    // Past due by more than the policy's grace (a day for information
+    // requests): the sweeper must escalate each one now.
+    let due_at = now - TimeDelta::hours(26);
+    let check = now - TimeDelta::minutes(90);
+    bulk::insert_requests(&mut conn, &batch(&due_tag, due, now - TimeDelta::days(20), due_at, Some(check)))?;
     bulk::analyze(&mut conn)?;
     let rows: i64 = requests::table.count().get_result(&mut conn)?;
     println!("table holds {rows} requests ({} s to load)", load.elapsed().as_secs());
@@ -74,6 +79,11 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
     let report = sweeper::sweep(&mut conn, env).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let full = started.elapsed();
     println!("sweep: {report:?} in {:.3} s", full.as_secs_f64());
+    anyhow::ensure!(
+        report.overdue as u64 == due,
+        "expected {due} overdue requests, the sweep found {}",
+        report.overdue
+    );
 
     let mut empties: Vec<Duration> = (0..21)
         .map(|_| {
