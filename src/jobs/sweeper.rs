@@ -37,8 +37,9 @@ impl Sweeper {
                 let fresh = Rulebook::load_with(&mut conn, cell.current().policies.clone())
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 cell.set(fresh);
+                drop(conn);
                 let rules = cell.current();
-                sweeper::sweep(&mut conn, Env { config: &config, rules: &rules, now })
+                sweeper::sweep_parallel(&pool, Env { config: &config, rules: &rules, now }, sweeper::PARALLEL)
                     .map_err(|e| anyhow::anyhow!("{e:?}"))
             })
             .await;

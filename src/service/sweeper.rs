@@ -10,13 +10,13 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::json;
 
-use super::error::AppResult;
+use super::error::{AppError, AppResult};
 use super::requests::file::open_escalation;
 use super::requests::{Env, mail, place_of, utc};
 use super::rules::{agency_key, kind_of};
 use super::timeline;
 use crate::db::models::{Agency, EscalationRow, Jurisdiction, RequestRow};
-use crate::db::{self, DbConn, requests};
+use crate::db::{self, DbConn, Pool, requests};
 use crate::domain::directory::{default_office_hours, parse_office_hours};
 use crate::domain::request::{NewEvent, Status};
 use crate::domain::sweep::{self, Step, SweepRule, SweepView};
@@ -31,6 +31,45 @@ pub struct SweepReport {
 }
 
 const BATCH: i64 = 50;
+
+/// Sweepers working side by side on PostgreSQL: a request's steps are mostly
+/// round trips to the database, which several connections overlap.
+pub const PARALLEL: usize = 4;
+
+/// One sweep on up to `workers` connections of the pool at once. Each claims
+/// its own batches (`SKIP LOCKED`), exactly as separate instances would. On
+/// SQLite, which has one writer, one connection does it all.
+pub fn sweep_parallel(pool: &Pool, env: Env<'_>, workers: usize) -> AppResult<SweepReport> {
+    let mut first = pool.get().map_err(|e| AppError::Internal(e.into()))?;
+    if matches!(**first, DbConn::Sqlite(_)) || workers <= 1 {
+        return sweep(&mut first, env);
+    }
+    drop(first);
+    let reports: Vec<AppResult<SweepReport>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(move || {
+                    let mut conn = pool.get().map_err(|e| AppError::Internal(e.into()))?;
+                    sweep(&mut conn, env)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(AppError::Internal(anyhow::anyhow!("a sweeper panicked")))))
+            .collect()
+    });
+    let mut total = SweepReport::default();
+    for r in reports {
+        let r = r?;
+        total.checked += r.checked;
+        total.reminders += r.reminders;
+        total.overdue += r.overdue;
+        total.review_overdue += r.review_overdue;
+        total.closed += r.closed;
+    }
+    Ok(total)
+}
 
 /// One sweep as of `env.now`: every request whose next check has come.
 pub fn sweep(conn: &mut DbConn, env: Env<'_>) -> AppResult<SweepReport> {

@@ -22,8 +22,10 @@ use super::{bulk, seed, stats};
 
 pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
     let config = super::config_for(url, None)?;
-    let mut conn = db::connect_one(url)?;
-    let rules = seed::rulebook(&mut conn, &config)?;
+    let pool = db::connect(url, sweeper::PARALLEL as u32 + 1)?;
+    let mut pooled = pool.get()?;
+    let conn: &mut db::DbConn = &mut pooled;
+    let rules = seed::rulebook(conn, &config)?;
     // The sweep runs as of tomorrow 10:00 in Vietnam, or the next office
     // moment after it: the Department is told of overdue requests only in
     // office hours, so an evening run would only postpone them.
@@ -32,11 +34,11 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
         let ten = tomorrow.and_hms_opt(10, 0, 0).unwrap_or_default().and_local_timezone(vietnam()).unwrap();
         next_office_moment(ten.with_timezone(&chrono::Utc), &default_office_hours(), &rules.calendar)
     };
-    let j = jurisdictions::by_code(&mut conn, "BEN")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
-    let agency = agencies::by_code(&mut conn, &j.id, "SXD")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
+    let j = jurisdictions::by_code(conn, "BEN")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
+    let agency = agencies::by_code(conn, &j.id, "SXD")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
     let reporter: String =
-        users::table.filter(users::email.eq("phongvien001@bao.example.vn")).select(users::id).first(&mut conn)?;
-    let existing: i64 = requests::table.count().get_result(&mut conn)?;
+        users::table.filter(users::email.eq("phongvien001@bao.example.vn")).select(users::id).first(conn)?;
+    let existing: i64 = requests::table.count().get_result(conn)?;
     let later = total.saturating_sub(existing as u64).saturating_sub(due);
     let pack = rules.policies.in_force(now);
     let batch = |tag, count, received_at, due_at, next_check_at| bulk::Batch {
@@ -58,25 +60,25 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
     // Due in the weeks ahead: the sweeper will look at them later, not now.
     let later_at = now + TimeDelta::days(3);
     bulk::insert_requests(
-        &mut conn,
+        conn,
         &batch(&later_tag, later, now - TimeDelta::days(2), later_at + TimeDelta::days(1), Some(later_at)),
     )?;
     // Past due by more than the policy's grace (a day for information
     // requests): the sweeper must escalate each one now.
     let due_at = now - TimeDelta::hours(26);
     let check = now - TimeDelta::minutes(90);
-    bulk::insert_requests(&mut conn, &batch(&due_tag, due, now - TimeDelta::days(20), due_at, Some(check)))?;
-    bulk::analyze(&mut conn)?;
-    let rows: i64 = requests::table.count().get_result(&mut conn)?;
+    bulk::insert_requests(conn, &batch(&due_tag, due, now - TimeDelta::days(20), due_at, Some(check)))?;
+    bulk::analyze(conn)?;
+    let rows: i64 = requests::table.count().get_result(conn)?;
     println!("table holds {rows} requests ({} s to load)", load.elapsed().as_secs());
 
-    let claim = claim_sql(&conn, now);
-    let plan_before = bulk::explain(&mut conn, &claim)?;
+    let claim = claim_sql(conn, now);
+    let plan_before = bulk::explain(conn, &claim)?;
     println!("plan of the claim query, before the sweep:\n  {}", plan_before.join("\n  "));
 
     let env = Env { config: &config, rules: &rules, now };
     let started = Instant::now();
-    let report = sweeper::sweep(&mut conn, env).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let report = sweeper::sweep_parallel(&pool, env, sweeper::PARALLEL).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let full = started.elapsed();
     println!("sweep: {report:?} in {:.3} s", full.as_secs_f64());
     anyhow::ensure!(
@@ -88,14 +90,14 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
     let mut empties: Vec<Duration> = (0..21)
         .map(|_| {
             let at = Instant::now();
-            let r = sweeper::sweep(&mut conn, env);
+            let r = sweeper::sweep(conn, env);
             (at.elapsed(), r.map(|r| r.checked).unwrap_or(usize::MAX))
         })
         .inspect(|(_, checked)| assert_eq!(*checked, 0, "an empty sweep found work"))
         .map(|(d, _)| d)
         .collect();
     empties.sort_unstable();
-    let plan_after = bulk::explain(&mut conn, &claim)?;
+    let plan_after = bulk::explain(conn, &claim)?;
     println!("plan of the claim query, empty sweep:\n  {}", plan_after.join("\n  "));
 
     stats::emit(
