@@ -2,6 +2,7 @@
 //! (plain text and HTML), then written to the outbox inside the caller's
 //! transaction. Sending is the mailer's job (`jobs::mailer`).
 
+pub mod smtp;
 pub mod transport;
 
 use askama::Template;

@@ -11,10 +11,14 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::smtp::SmtpPool;
 use crate::config::{Config, SmtpTls};
 use crate::db::models::OutboxRow;
 
 pub enum Transport {
+    /// Plain or STARTTLS: our own connections (see `smtp`).
+    Direct(SmtpPool),
+    /// TLS from the first byte (SMTPS): lettre's pooled transport.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(PathBuf),
 }
@@ -32,9 +36,16 @@ impl Transport {
         let Some(smtp) = &config.smtp else {
             return Ok(Transport::Files(config.data_dir.join("mail")));
         };
+        let credentials = match (&smtp.username, &smtp.password) {
+            (Some(u), Some(p)) => Some(Credentials::new(u.clone(), p.clone())),
+            _ => None,
+        };
         let tls = match smtp.tls {
-            SmtpTls::None => Tls::None,
-            SmtpTls::StartTls => Tls::Required(TlsParameters::new(smtp.host.clone())?),
+            SmtpTls::None | SmtpTls::StartTls => {
+                let starttls = smtp.tls == SmtpTls::StartTls;
+                let pool = SmtpPool::new(&smtp.host, smtp.port, starttls, credentials, config.mail_connections);
+                return Ok(Transport::Direct(pool));
+            }
             SmtpTls::Wrapper => Tls::Wrapper(TlsParameters::new(smtp.host.clone())?),
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
@@ -42,8 +53,8 @@ impl Transport {
             .tls(tls)
             .timeout(Some(std::time::Duration::from_secs(20)))
             .pool_config(PoolConfig::new().max_size(config.mail_connections.max(1) as u32));
-        if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
-            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+        if let Some(c) = credentials {
+            builder = builder.credentials(c);
         }
         Ok(Transport::Smtp(builder.build()))
     }
@@ -52,6 +63,7 @@ impl Transport {
     pub async fn send(&self, row: &OutboxRow, from: &Mailbox) -> Result<String, SendError> {
         let message = build_message(row, from).map_err(|e| SendError { permanent: true, message: e })?;
         match self {
+            Transport::Direct(pool) => pool.send(message.envelope(), &message.formatted()).await,
             Transport::Smtp(t) => match t.send(message).await {
                 Ok(resp) => Ok(format!("{} {}", resp.code(), resp.message().collect::<Vec<_>>().join(" "))),
                 Err(e) => Err(SendError { permanent: e.is_permanent(), message: e.to_string() }),
