@@ -64,9 +64,11 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
         &batch(&later_tag, later, now - TimeDelta::days(2), later_at + TimeDelta::days(1), Some(later_at)),
     )?;
     // Past due by more than the policy's grace (a day for information
-    // requests): the sweeper must escalate each one now.
-    let due_at = now - TimeDelta::hours(26);
-    let check = now - TimeDelta::minutes(90);
+    // requests): the sweeper must escalate each one now. Row g is g seconds
+    // later than the first, so the bases leave room for 10,000 rows and more.
+    let spread = TimeDelta::seconds(due as i64);
+    let due_at = now - TimeDelta::hours(25) - spread;
+    let check = now - TimeDelta::minutes(10) - spread;
     bulk::insert_requests(conn, &batch(&due_tag, due, now - TimeDelta::days(20), due_at, Some(check)))?;
     bulk::analyze(conn)?;
     let rows: i64 = requests::table.count().get_result(conn)?;
