@@ -14,6 +14,13 @@ pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
+/// `status = 'pending'` written out, not bound: the planner matches it to the
+/// partial index `outbox_pending` only when it can see the value (SQLite is
+/// built never to look at bound values; see .cargo/config.toml).
+fn pending() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>("outbox.status = 'pending'")
+}
+
 pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table).values(row).execute(conn).map(|_| ())
 }
@@ -22,7 +29,7 @@ pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
 /// partial index on pending rows.
 pub fn due_ids(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
     outbox::table
-        .filter(outbox::status.eq(PENDING))
+        .filter(pending())
         .filter(outbox::next_attempt_at.le(now))
         .filter(outbox::lease_until.is_null().or(outbox::lease_until.lt(now)))
         .order(outbox::next_attempt_at.asc())
@@ -35,10 +42,7 @@ pub fn due_ids(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult
 /// Another process that read the same id loses the race on the condition.
 pub fn claim(conn: &mut DbConn, id: &str, now: NaiveDateTime, lease_until: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::status.eq(PENDING))
-            .filter(outbox::lease_until.is_null().or(outbox::lease_until.lt(now))),
+        outbox::table.find(id).filter(pending()).filter(outbox::lease_until.is_null().or(outbox::lease_until.lt(now))),
     )
     .set((outbox::lease_until.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
     .execute(conn)?;

@@ -262,13 +262,16 @@ pub fn insert_escalation(conn: &mut DbConn, e: &EscalationRow) -> QueryResult<()
     diesel::insert_into(escalations::table).values(e).execute(conn).map(|_| ())
 }
 
+/// The request's open escalation. The status is checked here rather than in
+/// SQL: a bound `status = ?` matches the predicate of the partial unique index
+/// `escalations_one_open` only once bound, so SQLite re-prepares such a
+/// statement at every run. A request has few escalations.
 pub fn open_escalation(conn: &mut DbConn, request_id: &str) -> QueryResult<Option<EscalationRow>> {
-    escalations::table
+    let all = escalations::table
         .filter(escalations::request_id.eq(request_id))
-        .filter(escalations::status.eq("open"))
         .select(EscalationRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)?;
+    Ok(all.into_iter().find(|e| e.status == "open"))
 }
 
 pub fn latest_escalation(conn: &mut DbConn, request_id: &str) -> QueryResult<Option<EscalationRow>> {
