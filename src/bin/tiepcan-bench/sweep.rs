@@ -31,8 +31,8 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
     // office hours, so an evening run would only postpone them.
     let now = {
         let tomorrow = SystemClock.now().with_timezone(&vietnam()).date_naive() + TimeDelta::days(1);
-        let ten = tomorrow.and_hms_opt(10, 0, 0).unwrap_or_default().and_local_timezone(vietnam()).unwrap();
-        next_office_moment(ten.with_timezone(&chrono::Utc), &default_office_hours(), &rules.calendar)
+        let ten = tomorrow.and_hms_opt(10, 0, 0).unwrap_or_default() - TimeDelta::hours(7); // UTC+7 all year
+        next_office_moment(ten.and_utc(), &default_office_hours(), &rules.calendar)
     };
     let j = jurisdictions::by_code(conn, "BEN")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
     let agency = agencies::by_code(conn, &j.id, "SXD")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
