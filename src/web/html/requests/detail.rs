@@ -1,0 +1,310 @@
+//! One request: its page with the deadline explanation and timeline, the
+//! forms of the actions the viewer may take, attachments.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "request_detail.html")]
+pub struct DetailPage {
+    pub ctx: Ctx,
+    pub r: RequestDetail,
+    pub due: Option<DueText>,
+    pub grounds: Vec<RefusalGround>,
+    pub transfer_groups: Vec<AgencyGroup>,
+    pub errors: FieldErrors,
+    pub failed_action: String,
+    pub message: Option<String>,
+}
+
+impl DetailPage {
+    fn can(&self, action: &str) -> bool {
+        self.r.allowed_actions.contains(&action)
+    }
+    fn status_name(&self) -> String {
+        self.ctx.t.t(&format!("status.{}", self.r.status)).to_string()
+    }
+    fn kind_name(&self) -> String {
+        self.ctx.t.t(&format!("kind.{}", self.r.kind)).to_string()
+    }
+    fn event_name(&self, kind: &str) -> String {
+        self.ctx.t.get(&format!("event.{kind}")).map(str::to_string).unwrap_or_else(|| kind.replace('_', " "))
+    }
+    fn at(&self, t: &DateTime<Utc>) -> String {
+        self.ctx.t.datetime(*t)
+    }
+    fn agency_name(&self) -> String {
+        match (self.ctx.t.lang(), &self.r.agency.name_en) {
+            ("en", Some(en)) => en.clone(),
+            _ => self.r.agency.name.clone(),
+        }
+    }
+    fn outcome_name(&self, o: &str) -> String {
+        self.ctx.t.t(&format!("outcome.{o}")).to_string()
+    }
+    fn ground_title(&self, g: &RefusalGround) -> String {
+        if self.ctx.t.lang() == "en" { g.title_en.clone() } else { g.title_vi.clone() }
+    }
+    /// The ground a refusal gave, by its title and citation (the code alone
+    /// tells a reader nothing); `None` if the policy no longer lists it.
+    fn refusal_ground(&self, code: &str) -> Option<(String, String)> {
+        self.grounds.iter().find(|g| g.code == code).map(|g| (self.ground_title(g), g.citation.clone()))
+    }
+    fn escalation_text(&self) -> Option<String> {
+        let e = self.r.escalation.as_ref().filter(|e| e.status == "open")?;
+        let reason = self.ctx.t.t(&format!("escalation_reason.{}", e.reason)).to_string();
+        Some(self.ctx.t.f("req.escalation", &[("reason", &reason)]))
+    }
+    fn err_for(&self, action: &str, field: &str) -> Option<String> {
+        if self.failed_action == action { self.ctx.field_error(&self.errors, field) } else { None }
+    }
+    fn policy_text(&self) -> String {
+        self.ctx.t.f("req.policy_version", &[("version", &self.r.deadline.policy_version)])
+    }
+    fn size_text(&self, bytes: &i64) -> String {
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1} MB", *bytes as f64 / 1048576.0)
+        } else {
+            format!("{} KB", (bytes + 1023) / 1024)
+        }
+    }
+    /// The open escalation the Department viewer may act on.
+    fn open_escalation_id(&self) -> Option<String> {
+        if self.r.viewer != Party::Department {
+            return None;
+        }
+        self.r.escalation.as_ref().filter(|e| e.status == "open").map(|e| e.id.clone())
+    }
+
+    fn can_attach(&self) -> bool {
+        matches!(self.r.viewer, Party::Reporter | Party::Spokesperson)
+            && !matches!(self.r.status.as_str(), "withdrawn" | "closed")
+    }
+}
+
+/// What a form post tells the page it re-renders: field errors of one
+/// action's form, or a message, with the status to answer.
+pub struct Feedback {
+    pub errors: FieldErrors,
+    pub failed_action: String,
+    pub status: StatusCode,
+    pub message: Option<String>,
+}
+
+impl Feedback {
+    fn ok(message: Option<String>) -> Feedback {
+        Feedback { errors: FieldErrors::new(), failed_action: String::new(), status: StatusCode::OK, message }
+    }
+    fn fields(action: &str, errors: FieldErrors) -> Feedback {
+        Feedback { errors, failed_action: action.into(), status: StatusCode::UNPROCESSABLE_ENTITY, message: None }
+    }
+    fn refused(e: &AppError) -> Feedback {
+        Feedback {
+            errors: FieldErrors::new(),
+            failed_action: String::new(),
+            status: e.status(),
+            message: Some(e.to_string()),
+        }
+    }
+}
+
+async fn detail_page(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &PageUser,
+    id: String,
+    fb: Feedback,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some(p) = user.0.clone() else { return Ok(login_first(req)) };
+    let tr = crate::i18n::Tr::new(crate::web::html::locale(req, Some(&p)));
+    let (r, targets) = state
+        .db_rules(move |conn, env| {
+            let r = read::detail(conn, env, &p, &id, &tr)?;
+            let targets = if r.allowed_actions.contains(&"transfer") {
+                agencies_of(conn, env.now, &r.jurisdiction)?.into_iter().filter(|a| a.id != r.agency.id).collect()
+            } else {
+                vec![]
+            };
+            Ok((r, targets))
+        })
+        .await
+        .map_err(|e| page_error(req, e))?;
+    let ctx = Ctx::new(req, user, "req.timeline");
+    let mut ctx = ctx;
+    ctx.title = format!("{} — {}", r.reference, r.subject);
+    let rules = state.rules.current();
+    let due = due_text(&ctx, &rules.calendar, r.due_at, r.overdue, is_open(&r.status), state.clock.now());
+    let received = crate::service::requests::utc(r.received_at.naive_utc());
+    let pack = rules.pack_of(&r.deadline.policy_version, received);
+    let kind = RequestKind::parse(&r.kind).unwrap_or(RequestKind::Information);
+    let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
+    let transfer_groups = agency_groups(&ctx, targets);
+    let Feedback { errors, failed_action, status, message } = fb;
+    Ok(render(status, &DetailPage { ctx, r, due, grounds, transfer_groups, errors, failed_action, message }))
+}
+
+/// Every agency of a jurisdiction, by name (the directory pages through them).
+fn agencies_of(
+    conn: &mut crate::db::DbConn,
+    now: DateTime<Utc>,
+    jurisdiction: &str,
+) -> Result<Vec<AgencyView>, AppError> {
+    let mut all = Vec::new();
+    for page in 1..=50 {
+        let found = directory::search(conn, now, None, Some(jurisdiction), Some(page), Some(100))?;
+        let done = found.items.len() < 100 || all.len() + found.items.len() >= found.total as usize;
+        all.extend(found.items);
+        if done {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// Agencies a request can go to, in one group per level (in the directory's
+/// order of levels), each sorted by the name shown.
+pub struct AgencyGroup {
+    pub label: String,
+    pub options: Vec<AgencyOption>,
+}
+
+pub struct AgencyOption {
+    pub id: String,
+    pub label: String,
+}
+
+fn agency_groups(ctx: &Ctx, agencies: Vec<AgencyView>) -> Vec<AgencyGroup> {
+    use crate::domain::directory::AgencyLevel;
+    let level_of = |a: &AgencyView| AgencyLevel::parse(&a.level).unwrap_or(AgencyLevel::Other);
+    AgencyLevel::ALL
+        .into_iter()
+        .filter_map(|level| {
+            let mut options: Vec<AgencyOption> = agencies
+                .iter()
+                .filter(|a| level_of(a) == level)
+                .map(|a| {
+                    let name = match (ctx.t.lang(), &a.name_en) {
+                        ("en", Some(en)) => format!("{en} — {}", a.name),
+                        _ => a.name.clone(),
+                    };
+                    let label = if a.spokespeople.is_empty() {
+                        format!("{name} ({})", ctx.t.t("act.target_no_spokesperson"))
+                    } else {
+                        name
+                    };
+                    AgencyOption { id: a.id.clone(), label }
+                })
+                .collect();
+            options.sort_by_cached_key(|o| (crate::domain::text::fold(&o.label), o.label.clone()));
+            let label = ctx.t.t(&format!("level.{}", level.as_str())).to_string();
+            (!options.is_empty()).then_some(AgencyGroup { label, options })
+        })
+        .collect()
+}
+
+pub async fn detail(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let message = req
+        .query_string()
+        .contains("done=1")
+        .then(|| crate::web::html::locale(&req, user.0.as_ref()))
+        .map(|l| crate::i18n::Tr::new(l).t("act.done").to_string());
+    detail_page(&state, &req, &user, path.into_inner(), Feedback::ok(message)).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: ActionInput,
+}
+
+pub async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<ActForm>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let form = form.into_inner();
+    if !csrf::valid(&req, &form.csrf) {
+        return Ok(csrf_refused(&req));
+    }
+    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+    let id = path.into_inner();
+    let (id2, input) = (id.clone(), form.input.clone());
+    match state.db_rules(move |conn, env| act::act(conn, env, &p, &id2, &input)).await {
+        Ok(()) => {
+            state.wake_mailer();
+            if form.input.action == "transfer" {
+                // The request has left the agency: its page may no longer be ours to see.
+                Ok(redirect("/requests?transferred=1"))
+            } else {
+                Ok(redirect(&format!("/requests/{id}?done=1")))
+            }
+        }
+        Err(AppError::Validation(errors)) => {
+            detail_page(&state, &req, &user, id, Feedback::fields(&form.input.action, errors)).await
+        }
+        Err(e @ (AppError::InvalidTransition(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
+            detail_page(&state, &req, &user, id, Feedback::refused(&e)).await
+        }
+        Err(e) => Err(page_error(&req, e)),
+    }
+}
+
+pub async fn attach(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+    let id = path.into_inner();
+    let upload = read_upload(payload, state.config.max_upload_bytes).await;
+    let (file, fields) = match upload {
+        Ok(x) => x,
+        Err(e) => return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
+    };
+    let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
+    if !csrf::valid(&req, token) {
+        return Ok(csrf_refused(&req));
+    }
+    let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let mut errors = FieldErrors::new();
+        errors.add("file", "required");
+        return detail_page(&state, &req, &user, id, Feedback::fields("attach", errors)).await;
+    };
+    let id2 = id.clone();
+    match state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id2, &filename, &bytes)).await {
+        Ok(_) => Ok(redirect(&format!("/requests/{id}?done=1#attachments"))),
+        Err(
+            e @ (AppError::UnsupportedMediaType(_)
+            | AppError::TooLarge(_)
+            | AppError::InvalidTransition(_)
+            | AppError::Forbidden(_)
+            | AppError::Conflict(_)),
+        ) => detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
+        Err(e) => Err(page_error(&req, e)),
+    }
+}
+
+pub async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+    let (id, aid) = path.into_inner();
+    let (a, bytes) = state
+        .db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid))
+        .await
+        .map_err(|e| page_error(&req, e))?;
+    Ok(file_response(&a, bytes))
+}

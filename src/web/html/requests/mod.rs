@@ -1,0 +1,184 @@
+//! Request pages: file (with a server-computed preview), lists (my requests,
+//! the spokesperson's inbox, the Department's view), one request with its
+//! timeline and the forms of the actions the viewer may take. This file holds
+//! what they share and the lists; `new` the filing form, `detail` one request.
+
+mod detail;
+mod new;
+
+pub use detail::{act, attach, detail, download};
+pub use new::{new_form, new_submit};
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::{Ctx, csrf_refused, page_error, redirect, render};
+use crate::domain::account::Role;
+use crate::domain::calendar::Calendar;
+use crate::domain::kind::RequestKind;
+use crate::domain::policy::RefusalGround;
+use crate::domain::request::{ActionInput, Party};
+use crate::domain::validation::FieldErrors;
+use crate::service::directory::{self, AgencyView};
+use crate::service::requests::act;
+use crate::service::requests::file::{self, FileInput};
+use crate::service::requests::read::{self, DeadlineView, ListQuery, RequestDetail, RequestSummary};
+use crate::service::{AppError, Page, attachments};
+use crate::web::AppState;
+use crate::web::api::requests::{file_response, read_upload};
+use crate::web::auth::PageUser;
+use crate::web::csrf;
+
+/// Pages below need a signed-in user: others go to the login page and back.
+fn login_first(req: &HttpRequest) -> HttpResponse {
+    let here = match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    };
+    redirect(&format!("/login?next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()))
+}
+
+/// A due instant with its plain hint, as lists and pages show it.
+pub struct DueText {
+    pub at: String,
+    pub hint: String,
+    pub overdue: bool,
+}
+
+/// The hint counts working days on the calendar in force.
+pub fn due_text(
+    ctx: &Ctx,
+    calendar: &Calendar,
+    due: Option<DateTime<Utc>>,
+    overdue: bool,
+    open: bool,
+    now: DateTime<Utc>,
+) -> Option<DueText> {
+    match due {
+        Some(d) => Some(DueText {
+            at: ctx.t.due(d),
+            hint: if open { ctx.t.due_hint(calendar, d, now) } else { String::new() },
+            overdue,
+        }),
+        None if open => Some(DueText { at: "—".into(), hint: ctx.t.t("rel.paused").into(), overdue: false }),
+        None => None,
+    }
+}
+
+fn is_open(status: &str) -> bool {
+    matches!(status, "awaiting_response" | "awaiting_clarification")
+}
+
+pub struct Row {
+    pub r: RequestSummary,
+    pub due: Option<DueText>,
+}
+
+#[derive(Template)]
+#[template(path = "requests_list.html")]
+pub struct ListPage {
+    pub ctx: Ctx,
+    pub heading: String,
+    pub empty: String,
+    pub page: Page<()>,
+    pub rows: Vec<Row>,
+    pub q: ListQuery,
+    pub can_file: bool,
+    pub pages: i64,
+    pub message: Option<String>,
+}
+
+impl ListPage {
+    fn status_name(&self, s: &str) -> String {
+        self.ctx.t.t(&format!("status.{s}")).to_string()
+    }
+    fn kind_name(&self, k: &str) -> String {
+        self.ctx.t.t(&format!("kind.{k}")).to_string()
+    }
+    fn statuses(&self) -> Vec<&'static str> {
+        crate::domain::request::Status::ALL.iter().map(|s| s.as_str()).collect()
+    }
+    fn kinds(&self) -> Vec<&'static str> {
+        RequestKind::ALL.iter().map(|k| k.as_str()).collect()
+    }
+    fn selected(&self, field: &Option<String>, value: &str) -> bool {
+        field.as_deref() == Some(value)
+    }
+    fn checked(&self, field: &Option<String>) -> bool {
+        matches!(field.as_deref(), Some("true" | "1" | "on"))
+    }
+    fn count_text(&self) -> String {
+        self.ctx.t.f("list.count", &[("total", &self.page.total.to_string())])
+    }
+    fn page_link(&self, page: i64) -> String {
+        let enc = |s: &Option<String>| {
+            url::form_urlencoded::byte_serialize(s.as_deref().unwrap_or("").as_bytes()).collect::<String>()
+        };
+        format!(
+            "/requests?status={}&kind={}&q={}&open={}&overdue={}&page={page}",
+            enc(&self.q.status),
+            enc(&self.q.kind),
+            enc(&self.q.q),
+            enc(&self.q.open),
+            enc(&self.q.overdue)
+        )
+    }
+    fn agency_name(&self, r: &RequestSummary) -> String {
+        match (self.ctx.t.lang(), &r.agency.name_en) {
+            ("en", Some(en)) => en.clone(),
+            _ => r.agency.name.clone(),
+        }
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+    let mut q = q.into_inner();
+    if q.per_page.is_none() {
+        q.per_page = Some(50);
+    }
+    let role = p.role;
+    let query = q.clone();
+    let page = match state.db_rules(move |conn, env| read::list(conn, env, &p, &query)).await {
+        Ok(page) => page,
+        Err(AppError::Validation(_)) => {
+            // A hand-edited filter: show everything rather than an error.
+            let p = user.0.clone().ok_or_else(|| page_error(&req, AppError::not_found()))?;
+            q = ListQuery { per_page: Some(50), ..Default::default() };
+            let query = q.clone();
+            state.db_rules(move |conn, env| read::list(conn, env, &p, &query)).await.map_err(|e| page_error(&req, e))?
+        }
+        Err(e) => return Err(page_error(&req, e)),
+    };
+    let (title, empty) = match role {
+        Role::Reporter => ("list.title_reporter", "list.empty_reporter"),
+        Role::Spokesperson => ("list.title_spokesperson", "list.empty_spokesperson"),
+        _ => ("list.title_staff", "list.empty_staff"),
+    };
+    let ctx = Ctx::new(&req, &user, title);
+    let now = state.clock.now();
+    let rules = state.rules.current();
+    let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
+    let rows = page
+        .items
+        .into_iter()
+        .map(|r| Row { due: due_text(&ctx, &rules.calendar, r.due_at, r.overdue, is_open(&r.status), now), r })
+        .collect();
+    let page = Page { items: vec![], total: page.total, page: page.page, per_page: page.per_page };
+    let heading = ctx.title.clone();
+    let empty = ctx.t.t(empty).to_string();
+    let message = req.query_string().contains("transferred=1").then(|| ctx.t.t("act.transferred").to_string());
+    Ok(render(
+        StatusCode::OK,
+        &ListPage { ctx, heading, empty, page, rows, q, can_file: role == Role::Reporter, pages, message },
+    ))
+}
