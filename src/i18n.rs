@@ -76,21 +76,11 @@ impl Tr {
         catalogue(self.locale).get(key).or_else(|| catalogue(Locale::Vi).get(key)).map(String::as_str)
     }
 
-    /// The text for `key` with `{name}` placeholders filled in.
+    /// The text for `key` with `{name}` placeholders filled in, in one pass:
+    /// a value that itself holds `{reporter}` (a subject a reporter typed) is
+    /// copied as it is, never expanded.
     pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut s = self.t_owned(key);
-        for (name, value) in args {
-            s = s.replace(&format!("{{{name}}}"), value);
-        }
-        s
-    }
-
-    fn t_owned(&self, key: &str) -> String {
-        catalogue(self.locale)
-            .get(key)
-            .or_else(|| catalogue(Locale::Vi).get(key))
-            .cloned()
-            .unwrap_or_else(|| key.to_string())
+        fill(self.t(key), args)
     }
 
     pub fn lang(&self) -> &'static str {
@@ -140,6 +130,33 @@ impl Tr {
     }
 }
 
+/// Fills `{name}` placeholders of a catalogue text in a single left-to-right
+/// pass over the template: only the template's own braces are read, so text
+/// from users can never be interpreted. An unknown `{x}` stays as written.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + args.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (&after[..close], close)) {
+            Some((name, close)) if !name.contains('{') => {
+                match args.iter().find(|(n, _)| *n == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None => out.push_str(&rest[open..open + close + 2]),
+                }
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Asia/Ho_Chi_Minh: UTC+7 all year (one definition, in the calendar).
 pub use crate::domain::calendar::vietnam;
 
@@ -186,6 +203,18 @@ mod tests {
         assert_eq!(Tr::new(Locale::En).due_hint(&cal, now, at("2026-05-08T10:00:00Z")), "overdue by 1 hour");
         assert_eq!(Tr::new(Locale::Vi).due_hint(&cal, now, at("2026-05-12T09:00:00Z")), "quá hạn 4 ngày");
         assert_eq!(Tr::new(Locale::En).due_hint(&cal, now, at("2026-05-08T09:20:00Z")), "overdue by 20 minutes");
+    }
+
+    #[test]
+    fn user_text_is_never_expanded() {
+        let filled = fill(
+            "{reporter} ({outlet}) hỏi: {subject}",
+            &[("reporter", "An"), ("outlet", "Báo X"), ("subject", "Vì sao {reporter} và {outlet} {x")],
+        );
+        assert_eq!(filled, "An (Báo X) hỏi: Vì sao {reporter} và {outlet} {x");
+        assert_eq!(fill("{a}{b}", &[("a", "{b}"), ("b", "2")]), "{b}2");
+        assert_eq!(fill("{unknown} {", &[]), "{unknown} {");
+        assert_eq!(fill("{{a}}", &[("a", "1")]), "{1}");
     }
 
     #[test]

@@ -29,6 +29,9 @@ use crate::jobs::mailer::Mailer;
 use crate::mail::transport::Transport;
 use crate::web::AppState;
 
+/// How often the rate limiters forget addresses that are back to full capacity.
+const LIMITS_CLEANUP: Duration = Duration::from_secs(60);
+
 /// A built application: the HTTP server bound to its port, and the background
 /// jobs of this instance. Tests build it on port 0.
 pub struct Application {
@@ -69,7 +72,15 @@ impl Application {
             })
             .await??
         };
+        let mail_health = jobs::supervisor::JobHealth::new("mailer", Mailer::tick_interval(&config));
+        let sweep_health = jobs::supervisor::JobHealth::new("sweeper", config.sweep_interval);
+        let limits_health = jobs::supervisor::JobHealth::new("rate_limit_cleanup", LIMITS_CLEANUP);
         let state = AppState {
+            jobs: Arc::new(jobs::supervisor::JobBoard::new(vec![
+                mail_health.clone(),
+                sweep_health.clone(),
+                limits_health.clone(),
+            ])),
             pool: pool.clone(),
             config: config.clone(),
             clock: clock.clone(),
@@ -109,16 +120,31 @@ impl Application {
             mail_wake: state.mail_wake.clone(),
             interval: config.sweep_interval,
         };
-        let mailer = Mailer { pool, config: config.clone(), clock, transport, wake: state.mail_wake.clone() };
+        let mailer = Arc::new(Mailer { pool, config: config.clone(), clock, transport, wake: state.mail_wake.clone() });
+        let sweeper = Arc::new(sweeper);
         let limits = state.limits.clone();
+        use jobs::supervisor::{guarded_tick, supervise};
         let jobs = vec![
-            tokio::spawn(mailer.run()),
-            tokio::spawn(sweeper.run()),
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(60));
-                loop {
-                    tick.tick().await;
-                    limits.shrink();
+            supervise(mail_health.clone(), move || {
+                let (mailer, health) = (mailer.clone(), mail_health.clone());
+                async move { mailer.run(&health).await }
+            }),
+            supervise(sweep_health.clone(), move || {
+                let (sweeper, health) = (sweeper.clone(), sweep_health.clone());
+                async move { sweeper.run(&health).await }
+            }),
+            supervise(limits_health.clone(), move || {
+                let (limits, health) = (limits.clone(), limits_health.clone());
+                async move {
+                    let mut tick = tokio::time::interval(LIMITS_CLEANUP);
+                    loop {
+                        tick.tick().await;
+                        guarded_tick(&health, async {
+                            limits.shrink();
+                            Ok(())
+                        })
+                        .await;
+                    }
                 }
             }),
         ];

@@ -4,6 +4,8 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::jobs::supervisor::JobSnapshot;
+
 pub struct Counter(AtomicU64);
 
 impl Counter {
@@ -42,8 +44,9 @@ pub fn record_status(status: u16) {
     }
 }
 
-/// The exposition text; `outbox` adds the outbox's rows per status.
-pub fn render(outbox: &[(String, i64)]) -> String {
+/// The exposition text; `outbox` adds the outbox's rows per status, `jobs`
+/// each background job's ticks, failures, restarts, last tick and lateness.
+pub fn render(outbox: &[(String, i64)], jobs: &[JobSnapshot]) -> String {
     let mut s = String::new();
     s.push_str("# HELP tiepcan_http_responses_total HTTP responses by status class.\n");
     s.push_str("# TYPE tiepcan_http_responses_total counter\n");
@@ -61,6 +64,26 @@ pub fn render(outbox: &[(String, i64)]) -> String {
     s.push_str("# HELP tiepcan_outbox_rows Outbox rows by status.\n# TYPE tiepcan_outbox_rows gauge\n");
     for (status, n) in outbox {
         let _ = writeln!(s, "tiepcan_outbox_rows{{status=\"{status}\"}} {n}");
+    }
+    type Figure = fn(&JobSnapshot) -> i64;
+    let figures: [(&str, &str, &str, Figure); 5] = [
+        ("tiepcan_job_ticks_total", "counter", "Finished ticks of a background job.", |j| j.ticks as i64),
+        ("tiepcan_job_failures_total", "counter", "Ticks that failed or panicked.", |j| j.failures as i64),
+        ("tiepcan_job_restarts_total", "counter", "Times a job was started again after it stopped.", |j| {
+            j.restarts as i64
+        }),
+        ("tiepcan_job_last_tick_seconds", "gauge", "Unix time of the last finished tick (0: none yet).", |j| {
+            j.last_tick_unix.unwrap_or(0)
+        }),
+        ("tiepcan_job_late", "gauge", "1 when a job has not finished a tick within three intervals.", |j| {
+            i64::from(j.late)
+        }),
+    ];
+    for (name, kind, help, figure) in figures {
+        let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for j in jobs {
+            let _ = writeln!(s, "{name}{{job=\"{}\"}} {}", j.name, figure(j));
+        }
     }
     s
 }

@@ -81,17 +81,19 @@ fn is_plain_text(bytes: &[u8]) -> bool {
     !text.is_empty() && !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
 }
 
-/// A file name safe to store and to send back in a header: no path, no control
-/// characters, at most 150 characters, never empty.
-pub fn clean_filename(name: &str) -> String {
+/// A file name safe to store and to send back in a header: no path, at most
+/// 150 characters, never empty. A name is a single-line text: one holding a
+/// control or direction character is refused (the error code for the `file`
+/// field), not silently rewritten.
+pub fn clean_filename(name: &str) -> Result<String, &'static str> {
+    if super::text::refused_in_line(name).is_some() {
+        return Err("forbidden_character");
+    }
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?'))
-        .take(150)
-        .collect();
+    let cleaned: String =
+        base.chars().filter(|c| !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?')).take(150).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.is_empty() { "tep-dinh-kem".into() } else { cleaned }
+    Ok(if cleaned.is_empty() { "tep-dinh-kem".into() } else { cleaned })
 }
 
 #[cfg(test)]
@@ -126,10 +128,12 @@ mod tests {
 
     #[test]
     fn filenames() {
-        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
-        assert_eq!(clean_filename("C:\\Users\\a\\Báo cáo.pdf"), "Báo cáo.pdf");
-        assert_eq!(clean_filename("a\"b\r\n.pdf"), "ab.pdf");
-        assert_eq!(clean_filename(".."), "tep-dinh-kem");
-        assert_eq!(clean_filename(""), "tep-dinh-kem");
+        assert_eq!(clean_filename("../../etc/passwd"), Ok("passwd".into()));
+        assert_eq!(clean_filename("C:\\Users\\a\\Báo cáo.pdf"), Ok("Báo cáo.pdf".into()));
+        assert_eq!(clean_filename("a\"b<c>.pdf"), Ok("abc.pdf".into()));
+        assert_eq!(clean_filename("a\r\n.pdf"), Err("forbidden_character"));
+        assert_eq!(clean_filename("invoice\u{202E}fdp.exe"), Err("forbidden_character"));
+        assert_eq!(clean_filename(".."), Ok("tep-dinh-kem".into()));
+        assert_eq!(clean_filename(""), Ok("tep-dinh-kem".into()));
     }
 }

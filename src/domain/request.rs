@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::kind::RequestKind;
-use super::text::has_forbidden_control;
 use super::validation::FieldErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -140,16 +139,9 @@ impl Action {
 /// Longest free text of an action (an answer can be long; it is not a file).
 pub const MAX_TEXT: usize = 20_000;
 
+/// A free text of an action: several lines allowed, no other control character.
 fn text(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> String {
-    let v = value.as_deref().map(str::trim).unwrap_or_default();
-    if v.is_empty() {
-        errors.add(field, "required");
-    } else if has_forbidden_control(v) {
-        errors.add(field, "invalid_value");
-    } else if v.chars().count() > MAX_TEXT {
-        errors.add(field, "too_long");
-    }
-    v.to_string()
+    errors.required_text(field, value.as_deref().unwrap_or_default(), MAX_TEXT)
 }
 
 impl ActionInput {

@@ -22,10 +22,39 @@ pub fn query_terms(q: &str) -> Vec<String> {
     fold(q).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
-/// True when the text holds a control character other than line breaks and
-/// tabs. PostgreSQL refuses NUL in text, and no field we store needs them.
-pub fn has_forbidden_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+/// Whether a character may appear in a single-line text (names, outlets, press
+/// cards, titles, subjects, agency names, file names, CSV cells, CLI
+/// arguments). Refused: every control character (C0 including CR, LF and TAB;
+/// DEL; C1), the Unicode line and paragraph separators, and the bidirectional
+/// embeddings, overrides and isolates, which can make a name read backwards in
+/// a mail client or a log. A line break in a name is how a mail header is
+/// forged; none of these characters has a use in a one-line field.
+pub fn allowed_in_line(c: char) -> bool {
+    !(c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'))
+}
+
+/// Whether a character may appear in a multi-line text (bodies, questions,
+/// reasons, notes): the same as a line, plus LF.
+pub fn allowed_in_text(c: char) -> bool {
+    c == '\n' || allowed_in_line(c)
+}
+
+/// The first character a single-line text may not hold, if any.
+pub fn refused_in_line(s: &str) -> Option<char> {
+    s.chars().find(|c| !allowed_in_line(*c))
+}
+
+/// The first character a multi-line text may not hold, if any (after
+/// `normalize_line_breaks`).
+pub fn refused_in_text(s: &str) -> Option<char> {
+    s.chars().find(|c| !allowed_in_text(*c))
+}
+
+/// Browsers send a textarea's line breaks as CR LF, and some mail clients a
+/// lone CR: both are a line break, stored as LF. Nothing else is rewritten.
+pub fn normalize_line_breaks(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\r') { std::borrow::Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n")) } else { s.into() }
 }
 
 /// Escapes `%`, `_` and the escape character itself for a SQL `LIKE … ESCAPE '\'`.
@@ -67,6 +96,49 @@ mod tests {
     #[test]
     fn like_escape_neutralises_wildcards() {
         assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+
+    #[test]
+    fn single_lines_refuse_every_control_and_direction_character() {
+        for bad in [
+            "Eve\r\nBcc: x@example.com",
+            "a\tb",
+            "a\nb",
+            "a\u{7f}",
+            "a\u{85}b",
+            "a\u{9b}b",
+            "a\u{0}b",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "a\u{202E}gpj.exe",
+            "a\u{2066}b",
+            "a\u{2069}b",
+            "a\u{FEFF}b",
+        ] {
+            assert!(refused_in_line(bad).is_some(), "{bad:?} passed");
+        }
+        for good in ["Nguyễn Thị Ánh", "Báo Thái Nguyên (điện tử)", "Sở Y tế — Health", "«Tuổi Trẻ»", "O'Brien 2/3"]
+        {
+            assert_eq!(refused_in_line(good), None, "{good:?} refused");
+        }
+    }
+
+    #[test]
+    fn texts_keep_line_feeds_and_nothing_else() {
+        assert_eq!(refused_in_text("dòng 1\ndòng 2"), None);
+        assert_eq!(refused_in_text("a\tb"), Some('\t'));
+        assert_eq!(refused_in_text("a\u{202E}b"), Some('\u{202E}'));
+        assert_eq!(normalize_line_breaks("a\r\nb\rc\nd"), "a\nb\nc\nd");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_clean_line_is_a_clean_text_and_holds_no_break(s in "\\PC{0,40}") {
+            if refused_in_line(&s).is_none() {
+                proptest::prop_assert!(refused_in_text(&s).is_none());
+                proptest::prop_assert!(!s.contains(['\r', '\n', '\t']));
+            }
+        }
     }
 
     proptest::proptest! {

@@ -11,6 +11,7 @@ use chrono::TimeDelta;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 
+use super::supervisor::{JobHealth, guarded_tick};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::models::OutboxRow;
@@ -39,13 +40,13 @@ pub fn backoff(base: Duration, attempts: i32) -> Duration {
 }
 
 impl Mailer {
-    /// Runs until the task is dropped.
-    pub async fn run(self) {
+    /// Runs until the task is dropped; each pass is one tick of `health`.
+    pub async fn run(&self, health: &JobHealth) {
         loop {
-            match self.drain_once().await {
-                Ok(n) if n as i64 >= BATCH => continue,
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "mailer pass failed"),
+            if let Some(n) = guarded_tick(health, self.drain_once()).await
+                && n as i64 >= BATCH
+            {
+                continue;
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -94,6 +95,12 @@ impl Mailer {
             outcome?;
         }
         Ok(attempted)
+    }
+
+    /// How often a pass is expected to finish: the poll interval, but never
+    /// less than an SMTP exchange may take before it times out.
+    pub fn tick_interval(config: &Config) -> Duration {
+        config.mail_poll.max(Duration::from_secs(20))
     }
 
     /// Sends one claimed row and records the outcome.

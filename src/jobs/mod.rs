@@ -1,5 +1,6 @@
 //! Background work that runs in every instance: the mailer (outbox to SMTP)
-//! and the sweeper (reminders, overdue escalation, closing).
+//! and the sweeper (reminders, overdue escalation, closing), each supervised.
 
 pub mod mailer;
+pub mod supervisor;
 pub mod sweeper;

@@ -404,7 +404,7 @@ fn check_new_user(
                 None
             }
         }
-        Some(code) if crate::domain::text::has_forbidden_control(code) || code.len() > 16 => {
+        Some(code) if crate::domain::text::refused_in_line(code).is_some() || code.len() > 16 => {
             e.add("jurisdiction", "unknown_jurisdiction");
             None
         }

@@ -62,7 +62,7 @@ pub fn attach(
     if bytes.len() > env.config.max_upload_bytes {
         return Err(AppError::TooLarge(format!("files may be at most {} bytes", env.config.max_upload_bytes)));
     }
-    let filename = clean_filename(filename);
+    let filename = clean_filename(filename).map_err(|code| AppError::field("file", code))?;
     let content_type = sniff(bytes, &filename).ok_or_else(|| {
         AppError::UnsupportedMediaType("only PDF, images, office documents and plain text can be attached".into())
     })?;

@@ -17,7 +17,7 @@ use crate::db::{self, DbConn, requests};
 use crate::domain::account::Role;
 use crate::domain::calendar::{CalendarYear, DayEntry};
 use crate::domain::request::NewEvent;
-use crate::domain::text::has_forbidden_control;
+use crate::domain::text::refused_in_line;
 use crate::domain::validation::FieldErrors;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ pub fn check_year(year: i32, input: &YearInput) -> Result<CalendarYear, FieldErr
             let name = d.name.trim();
             if date.year() != year {
                 e.add(&f, "wrong_year");
-            } else if name.is_empty() || name.chars().count() > 120 || has_forbidden_control(name) {
+            } else if name.is_empty() || name.chars().count() > 120 || refused_in_line(name).is_some() {
                 e.add(&f, "invalid_name");
             } else if !seen.insert(date) {
                 e.add(&f, "duplicate_date");

@@ -14,7 +14,7 @@ use super::{Page, paging, timeline};
 use crate::db::{self, DbConn, agencies, requests, users};
 use crate::domain::account::Role;
 use crate::domain::request::{NewEvent, Status, is_overdue};
-use crate::domain::text::has_forbidden_control;
+use crate::domain::validation::FieldErrors;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EscalationItem {
@@ -100,18 +100,12 @@ pub struct EscalationAction {
     pub resolution: Option<String>,
 }
 
+/// A free text of an escalation action: several lines allowed, no other control character.
 fn text(field: &str, v: &Option<String>) -> AppResult<String> {
-    let t = v.as_deref().map(str::trim).unwrap_or_default();
-    if t.is_empty() {
-        return Err(AppError::field(field, "required"));
-    }
-    if has_forbidden_control(t) {
-        return Err(AppError::field(field, "invalid_value"));
-    }
-    if t.chars().count() > crate::domain::request::MAX_TEXT {
-        return Err(AppError::field(field, "too_long"));
-    }
-    Ok(t.to_string())
+    let mut e = FieldErrors::new();
+    let t = e.required_text(field, v.as_deref().unwrap_or_default(), crate::domain::request::MAX_TEXT);
+    e.into_result()?;
+    Ok(t)
 }
 
 /// Takes an escalation action; returns the escalation as it is afterwards.

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod error;
 pub mod escalations;
 pub mod explain;
+pub mod ops;
 pub mod requests;
 pub mod rule_changes;
 pub mod rules;

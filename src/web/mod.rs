@@ -29,6 +29,8 @@ pub struct AppState {
     pub mail_wake: Arc<Notify>,
     pub limits: Arc<ratelimit::Limits>,
     pub rules: Arc<crate::service::rules::RulesCell>,
+    /// The background jobs of this instance, for readiness and /metrics.
+    pub jobs: Arc<crate::jobs::supervisor::JobBoard>,
 }
 
 impl AppState {

@@ -186,7 +186,7 @@ fn action_input_names_missing_fields() {
     let f = ActionInput { action: "comment".into(), body: Some("a\u{0}b".into()), ..Default::default() }
         .parse()
         .unwrap_err();
-    assert_eq!(f.get("body"), Some("invalid_value"));
+    assert_eq!(f.get("body"), Some("forbidden_character_text"));
     assert_eq!(ActionInput { action: "withdraw".into(), ..Default::default() }.parse(), Ok(Action::Withdraw));
 }
 

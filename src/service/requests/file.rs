@@ -47,7 +47,7 @@ pub fn check(conn: &mut DbConn, input: &FileInput) -> AppResult<(db::models::Age
         }
     };
     let subject = e.required("subject", &input.subject, MAX_SUBJECT);
-    let body = e.required("body", &input.body, MAX_TEXT);
+    let body = e.required_text("body", &input.body, MAX_TEXT);
     let agency = if input.agency_id.trim().is_empty() {
         e.add("agency_id", "required");
         None
@@ -97,7 +97,7 @@ pub fn file(
     }
     let key = match idempotency_key.map(str::trim) {
         None => None,
-        Some(k) if k.is_empty() || k.len() > 200 || crate::domain::text::has_forbidden_control(k) => {
+        Some(k) if k.is_empty() || k.len() > 200 || crate::domain::text::refused_in_line(k).is_some() => {
             return Err(AppError::field("idempotency_key", "invalid_value"));
         }
         Some(k) => Some(k.to_string()),
