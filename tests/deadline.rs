@@ -172,10 +172,18 @@ golden! {
     information_complex_across_tet_2026_skips_the_break__lai_31__tb_9441:
         Information, [rec("2026-02-09 10:00"), complex("2026-02-10 10:00")] => end_of("2026-03-09");
 
-    // --- extensions (LAI Art. 31: one, up to 15 days; working days chosen, unconfirmed).
+    // --- extensions (LAI Art. 31: up to 15 days, notified within the period; working days chosen,
+    // unconfirmed; "once" is a rule of the service).
     information_extension_adds_15_working_days_after_the_due_date__lai_31:
         Information, [rec("2026-03-02 10:00"), extend("2026-03-04 10:00")] => end_of("2026-03-26");
-    information_second_extension_is_refused__lai_31_one_extension:
+    information_extension_at_the_last_minute_of_the_period_is_in_time__lai_31:
+        Information, [rec("2026-03-02 10:00"), extend("2026-03-05 23:59")] => end_of("2026-03-26");
+    information_extension_after_the_due_instant_is_no_extension__lai_31:
+        Information, [rec("2026-03-02 10:00"), extend("2026-03-06 10:00")] => end_of("2026-03-05");
+    information_extension_after_the_department_ordered_a_date_changes_nothing__lai_31__escalation_order:
+        Information, [rec("2026-03-02 10:00"), order("2026-03-10 09:00", "2026-03-13 17:00"), extend("2026-03-11 10:00")]
+            => Some(vn("2026-03-13 17:00"));
+    information_second_extension_is_refused__service_rule_one_extension:
         Information, [rec("2026-03-02 10:00"), extend("2026-03-04 10:00"), extend("2026-03-20 10:00")]
             => end_of("2026-03-26");
     information_complex_then_extended_counts_after_the_complex_due_date__lai_31:
@@ -202,7 +210,15 @@ golden! {
     stopped_while_awaiting_clarification_has_no_due_instant:
         Information, [rec("2026-03-02 10:00"), ask("2026-03-03 10:00"), stop("2026-03-04 10:00")] => None;
 
+    // --- outside office hours: counted as received (the default setting of the packs; a service rule).
+    information_received_friday_23_00_counts_mon_tue_wed__blds_147_3__service_rule_outside_hours:
+        Information, [rec("2026-03-06 23:00")] => end_of("2026-03-11");
+    information_received_saturday_10_00_counts_mon_tue_wed__blds_147_3__service_rule_outside_hours:
+        Information, [rec("2026-03-07 10:00")] => end_of("2026-03-11");
+
     // --- the calendar of 2027 and 2028 (no official schedule: computed, unconfirmed).
+    information_across_tet_2027_skips_29_chap_to_mung_4_and_the_days_in_lieu_5_2_to_11_2__lai_30_3__precedent_2024:
+        Information, [rec("2027-02-04 10:00")] => end_of("2027-02-16");
     information_across_new_year_2027_skips_1_1_2027__lai_30_3__unconfirmed_2027:
         Information, [rec("2026-12-31 10:00")] => end_of("2027-01-06");
     information_in_2028_skips_the_computed_tet__lai_30_3__unconfirmed_2028:
@@ -244,8 +260,9 @@ fn policy_received_30_6_2026_23_59_local_keeps_the_2017_pack__press_law_2025_in_
     assert_eq!(dl.policy_version, "2017-decree-09");
     assert_eq!(dl.due_at, end_of("2026-07-03"));
     let (_, _, en) = steps_of(Information, &events);
-    assert!(en[0].contains("2017-decree-09"));
-    assert!(en[2].contains("Luật Báo chí 2016"), "{}", en[2]);
+    assert!(en[0].contains("Press Law 2016 and Decree 09/2017/ND-CP"), "{}", en[0]);
+    // Received at 23:59, outside office hours: the working days are the fourth step.
+    assert!(en[3].starts_with("3 working days") && en[3].contains("Luật Báo chí 2016"), "{}", en[3]);
 }
 
 #[test]
@@ -255,7 +272,7 @@ fn policy_received_1_7_2026_00_00_local_gets_the_press_law_2025_pack__press_law_
     assert_eq!(dl.policy_version, "2026-07-press-law-2025");
     assert_eq!(dl.due_at, end_of("2026-07-06"));
     let (_, _, en) = steps_of(Information, &events);
-    assert!(en[2].contains("Luật Báo chí 2025") && en[2].contains("chưa xác nhận"), "{}", en[2]);
+    assert!(en[3].contains("Luật Báo chí 2025") && en[3].contains("chưa xác nhận"), "{}", en[3]);
 }
 
 #[test]
@@ -301,25 +318,44 @@ fn complex_notice_window_ends_24_00_of_the_third_working_day__lai_31() {
 }
 
 #[test]
-fn second_extension_is_refused_with_a_step__lai_31_one_extension() {
+fn second_extension_is_refused_with_a_step__service_rule_one_extension() {
     let (dl, _, en) =
         steps_of(Information, &[rec("2026-03-02 10:00"), extend("2026-03-04 10:00"), extend("2026-03-20 10:00")]);
     assert!(dl.steps.iter().any(|s| matches!(s, Step::ExtensionRefused { max_count: 1, .. })));
-    assert!(en.iter().any(|l| l.contains("at most 1 extension(s) allowed")), "{en:#?}");
+    let refused = en.iter().find(|l| l.contains("the 1 extension(s) allowed were already used")).expect("a step");
+    assert!(refused.contains("(a rule of this service, not a legal requirement: "), "{refused}");
 }
 
 #[test]
-fn extension_after_the_due_date_still_applies_and_says_it_came_late__lai_31() {
-    let (dl, _, en) = steps_of(Information, &[rec("2026-03-02 10:00"), extend("2026-03-06 10:00")]);
-    assert_eq!(dl.due_at, end_of("2026-03-26"));
-    assert!(dl.steps.iter().any(|s| matches!(s, Step::Extended { after_due: true, .. })));
-    assert!(en.iter().any(|l| l.contains("overdue until then")), "{en:#?}");
+fn extension_after_the_due_instant_is_no_extension_and_says_why__lai_31() {
+    let (dl, vi, en) = steps_of(Information, &[rec("2026-03-02 10:00"), extend("2026-03-06 10:00")]);
+    assert_eq!(dl.due_at, end_of("2026-03-05"));
+    assert!(!dl.steps.iter().any(|s| matches!(s, Step::Extended { .. })), "{:#?}", dl.steps);
+    let late = en.iter().find(|l| l.starts_with("Extension on Fri 06/03/2026 10:00")).expect("a step for it");
+    assert!(late.contains("after the due date Thu 05/03/2026 24:00 had passed"), "{late}");
+    assert!(late.contains("changes nothing") && late.contains("Điều 31"), "{late}");
+    assert!(vi.iter().any(|l| l.contains("sau khi hạn thứ Năm 05/03/2026 24:00 đã qua")), "{vi:#?}");
+}
+
+#[test]
+fn extension_never_moves_a_date_the_department_ordered__escalation_order() {
+    let events = [rec("2026-03-02 10:00"), order("2026-03-10 09:00", "2026-03-13 17:00"), extend("2026-03-11 10:00")];
+    let (dl, vi, _) = steps_of(Information, &events);
+    assert!(dl.ordered);
+    assert!(dl.steps.iter().any(|s| matches!(s, Step::ExtensionAfterOrder { .. })), "{:#?}", dl.steps);
+    assert!(vi.iter().any(|l| l.contains("do cơ quan quản lý báo chí ấn định")), "{vi:#?}");
+    // A transfer is a new receipt: the order no longer runs.
+    let (dl, _, _) = steps_of(
+        Information,
+        &[rec("2026-03-02 10:00"), order("2026-03-10 09:00", "2026-03-13 17:00"), transfer("2026-03-11 10:00")],
+    );
+    assert!(!dl.ordered);
 }
 
 #[test]
 fn per_agency_override_of_6_hours_for_events__qd_22_bgddt_example() {
     let override_text = "\n[agency_overrides.\"TNG/SYT\".event]\nlimit = 6\nreminder_hours_before = [2]\n\
-                         citation = \"Quyết định của Sở Y tế Thái Nguyên (thử nghiệm: 6 giờ)\"\n";
+                         basis = \"law\"\ncitation = \"Quyết định của Sở Y tế Thái Nguyên (thử nghiệm: 6 giờ)\"\n";
     let old = format!("{}{override_text}", include_str!("../policy/2017-decree-09.toml"));
     let new = include_str!("../policy/2026-07-press-law-2025.toml");
     let set = PolicySet::from_named_texts(&[("old.toml", &old), ("new.toml", new)]).expect("valid packs");
@@ -330,7 +366,7 @@ fn per_agency_override_of_6_hours_for_events__qd_22_bgddt_example() {
     let overridden = compute(pack, &cal, Event, Some("TNG/SYT"), &events);
     assert_eq!(overridden.due_at, Some(vn("2026-03-08 04:00")));
     let (_, en) = check_explanation(&overridden);
-    assert!(en.iter().any(|l| l.starts_with("6 hours (Quyết định của Sở Y tế Thái Nguyên")), "{en:#?}");
+    assert!(en.iter().any(|l| l.starts_with("6 hours (under Quyết định của Sở Y tế Thái Nguyên")), "{en:#?}");
     assert_eq!(
         deadline::reminder_instants(pack, Event, Some("TNG/SYT"), vn("2026-03-08 04:00")),
         [vn("2026-03-08 02:00")]
@@ -379,4 +415,314 @@ fn rollover_explains_the_days_passed_over__blds_148() {
     assert!(rolled.starts_with("Sun 15/02/2026 is not a working day"), "{rolled}");
     assert!(rolled.contains("Mon 23/02/2026"), "{rolled}");
     assert!(rolled.contains("Mon 16/02/2026 – Fri 20/02/2026 (Tết Nguyên Đán)"), "{rolled}");
+}
+
+// --- Law, analogy or a rule of the service: each worded as what it is.
+
+/// A word that states a legal duty ("phải", "must", "shall"), outside the words that deny one.
+fn duty_word(text: &str) -> Option<&'static str> {
+    let cleaned = text.replace("không phải", "").replace("not a legal requirement", "");
+    let lower = cleaned.to_lowercase();
+    ["phải", "must", "shall"].into_iter().find(|w| lower.contains(w))
+}
+
+/// Events that make every kind of step appear (receipt outside office hours, clarification, complex,
+/// extension in time and late, transfer, order, stop).
+fn every_kind_of_story() -> Vec<(RequestKind, Vec<ClockEvent>)> {
+    let mut out = Vec::new();
+    for kind in [Event, Information, PressReply, Complaint] {
+        for received in ["2026-03-06 23:00", "2026-07-03 23:00"] {
+            let r = vn(received);
+            let at = |h: i64| r + chrono::Duration::hours(h);
+            let stories = vec![
+                vec![ClockEvent::Received { at: r }],
+                vec![
+                    ClockEvent::Received { at: r },
+                    ClockEvent::ClarificationRequested { at: at(2) },
+                    ClockEvent::Clarified { at: at(30) },
+                    ClockEvent::MarkedComplex { at: at(31) },
+                    ClockEvent::Extended { at: at(32) },
+                    ClockEvent::Extended { at: at(33) },
+                    ClockEvent::Stopped { at: at(400) },
+                ],
+                vec![ClockEvent::Received { at: r }, ClockEvent::Extended { at: at(24 * 40) }],
+                vec![
+                    ClockEvent::Received { at: r },
+                    ClockEvent::Transferred { at: at(5) },
+                    ClockEvent::ResponseOrdered { at: at(24 * 20), due_at: at(24 * 25) },
+                    ClockEvent::Extended { at: at(24 * 21) },
+                ],
+            ];
+            out.extend(stories.into_iter().map(|events| (kind, events)));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_service_or_analogy_rule_is_worded_as_a_legal_duty() {
+    use tiepcan::domain::policy::Basis;
+    for pack in &PolicySet::embedded().packs {
+        for (field, rule) in pack.cited_rules() {
+            if rule.basis != Basis::Law {
+                assert_eq!(duty_word(&rule.citation), None, "{} {field}: {}", pack.version, rule.citation);
+            }
+        }
+        for (kind, rule) in &pack.kinds {
+            if rule.basis != Basis::Law {
+                for text in [&rule.explanation_vi, &rule.explanation_en] {
+                    assert_eq!(duty_word(text), None, "{} {}: {text}", pack.version, kind.as_str());
+                }
+            }
+        }
+        for g in &pack.refusal_grounds {
+            if g.basis != Basis::Law {
+                for text in [&g.title_vi, &g.title_en] {
+                    assert_eq!(duty_word(text), None, "{} {}: {text}", pack.version, g.code);
+                }
+            }
+        }
+    }
+    // Every explanation step that applies a rule of the service or an analogy, in both languages.
+    let mut checked = 0;
+    for (kind, events) in every_kind_of_story() {
+        let dl = run(kind, &events);
+        let (vi, en) = check_explanation(&dl);
+        for (i, step) in dl.steps.iter().enumerate() {
+            if step.rules().iter().any(|r| r.basis != Basis::Law) {
+                checked += 1;
+                assert_eq!(duty_word(&vi[i]), None, "{}", vi[i]);
+                assert_eq!(duty_word(&en[i]), None, "{}", en[i]);
+            }
+        }
+    }
+    assert!(checked > 50, "the stories exercise the service and analogy rules ({checked} steps)");
+}
+
+#[test]
+fn event_24_hours_is_a_rule_of_the_service_not_decree_09__nd09_6__qd_25_2013() {
+    let (dl, vi, en) = steps_of(Event, &[rec("2026-03-07 10:00")]);
+    let hours = vi.iter().find(|l| l.starts_with("24 giờ")).expect("the hours step");
+    assert!(
+        hours.contains(
+            "quy tắc của hệ thống, không phải quy định pháp luật: Nghị định 09/2017/NĐ-CP, Điều 6 không nêu số giờ"
+        ),
+        "{hours}"
+    );
+    assert!(hours.contains("Quyết định 25/2013/QĐ-TTg") && hours.contains("không còn hiệu lực"), "{hours}");
+    assert!(hours.contains("(theo Bộ luật Dân sự 2015, Điều 147)"), "{hours}");
+    assert!(!hours.contains("phải cung cấp"), "{hours}");
+    let en_hours = en.iter().find(|l| l.starts_with("24 hours")).expect("the hours step");
+    assert!(en_hours.contains("a rule of this service, not a legal requirement:"), "{en_hours}");
+    let rules: Vec<_> = dl.steps.iter().flat_map(|s| s.rules()).map(|r| r.basis.as_str()).collect();
+    assert_eq!(rules, ["service", "law"]);
+    for pack in &PolicySet::embedded().packs {
+        let event = pack.rule(Event, None);
+        assert_eq!(duty_word(&event.explanation_vi), None, "{}", event.explanation_vi);
+        assert!(event.explanation_vi.contains("không phải quy định pháp luật"), "{}", event.explanation_vi);
+    }
+}
+
+#[test]
+fn information_limits_read_by_analogy_with_lai_and_press_reply_as_law__lai_30_3__pl_39_2() {
+    let (_, vi, en) = steps_of(Information, &[rec("2026-03-02 10:00")]);
+    assert!(vi[2].contains("(áp dụng tương tự Luật Tiếp cận thông tin 2016, Điều 30(3)"), "{}", vi[2]);
+    assert!(en[2].contains("(by analogy with Luật Tiếp cận thông tin 2016, Điều 30(3)"), "{}", en[2]);
+    let (_, vi, en) = steps_of(PressReply, &[rec("2026-03-02 10:00")]);
+    assert!(vi.iter().any(|l| l.contains("(theo Luật Báo chí 2016, Điều 39(2))")), "{vi:#?}");
+    assert!(en.iter().any(|l| l.contains("(under Luật Báo chí 2016, Điều 39(2))")), "{en:#?}");
+}
+
+#[test]
+fn transfer_restarts_the_clock_as_a_rule_of_the_service_not_lai_28_1() {
+    let (_, vi, _) = steps_of(Information, &[rec("2026-03-02 10:00"), transfer("2026-03-04 15:00")]);
+    let t = vi.iter().find(|l| l.starts_with("Chuyển đến cơ quan có trách nhiệm")).expect("a transfer step");
+    assert!(t.contains("quy tắc của hệ thống, không phải quy định pháp luật"), "{t}");
+    assert!(!t.contains("Điều 28(1)"), "{t}");
+    let starts =
+        vi.iter().filter(|l| l.contains("ngày tiếp theo liền kề ngày chuyển yêu cầu (thứ Tư 04/03/2026)")).count();
+    assert_eq!(starts, 1, "{vi:#?}");
+}
+
+#[test]
+fn counting_cites_blds_147_3_for_the_start_148_6_for_24_00_and_148_5_for_the_rollover() {
+    let (_, vi, en) = steps_of(Information, &[rec("2026-04-24 14:05")]);
+    assert!(
+        vi[1].starts_with("Thời hạn tính bằng ngày bắt đầu từ ngày tiếp theo liền kề ngày nhận (thứ Sáu 24/04/2026), tức thứ Bảy 25/04/2026"),
+        "{}",
+        vi[1]
+    );
+    assert!(
+        vi[1].contains("(theo Bộ luật Dân sự 2015, Điều 147(3); theo Bộ luật Dân sự 2015, Điều 148(6))"),
+        "{}",
+        vi[1]
+    );
+    assert!(
+        en[1].starts_with("A period in days starts on the day after the day of receipt (Fri 24/04/2026)"),
+        "{}",
+        en[1]
+    );
+    let (_, _, en) = steps_of(Complaint, &[rec("2026-01-16 10:00")]);
+    let rolled = en.iter().find(|l| l.contains("is not a working day")).expect("a rollover step");
+    assert!(rolled.ends_with("(under Bộ luật Dân sự 2015, Điều 148(5))."), "{rolled}");
+    let pack = pack_for(&[rec("2026-03-02 10:00")]);
+    assert_eq!(
+        pack.rule(Information, None).complex.as_ref().unwrap().citation,
+        "Luật Tiếp cận thông tin 2016, Điều 31"
+    );
+}
+
+#[test]
+fn the_explanation_names_the_pack_by_its_title_not_its_file_name() {
+    let (_, vi, en) = steps_of(Information, &[rec("2026-03-02 10:00")]);
+    assert!(!vi[0].contains("2017-decree-09") && !en[0].contains("2017-decree-09"), "{}", vi[0]);
+    assert!(vi[0].contains("áp dụng bộ quy tắc: Luật Báo chí 2016 và Nghị định 09/2017/NĐ-CP"), "{}", vi[0]);
+}
+
+#[test]
+fn the_department_order_reads_by_the_end_of_its_day_or_by_its_hour__escalation_order() {
+    let (_, vi, en) = steps_of(Information, &[rec("2026-03-02 10:00"), order("2026-03-10 09:00", "2026-03-14 00:00")]);
+    assert!(vi.iter().any(|l| l.contains("yêu cầu trả lời đến hết ngày thứ Sáu 13/03/2026.")), "{vi:#?}");
+    assert!(en.iter().any(|l| l.contains("ordered a response by the end of Fri 13/03/2026.")), "{en:#?}");
+    let (_, vi, _) = steps_of(Information, &[rec("2026-03-02 10:00"), order("2026-03-10 09:00", "2026-03-13 17:00")]);
+    assert!(vi.iter().any(|l| l.contains("yêu cầu trả lời chậm nhất thứ Sáu 13/03/2026 17:00.")), "{vi:#?}");
+    assert!(!vi.iter().any(|l| l.contains("trước thứ")), "{vi:#?}");
+}
+
+#[test]
+fn press_law_2025_pack_says_in_its_explanations_that_its_articles_are_unconfirmed() {
+    let pack = PolicySet::embedded().version("2026-07-press-law-2025").expect("the 2025 pack");
+    for (kind, rule) in &pack.kinds {
+        assert!(
+            rule.explanation_vi.contains("chưa được xác nhận") || rule.explanation_vi.contains("chưa xác nhận"),
+            "{}: {}",
+            kind.as_str(),
+            rule.explanation_vi
+        );
+        assert!(rule.explanation_en.contains("not confirmed"), "{}: {}", kind.as_str(), rule.explanation_en);
+    }
+    let (_, vi, en) = steps_of(PressReply, &[rec("2026-07-02 10:00")]);
+    assert!(vi[0].contains("chưa xác nhận") && en[0].contains("not confirmed"), "{}", vi[0]);
+    // The 2016 law's 30 days are kept by the service until the 2025 text is confirmed.
+    assert!(
+        vi.iter()
+            .any(|l| l.contains("(quy tắc của hệ thống, không phải quy định pháp luật: hệ thống giữ thời hạn 30 ngày")),
+        "{vi:#?}"
+    );
+}
+
+// --- Refusal grounds: quoted with their conditions and exceptions, each cited to its point.
+
+#[test]
+fn lai_refusal_grounds_quote_their_exceptions__lai_28_1_b__lai_28_1_d__lai_23_1() {
+    for pack in &PolicySet::embedded().packs {
+        let d = pack.ground("LAI28_1D").expect("LAI28_1D");
+        assert!(d.title_vi.ends_with("trừ trường hợp người yêu cầu có lý do chính đáng"), "{}", d.title_vi);
+        assert!(d.title_en.ends_with("unless the requester has a legitimate reason"), "{}", d.title_en);
+        let b = pack.ground("LAI28_1B").expect("LAI28_1B");
+        assert!(b.title_vi.contains("trừ các trường hợp của Điều 23(1)"), "{}", b.title_vi);
+        assert!(
+            b.title_vi.contains("bất khả kháng") && b.title_vi.contains("hết thời hạn công khai"),
+            "{}",
+            b.title_vi
+        );
+        assert!(b.citation.contains("Điều 23(1)"), "{}", b.citation);
+        let pl = pack.ground("PL38_2B").expect("PL38_2B");
+        assert!(pl.title_vi.contains("trừ trường hợp"), "{}", pl.title_vi);
+        assert!(pl.citation.contains("chưa đối chiếu nguyên văn"), "{}", pl.citation);
+    }
+}
+
+#[test]
+fn lai_refusal_grounds_cite_their_point_of_art_28_1__lai_28_1() {
+    // Art. 28(1) runs a, b, c, d, đ, e: the codes E and F are points (đ) and (e).
+    let points = [("A", "a"), ("B", "b"), ("C", "c"), ("D", "d"), ("E", "đ"), ("F", "e")];
+    for pack in &PolicySet::embedded().packs {
+        for (code, point) in points {
+            let g = pack.ground(&format!("LAI28_1{code}")).expect("a LAI ground");
+            assert!(
+                g.citation.starts_with(&format!("Luật Tiếp cận thông tin 2016, Điều 28(1)({point})")),
+                "{}",
+                g.citation
+            );
+            assert_eq!(g.basis.as_str(), "analogy", "LAI grounds apply to press requests by analogy");
+        }
+    }
+}
+
+// --- Outside office hours: a setting of the pack, named in the explanation as a rule of the service.
+
+fn pack_with_outside_hours(setting: &str) -> PolicySet {
+    let text = include_str!("../policy/2017-decree-09.toml").replacen(
+        "outside_office_hours = \"as_received\"",
+        &format!("outside_office_hours = \"{setting}\""),
+        1,
+    );
+    PolicySet::from_named_texts(&[("p.toml", &text)]).expect("a valid pack")
+}
+
+#[test]
+fn received_outside_office_hours_counts_as_received_by_default_and_says_so__service_rule() {
+    let (dl, vi, en) = steps_of(Information, &[rec("2026-03-06 23:00")]);
+    assert_eq!(dl.due_at, end_of("2026-03-11"));
+    assert!(vi[1].starts_with("Yêu cầu đến lúc thứ Sáu 06/03/2026 23:00, ngoài giờ làm việc; thời hạn vẫn tính từ lúc nhận (quy tắc của hệ thống, không phải quy định pháp luật"), "{}", vi[1]);
+    assert!(
+        en[1].contains("outside office hours; the period still runs from its receipt (a rule of this service"),
+        "{}",
+        en[1]
+    );
+    // Inside office hours nothing is said.
+    let (_, vi, _) = steps_of(Information, &[rec("2026-03-06 16:00")]);
+    assert!(!vi.iter().any(|l| l.contains("ngoài giờ làm việc")), "{vi:#?}");
+}
+
+#[test]
+fn received_outside_office_hours_can_count_from_the_next_opening__service_rule() {
+    let set = pack_with_outside_hours("next_working_day");
+    let cal = Calendar::embedded();
+    let due = |kind, s: &str| compute(&set.packs[0], &cal, kind, None, &[rec(s)]).due_at;
+    // Friday 23:00 and Saturday 10:00 count as received Monday 07:30: Tue, Wed, Thu.
+    assert_eq!(due(Information, "2026-03-06 23:00"), end_of("2026-03-12"));
+    assert_eq!(due(Information, "2026-03-07 10:00"), end_of("2026-03-12"));
+    // Friday 16:00 is inside office hours; Monday 06:00 counts from Monday's opening (same days).
+    assert_eq!(due(Information, "2026-03-06 16:00"), end_of("2026-03-11"));
+    assert_eq!(due(Information, "2026-03-09 06:00"), end_of("2026-03-12"));
+    // The evening before Tết 2026 counts from Mon 23/2 07:30.
+    assert_eq!(due(Information, "2026-02-13 18:00"), end_of("2026-02-26"));
+    // A period in hours runs from the moment.
+    assert_eq!(due(Event, "2026-03-07 10:00"), Some(vn("2026-03-08 10:00")));
+    let dl = compute(&set.packs[0], &cal, Information, None, &[rec("2026-03-06 23:00")]);
+    let (vi, en) = check_explanation(&dl);
+    assert!(vi[1].contains("được tính như nhận lúc thứ Hai 09/03/2026 07:30, đầu giờ làm việc tiếp theo (quy tắc của hệ thống, không phải quy định pháp luật"), "{}", vi[1]);
+    assert!(vi[2].contains("ngày tiếp theo liền kề ngày nhận (thứ Hai 09/03/2026)"), "{}", vi[2]);
+    assert!(en[1].contains("it counts as received on Mon 09/03/2026 07:30"), "{}", en[1]);
+    // The complex window counts from Monday too.
+    let until = deadline::complex_notice_until_after(
+        &set.packs[0],
+        &cal,
+        Information,
+        None,
+        &tiepcan::domain::directory::default_office_hours(),
+        &[rec("2026-03-06 23:00")],
+    );
+    assert_eq!(until, end_of("2026-03-12"));
+}
+
+// --- The 2027 calendar: a proposal, following the 2024 precedent, and saying so.
+
+#[test]
+fn tet_2027_proposal_follows_the_2024_precedent_and_stays_unconfirmed__labour_code_112() {
+    let cal = Calendar::embedded();
+    let y = cal.year(2027);
+    assert!(!y.confirmed);
+    assert!(y.source.contains("2024") && y.source.contains("29 tháng Chạp"), "{}", y.source);
+    let (dl, vi, en) = steps_of(Information, &[rec("2027-02-04 10:00")]);
+    assert_eq!(dl.unconfirmed_years(), [2027]);
+    let note = vi.iter().find(|l| l.starts_with("Lịch nghỉ năm 2027 chưa phải lịch chính thức")).expect("the note");
+    assert!(note.contains("tiền lệ năm 2024"), "{note}");
+    assert!(
+        en.iter().any(|l| l.starts_with("The calendar of 2027 is not an official, confirmed schedule yet")),
+        "{en:#?}"
+    );
+    assert!(en.iter().any(|l| l.contains("Fri 05/02/2027 – Tue 09/02/2027")), "{en:#?}");
 }

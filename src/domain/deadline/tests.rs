@@ -87,7 +87,7 @@ fn the_complex_window_moves_with_a_transfer() {
     let t = at("2026-03-04T09:00:00+07:00");
     let events = [ClockEvent::Received { at: r }, ClockEvent::Transferred { at: t }];
     assert_eq!(
-        complex_notice_until_after(pack(), &cal, RequestKind::Information, None, &events),
+        complex_notice_until_after(pack(), &cal, RequestKind::Information, None, &default_office_hours(), &events),
         Some(end_of_local_day(d(2026, 3, 9)))
     );
     assert_eq!(complex_notice_until(pack(), &cal, RequestKind::Event, None, r), None);
