@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn at(s: &str) -> DateTime<Utc> {
