@@ -156,6 +156,8 @@ impl Engine<'_> {
                     due: *due_at,
                     unit: Unit::Hours,
                     nominal_last: closing_local_day(*due_at),
+                    // Never shown: an ordered instant resumes after a pause as time left, not as a
+                    // count in days under a rule.
                     citation: Cited::new(crate::domain::policy::Basis::Service, ""),
                 });
             }
