@@ -104,6 +104,19 @@ impl Tr {
         }
     }
 
+    /// A due instant as a limit that includes its last day: "đến hết ngày 12/03/2026" ("by the end of
+    /// 12/03/2026") for 24:00, "chậm nhất 16/03/2026 17:00" ("by 16/03/2026 17:00") otherwise. A period
+    /// in days includes its last day, which "trước 12/03/2026" would seem to leave out.
+    pub fn due_by(&self, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&vietnam());
+        if local.format("%H:%M:%S").to_string() == "00:00:00" {
+            let day = local - chrono::Duration::days(1);
+            self.f("deadline.due_by.end_of_day", &[("date", &day.format("%d/%m/%Y").to_string())])
+        } else {
+            self.f("deadline.due_by.instant", &[("at", &self.datetime(at))])
+        }
+    }
+
     /// The hint beside a due date, counted on the working-day calendar:
     /// "còn 2 ngày làm việc", "còn 5 giờ", "quá hạn 3 giờ", "quá hạn 4 ngày".
     pub fn due_hint(&self, calendar: &Calendar, due: DateTime<Utc>, now: DateTime<Utc>) -> String {

@@ -155,7 +155,8 @@ impl CalendarYear {
     ///
     /// - 1/1; 30/4; 1/5 (Labour Code 2019 Art. 112(1));
     /// - Tết: five days, the last day of the lunar year plus mùng 1 to mùng 4. The Prime Minister fixes them
-    ///   each year (Art. 112(3)); this is what the 2026 schedule did (16/2–20/2); 2025 took two days before
+    ///   each year (Art. 112(3)); this is what the 2026 schedule did (16/2–20/2) and, when the lunar 12th
+    ///   month has 29 days, what the 2024 one did (29 tháng Chạp to mùng 4); 2025 took two days before
     ///   mùng 1 and mùng 1–3 instead, so the choice is only a proposal;
     /// - Hùng Kings: 10/3 lunar;
     /// - National Day: 2/9 and an adjacent day: 1/9 (as in 2025 and 2026), except when 2/9 is a Thursday,
@@ -466,6 +467,17 @@ mod tests {
         for day in [d(2027, 1, 1), d(2027, 4, 16), d(2027, 4, 30), d(2027, 5, 3), d(2027, 9, 2), d(2027, 9, 3)] {
             assert!(!cal.is_working_day(day), "{day}");
         }
+        // The 2024 precedent: mùng 1 on a Saturday, 29 tháng Chạp to mùng 4 off (Thu 8/2 – Tue 13/2/2024,
+        // with Wed 14/2 in lieu). In 2027 the 12th month has 29 days: 29 Chạp is Fri 5/2, mùng 4 Tue 9/2.
+        let lunar_day = |date| {
+            let l = lunar::solar_to_lunar(date);
+            (l.day, l.month)
+        };
+        assert_eq!((lunar_day(d(2024, 2, 8)), lunar_day(d(2024, 2, 13))), ((29, 12), (4, 1)));
+        assert_eq!((lunar_day(d(2027, 2, 5)), lunar_day(d(2027, 2, 9))), ((29, 12), (4, 1)));
+        let tet: Vec<_> = y.holidays.iter().filter(|e| e.date.month() == 2).map(|e| e.date.day()).collect();
+        assert_eq!(tet, [5, 6, 7, 8, 9, 10, 11]);
+        assert!(y.source.contains("tiền lệ năm 2024"), "{}", y.source);
     }
 
     #[test]

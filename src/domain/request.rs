@@ -248,6 +248,8 @@ pub struct Rules {
     pub max_extensions: u32,
     /// Until when the agency may mark the request complex (None: no complex rule).
     pub complex_notice_until: Option<DateTime<Utc>>,
+    /// The running due date is the Department's order, which an extension may not move.
+    pub due_set_by_order: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -263,6 +265,9 @@ pub enum DomainError {
     InvalidTransition(String),
     #[error("some fields are not valid")]
     Invalid(FieldErrors),
+    /// A rule refuses the action now, for a reason with its own code (e.g. `extension_too_late`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
 }
 
 /// The result of an allowed action: the new status and the timeline event.
@@ -379,6 +384,26 @@ pub fn transition(
                 } else {
                     format!("the request was already extended {} time(s), the most allowed", request.extensions)
                 }));
+            }
+            if rules.due_set_by_order {
+                return Err(DomainError::Refused {
+                    code: "extension_after_order",
+                    message: "the press-management Department set this due date by its order; it cannot be extended"
+                        .into(),
+                });
+            }
+            // LAI Art. 31: an extension is notified within the running period. After the due instant
+            // there is nothing left to extend, and an overdue agency cannot erase its lateness.
+            if let Some(due) = request.due_at
+                && now > due
+            {
+                return Err(DomainError::Refused {
+                    code: "extension_too_late",
+                    message: format!(
+                        "the due date ({}) has passed: an extension is given within the period, not after it",
+                        due.to_rfc3339()
+                    ),
+                });
             }
             same(event(Some(reason), json!({"extension": request.extensions + 1})))
         }

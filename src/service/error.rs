@@ -13,6 +13,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     InvalidTransition(String),
+    /// A rule refuses the action now (409), with a code of its own (e.g. `extension_too_late`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]

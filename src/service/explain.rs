@@ -2,12 +2,18 @@
 //! locales/deadline.*.toml). Dates are dd/mm/yyyy with the weekday, times
 //! HH:mm in Vietnam's time; a due instant at local midnight is written as
 //! 24:00 of the day that ends, as the law counts it.
+//!
+//! Each rule is cited after its basis, worded so that nobody takes a choice of this service for a legal
+//! duty: "theo …" (law), "áp dụng tương tự …" (a law by analogy), "quy tắc của hệ thống, không phải quy
+//! định pháp luật: …" (a rule of the service), and in English "under …", "by analogy with …", "a rule of
+//! this service, not a legal requirement: …".
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use serde::Serialize;
 
 use crate::domain::calendar::{DayKind, local_date};
-use crate::domain::deadline::{Deadline, IgnoredReason, NoDueReason, Remaining, SkippedDay, Step};
-use crate::domain::policy::{ClarificationEffect, Unit};
+use crate::domain::deadline::{Deadline, EventName, IgnoredReason, NoDueReason, Remaining, SkippedDay, Step};
+use crate::domain::policy::{Basis, Cited, ClarificationEffect, OutsideOfficeHours, Unit};
 use crate::i18n::Tr;
 
 /// More counted days than this are written as a range.
@@ -44,6 +50,17 @@ fn due(tr: &Tr, at: DateTime<Utc>) -> String {
         format!("{} 24:00", day(tr, d))
     } else {
         instant(tr, at)
+    }
+}
+
+/// A due instant as a limit that includes its last day: "đến hết ngày thứ Hai 04/05/2026" for 24:00,
+/// "chậm nhất thứ Hai 16/03/2026 17:00" otherwise ("by the end of …", "by …").
+pub fn due_by(tr: &Tr, at: DateTime<Utc>) -> String {
+    let local = local_date(at);
+    if crate::domain::calendar::start_of_local_day(local) == at {
+        tr.f("deadline.due_by.end_of_day", &[("date", &day(tr, local - Duration::days(1)))])
+    } else {
+        tr.f("deadline.due_by.instant", &[("at", &instant(tr, at))])
     }
 }
 
@@ -120,28 +137,55 @@ fn duration(tr: &Tr, seconds: i64) -> String {
     tr.f("deadline.duration", &[("hours", &(minutes / 60).to_string()), ("minutes", &(minutes % 60).to_string())])
 }
 
+/// A rule's citation after the words of its basis: "theo Bộ luật Dân sự 2015, Điều 147(3)".
+pub fn cite(tr: &Tr, rule: &Cited) -> String {
+    tr.f(&format!("deadline.basis.{}", rule.basis.as_str()), &[("citation", &rule.citation)])
+}
+
+/// The trigger of a count in days, as the day it names: "ngày nhận", "ngày làm rõ", "ngày chuyển".
+fn trigger_day(tr: &Tr, trigger: EventName) -> &'static str {
+    let key = match trigger {
+        EventName::Clarified => "deadline.trigger.clarified",
+        EventName::Transferred => "deadline.trigger.transferred",
+        _ => "deadline.trigger.received",
+    };
+    tr.get(key).unwrap_or("")
+}
+
 pub fn step_text(step: &Step, tr: &Tr) -> String {
     match step {
-        Step::Received { at, policy_version } => {
-            tr.f("deadline.received", &[("at", &instant(tr, *at)), ("version", policy_version)])
+        Step::Received { at, policy_title_vi, policy_title_en, .. } => {
+            let title = if tr.lang() == "en" { policy_title_en } else { policy_title_vi };
+            tr.f("deadline.received", &[("at", &instant(tr, *at)), ("title", title)])
         }
+        Step::OutsideOfficeHours { at, setting, counted_from, citation } => match setting {
+            OutsideOfficeHours::AsReceived => tr.f(
+                "deadline.outside_hours_as_received",
+                &[("at", &instant(tr, *at)), ("citation", &cite(tr, citation))],
+            ),
+            OutsideOfficeHours::NextWorkingDay => tr.f(
+                "deadline.outside_hours_next_day",
+                &[("at", &instant(tr, *at)), ("from", &instant(tr, *counted_from)), ("citation", &cite(tr, citation))],
+            ),
+        },
         Step::Hours { from, hours, until, citation, counting_citation } => tr.f(
             "deadline.hours",
             &[
                 ("hours", &hours.to_string()),
                 ("from", &instant(tr, *from)),
                 ("until", &due(tr, *until)),
-                ("citation", citation),
-                ("counting_citation", counting_citation),
+                ("citation", &cite(tr, citation)),
+                ("counting_citation", &cite(tr, counting_citation)),
             ],
         ),
-        Step::CountingStartsNextDay { event_at, first_day, citation, end_citation } => tr.f(
+        Step::CountingStartsNextDay { event_at, trigger, first_day, citation, end_citation } => tr.f(
             "deadline.counting_starts",
             &[
+                ("trigger", trigger_day(tr, *trigger)),
                 ("event_day", &day(tr, local_date(*event_at))),
                 ("first_day", &day(tr, *first_day)),
-                ("citation", citation),
-                ("end_citation", end_citation),
+                ("citation", &cite(tr, citation)),
+                ("end_citation", &cite(tr, end_citation)),
             ],
         ),
         Step::WorkingDays { count, citation, counted, skipped, swapped_in } => {
@@ -151,7 +195,7 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
                 key,
                 &[
                     ("count", &count.to_string()),
-                    ("citation", citation),
+                    ("citation", &cite(tr, citation)),
                     ("days", &day_list(tr, counted, swapped_in)),
                     ("skipped", &skipped_text),
                 ],
@@ -161,7 +205,7 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
             "deadline.calendar_days",
             &[
                 ("count", &count.to_string()),
-                ("citation", citation),
+                ("citation", &cite(tr, citation)),
                 ("first_day", &day(tr, *first_day)),
                 ("last_day", &day(tr, *last_day)),
             ],
@@ -172,16 +216,18 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
                 ("from", &day(tr, *from)),
                 ("to", &day(tr, *to)),
                 ("skipped", &skipped_list(tr, skipped)),
-                ("citation", citation),
+                ("citation", &cite(tr, citation)),
             ],
         ),
-        Step::UnconfirmedCalendar { year } => tr.f("deadline.unconfirmed_calendar", &[("year", &year.to_string())]),
+        Step::UnconfirmedCalendar { year, source } => {
+            tr.f("deadline.unconfirmed_calendar", &[("year", &year.to_string()), ("source", source)])
+        }
         Step::ClarificationRequested { at, effect, citation, late } => {
             let key = match effect {
                 ClarificationEffect::Pause => "deadline.clarification_pause",
                 ClarificationEffect::Restart => "deadline.clarification_restart",
             };
-            let mut s = tr.f(key, &[("at", &instant(tr, *at)), ("citation", citation)]);
+            let mut s = tr.f(key, &[("at", &instant(tr, *at)), ("citation", &cite(tr, citation))]);
             if *late {
                 s.push(' ');
                 s.push_str(tr.t("deadline.clarification_late"));
@@ -190,6 +236,7 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
         }
         Step::Resumed { at, remaining, citation } => {
             let at = instant(tr, *at);
+            let citation = &cite(tr, citation);
             match remaining {
                 Remaining::Time { seconds, until } => tr.f(
                     "deadline.resumed_time",
@@ -217,7 +264,7 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
         }
         Step::Restarted { at, complex, citation } => tr.f(
             if *complex { "deadline.restarted_complex" } else { "deadline.restarted" },
-            &[("at", &instant(tr, *at)), ("citation", citation)],
+            &[("at", &instant(tr, *at)), ("citation", &cite(tr, citation))],
         ),
         Step::MarkedComplex { at, received_at, notice_until, citation } => tr.f(
             "deadline.marked_complex",
@@ -225,36 +272,44 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
                 ("at", &instant(tr, *at)),
                 ("until", &due(tr, *notice_until)),
                 ("received", &instant(tr, *received_at)),
-                ("citation", citation),
+                ("citation", &cite(tr, citation)),
             ],
         ),
         Step::ComplexNoticeLate { at, notice_until, citation } => tr.f(
             "deadline.complex_late",
-            &[("at", &instant(tr, *at)), ("until", &due(tr, *notice_until)), ("citation", citation)],
+            &[("at", &instant(tr, *at)), ("until", &due(tr, *notice_until)), ("citation", &cite(tr, citation))],
         ),
         Step::NoComplexRule { at } => tr.f("deadline.no_complex_rule", &[("at", &instant(tr, *at))]),
-        Step::Extended { at, number, max_count, limit, unit: u, previous_due, after_due, citation } => tr.f(
-            if *after_due { "deadline.extended_late" } else { "deadline.extended" },
+        Step::Extended { at, number, max_count, limit, unit: u, previous_due, citation, max_count_citation } => tr.f(
+            "deadline.extended",
             &[
                 ("at", &instant(tr, *at)),
                 ("number", &number.to_string()),
                 ("max", &max_count.to_string()),
+                ("max_citation", &cite(tr, max_count_citation)),
                 ("limit", &limit.to_string()),
                 ("unit", unit(tr, *u)),
                 ("previous", &due(tr, *previous_due)),
-                ("citation", citation),
+                ("citation", &cite(tr, citation)),
             ],
         ),
+        Step::ExtensionTooLate { at, due: d, citation } => tr.f(
+            "deadline.extension_too_late",
+            &[("at", &instant(tr, *at)), ("due", &due(tr, *d)), ("citation", &cite(tr, citation))],
+        ),
+        Step::ExtensionAfterOrder { at, due: d } => {
+            tr.f("deadline.extension_after_order", &[("at", &instant(tr, *at)), ("due", &due(tr, *d))])
+        }
         Step::ExtensionRefused { at, max_count, citation } => tr.f(
             "deadline.extension_refused",
-            &[("at", &instant(tr, *at)), ("max", &max_count.to_string()), ("citation", citation)],
+            &[("at", &instant(tr, *at)), ("max", &max_count.to_string()), ("citation", &cite(tr, citation))],
         ),
         Step::NoExtensionRule { at } => tr.f("deadline.no_extension_rule", &[("at", &instant(tr, *at))]),
         Step::Transferred { at, citation } => {
-            tr.f("deadline.transferred", &[("at", &instant(tr, *at)), ("citation", citation)])
+            tr.f("deadline.transferred", &[("at", &instant(tr, *at)), ("citation", &cite(tr, citation))])
         }
         Step::ResponseOrdered { at, due_at } => {
-            tr.f("deadline.response_ordered", &[("at", &instant(tr, *at)), ("due", &due(tr, *due_at))])
+            tr.f("deadline.response_ordered", &[("at", &instant(tr, *at)), ("due_by", &due_by(tr, *due_at))])
         }
         Step::Stopped { at, due_at: Some(d) } => {
             tr.f("deadline.stopped", &[("at", &instant(tr, *at)), ("due", &due(tr, *d))])
@@ -293,6 +348,34 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
 
 pub fn steps_text(deadline: &Deadline, tr: &Tr) -> Vec<String> {
     deadline.steps.iter().map(|s| step_text(s, tr)).collect()
+}
+
+/// One rule a step applies, for the API: its basis and citation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleView {
+    pub basis: Basis,
+    pub citation: String,
+}
+
+/// One step of the explanation with the rules it applies (the API's `step_details`, parallel to its
+/// `steps`): `basis` is the basis of the step's principal rule, None for a step that applies none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepDetail {
+    pub text: String,
+    pub basis: Option<Basis>,
+    pub rules: Vec<RuleView>,
+}
+
+pub fn step_details(deadline: &Deadline, tr: &Tr) -> Vec<StepDetail> {
+    deadline
+        .steps
+        .iter()
+        .map(|s| {
+            let rules: Vec<RuleView> =
+                s.rules().into_iter().map(|r| RuleView { basis: r.basis, citation: r.citation.clone() }).collect();
+            StepDetail { text: step_text(s, tr), basis: rules.first().map(|r| r.basis), rules }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -384,6 +467,19 @@ mod tests {
                 ],
             ),
             (RequestKind::Complaint, vec![ClockEvent::Received { at: at("2028-01-10T10:00:00+07:00") }]),
+            // Outside office hours, an extension after the due instant, one after the Department's order.
+            (
+                RequestKind::Information,
+                vec![
+                    ClockEvent::Received { at: at("2026-03-06T23:00:00+07:00") },
+                    ClockEvent::Extended { at: at("2026-03-20T10:00:00+07:00") },
+                    ClockEvent::ResponseOrdered {
+                        at: at("2026-03-21T10:00:00+07:00"),
+                        due_at: at("2026-03-25T00:00:00+07:00"),
+                    },
+                    ClockEvent::Extended { at: at("2026-03-22T10:00:00+07:00") },
+                ],
+            ),
         ];
         for locale in [Locale::Vi, Locale::En] {
             for (kind, events) in &cases {

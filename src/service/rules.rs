@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::db::models::{Agency, Jurisdiction, RequestRow};
 use crate::domain::calendar::Calendar;
 use crate::domain::deadline::{self, ClockEvent, Deadline};
+use crate::domain::directory::{OfficeHours, default_office_hours, parse_office_hours};
 use crate::domain::kind::RequestKind;
 use crate::domain::policy::{PolicyPack, PolicySet};
 
@@ -29,9 +30,18 @@ impl Rulebook {
         self.policies.version(version).unwrap_or_else(|| self.policies.in_force(received_at))
     }
 
-    /// The deadline of a request from its clock events.
-    pub fn deadline(&self, pack: &PolicyPack, kind: RequestKind, agency_key: &str, events: &[ClockEvent]) -> Deadline {
-        deadline::compute(pack, &self.calendar, kind, Some(agency_key), events)
+    /// The deadline of a request to an agency from its clock events (with the office hours of the
+    /// agency's jurisdiction, which decide when a receipt outside them counts).
+    pub fn deadline(
+        &self,
+        pack: &PolicyPack,
+        kind: RequestKind,
+        j: &Jurisdiction,
+        agency: &Agency,
+        events: &[ClockEvent],
+    ) -> Deadline {
+        let key = agency_key(j, agency);
+        deadline::compute_with_office_hours(pack, &self.calendar, kind, Some(&key), &office_hours_of(j), events)
     }
 }
 
@@ -110,6 +120,14 @@ impl RulesCell {
     pub fn set(&self, rules: Rulebook) {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(rules);
     }
+}
+
+/// A jurisdiction's office hours (the usual civil-service day if its stored value is unreadable).
+pub fn office_hours_of(j: &Jurisdiction) -> OfficeHours {
+    serde_json::from_str::<Vec<[String; 2]>>(&j.office_hours)
+        .ok()
+        .and_then(|pairs| parse_office_hours(&pairs).ok())
+        .unwrap_or_else(default_office_hours)
 }
 
 /// How policy overrides name an agency: `JURISDICTION/AGENCY`.

@@ -16,7 +16,7 @@ impl AppError {
         match self {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) | AppError::InvalidTransition(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::InvalidTransition(_) | AppError::Refused { .. } => StatusCode::CONFLICT,
             AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -33,6 +33,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::InvalidTransition(_) => "invalid_transition",
+            AppError::Refused { code, .. } => code,
             AppError::Unauthenticated(_) => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",

@@ -48,7 +48,7 @@ async fn file_answer_and_download_through_the_pages(backend: Backend) {
     let mut preview = form.to_vec();
     preview.push(("op", "preview"));
     let page = reporter.post_form("/requests/new", &preview).await.text().await.unwrap();
-    assert!(page.contains("phải trả lời trước"), "{page}");
+    assert!(page.contains("hạn trả lời của"), "{page}");
     assert!(page.contains("Điều 147"), "the explanation cites the Civil Code");
     let mut file = form.to_vec();
     file.push(("op", "file"));

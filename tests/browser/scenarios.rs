@@ -106,7 +106,7 @@ async fn register_file_clarify_answer_download(backend: Backend) {
     b.fill("#subject", "Số ca sốt xuất huyết năm 2026").await;
     b.fill("#body", "Đề nghị cung cấp số ca sốt xuất huyết theo từng huyện.").await;
     b.click("button[name=op][value=preview]").await;
-    let preview = b.wait_text("#preview", "phải trả lời trước").await;
+    let preview = b.wait_text("#preview", "hạn trả lời của").await;
     let due = b.find("#preview .due-big").await.text().await.unwrap();
     assert!(is_vn_datetime(&due), "the preview shows a due date: {due:?}");
     assert!(preview.contains("Điều 147"), "the preview explains the deadline: {preview}");
@@ -319,7 +319,7 @@ async fn phone_sized_viewport(backend: Backend) {
     b.fill("#subject", "Danh sách cơ sở y tế tư nhân được cấp phép trong năm 2026 trên địa bàn tỉnh").await;
     b.fill("#body", "Đề nghị cung cấp danh sách.").await;
     b.click("button[name=op][value=preview]").await;
-    b.wait_text("#preview", "phải trả lời trước").await;
+    b.wait_text("#preview", "hạn trả lời của").await;
     b.check_page("new-preview").await;
     b.click("button[name=op][value=file]").await;
     b.wait_path("the request page", |p| p.starts_with("/requests/") && p != "/requests/new").await;
@@ -376,7 +376,7 @@ async fn filing_with_the_keyboard_only(backend: Backend) {
     b.tab_to("the preview button", |f| f == "button[op=preview]").await;
     b.assert_focus_visible().await;
     b.press(Key::Enter).await;
-    b.wait_text("#preview", "phải trả lời trước").await;
+    b.wait_text("#preview", "hạn trả lời của").await;
     b.check_page("new-preview").await;
     let checked = b
         .script(

@@ -6,8 +6,9 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use super::{ClockEvent, Deadline, EventName, IgnoredReason, NoDueReason, Remaining, SkippedDay, Step};
 use crate::domain::calendar::{Calendar, DayKind, closing_local_day, end_of_local_day, local_date};
+use crate::domain::directory::OfficeHours;
 use crate::domain::kind::RequestKind;
-use crate::domain::policy::{ClarificationEffect, KindRule, PolicyPack, Unit};
+use crate::domain::policy::{Cited, ClarificationEffect, KindRule, PolicyPack, Unit};
 
 /// The running period: its due instant and how it was counted (for the remaining time of a pause).
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ struct Clock {
     /// For calendar days, the last day before any rollover.
     nominal_last: NaiveDate,
     /// The rule the period was counted under (for the rest of it after a pause).
-    citation: String,
+    citation: Cited,
 }
 
 pub(super) struct Outcome {
@@ -30,15 +31,20 @@ pub(super) struct Outcome {
 struct Engine<'a> {
     policy: &'a PolicyPack,
     calendar: &'a Calendar,
+    office_hours: &'a OfficeHours,
     rule: &'a KindRule,
     steps: Vec<Step>,
     reported_years: BTreeSet<i32>,
     start: Option<DateTime<Utc>>,
+    /// What started the running count in days (for the words of the explanation).
+    start_trigger: EventName,
     clock: Option<Clock>,
     paused_at: Option<DateTime<Utc>>,
     complex: bool,
     extensions: u32,
     stopped: Option<DateTime<Utc>>,
+    /// The running period is the Department's order.
+    ordered: bool,
 }
 
 pub(super) fn run(
@@ -46,6 +52,7 @@ pub(super) fn run(
     calendar: &Calendar,
     kind: RequestKind,
     agency: Option<&str>,
+    office_hours: &OfficeHours,
     events: &[ClockEvent],
 ) -> Outcome {
     let mut events: Vec<&ClockEvent> = events.iter().collect();
@@ -53,15 +60,18 @@ pub(super) fn run(
     let mut e = Engine {
         policy,
         calendar,
+        office_hours,
         rule: policy.rule(kind, agency),
         steps: Vec::new(),
         reported_years: BTreeSet::new(),
         start: None,
+        start_trigger: EventName::Received,
         clock: None,
         paused_at: None,
         complex: false,
         extensions: 0,
         stopped: None,
+        ordered: false,
     };
     for ev in events {
         e.apply(ev);
@@ -75,7 +85,8 @@ pub(super) fn run(
         (None, Some(since), None) => Step::NoDueInstant { reason: NoDueReason::AwaitingClarification { since } },
         (None, None, _) => Step::NoDueInstant { reason: NoDueReason::NotReceived },
     });
-    Outcome { deadline: Deadline { due_at, policy_version: policy.version.clone(), steps: e.steps }, start: e.start }
+    let deadline = Deadline { due_at, policy_version: policy.version.clone(), steps: e.steps, ordered: e.ordered };
+    Outcome { deadline, start: e.start }
 }
 
 impl Engine<'_> {
@@ -90,8 +101,13 @@ impl Engine<'_> {
         }
         let Some(clock) = self.clock.clone() else {
             if let ClockEvent::Received { at } = ev {
-                self.steps.push(Step::Received { at: *at, policy_version: self.policy.version.clone() });
-                self.new_receipt(*at, false);
+                self.steps.push(Step::Received {
+                    at: *at,
+                    policy_version: self.policy.version.clone(),
+                    policy_title_vi: self.policy.title.clone(),
+                    policy_title_en: self.policy.title_en.clone(),
+                });
+                self.new_receipt(*at, false, EventName::Received);
             } else {
                 self.ignore(ev, IgnoredReason::BeforeReceipt);
             }
@@ -106,7 +122,7 @@ impl Engine<'_> {
                 self.steps.push(Step::ClarificationRequested {
                     at,
                     effect: self.rule.clarification,
-                    citation: self.rule.clarification_citation.clone(),
+                    citation: self.rule.clarification_cited(),
                     late: at >= clock.due,
                 });
                 self.paused_at = Some(at);
@@ -117,9 +133,9 @@ impl Engine<'_> {
                 };
                 match self.rule.clarification {
                     ClarificationEffect::Restart => {
-                        let citation = self.rule.clarification_citation.clone();
+                        let citation = self.rule.clarification_cited();
                         self.steps.push(Step::Restarted { at, complex: self.complex, citation });
-                        self.new_receipt(at, self.complex);
+                        self.new_receipt(at, self.complex, EventName::Clarified);
                     }
                     ClarificationEffect::Pause => self.resume(clock, paused_at, at),
                 }
@@ -127,19 +143,22 @@ impl Engine<'_> {
             ClockEvent::MarkedComplex { .. } => self.mark_complex(at),
             ClockEvent::Extended { .. } => self.extend(clock, at),
             ClockEvent::Transferred { .. } => {
-                let citation = self.policy.counting.transfer_citation.clone();
+                let citation = self.policy.counting.transfer();
                 self.steps.push(Step::Transferred { at, citation });
                 self.paused_at = None;
-                self.new_receipt(at, false);
+                self.new_receipt(at, false, EventName::Transferred);
             }
             ClockEvent::ResponseOrdered { due_at, .. } => {
                 self.steps.push(Step::ResponseOrdered { at, due_at: *due_at });
                 self.paused_at = None;
+                self.ordered = true;
                 self.clock = Some(Clock {
                     due: *due_at,
                     unit: Unit::Hours,
                     nominal_last: closing_local_day(*due_at),
-                    citation: String::new(),
+                    // Never shown: an ordered instant resumes after a pause as time left, not as a
+                    // count in days under a rule.
+                    citation: Cited::new(crate::domain::policy::Basis::Service, ""),
                 });
             }
             ClockEvent::Stopped { .. } => {
@@ -150,16 +169,33 @@ impl Engine<'_> {
         }
     }
 
-    /// A new valid receipt at `at`: the clock starts again with the simple limit, or the complex one.
-    fn new_receipt(&mut self, at: DateTime<Utc>, complex: bool) {
-        self.start = Some(at);
+    /// A new valid receipt at `at`: the clock starts again with the simple limit, or the complex one. A
+    /// period in days counts from when a receipt outside office hours counts as received (pack setting).
+    fn new_receipt(&mut self, at: DateTime<Utc>, complex: bool, trigger: EventName) {
         self.complex = complex;
         self.extensions = 0;
+        self.ordered = false;
         let (limit, unit, citation) = match (&self.rule.complex, complex) {
-            (Some(c), true) => (c.limit, c.unit, c.citation.clone()),
-            _ => (self.rule.limit, self.rule.unit, self.rule.citation.clone()),
+            (Some(c), true) => (c.limit, c.unit, c.cited()),
+            _ => (self.rule.limit, self.rule.unit, self.rule.cited()),
         };
-        self.clock = Some(self.count_from_event(at, limit, unit, &citation));
+        let from = if unit == Unit::Hours { at } else { self.counted_receipt(at) };
+        self.start = Some(from);
+        self.clock = Some(self.count_from_event(from, limit, unit, &citation, trigger));
+    }
+
+    /// When a receipt at `at` counts as received, saying so when it arrived outside office hours.
+    fn counted_receipt(&mut self, at: DateTime<Utc>) -> DateTime<Utc> {
+        let counting = &self.policy.counting;
+        let setting = counting.outside_office_hours;
+        match super::outside_office_hours(self.calendar, self.office_hours, setting, at) {
+            None => at,
+            Some(counted_from) => {
+                let citation = counting.outside_office_hours_cited();
+                self.steps.push(Step::OutsideOfficeHours { at, setting, counted_from, citation });
+                counted_from
+            }
+        }
     }
 
     fn mark_complex(&mut self, at: DateTime<Utc>) {
@@ -176,24 +212,34 @@ impl Engine<'_> {
         let received_at = self.start.expect("a running clock has a start");
         let notice_until = super::period_end(self.calendar, received_at, rule.notice_limit, rule.notice_unit);
         if at > notice_until {
-            return self.steps.push(Step::ComplexNoticeLate { at, notice_until, citation: rule.citation });
+            return self.steps.push(Step::ComplexNoticeLate { at, notice_until, citation: rule.cited() });
         }
-        self.steps.push(Step::MarkedComplex { at, received_at, notice_until, citation: rule.citation.clone() });
+        self.steps.push(Step::MarkedComplex { at, received_at, notice_until, citation: rule.cited() });
         self.complex = true;
         self.extensions = 0;
-        self.clock = Some(self.count_from_event(received_at, rule.limit, rule.unit, &rule.citation));
+        let trigger = self.start_trigger;
+        self.clock = Some(self.count_from_event(received_at, rule.limit, rule.unit, &rule.cited(), trigger));
     }
 
     fn extend(&mut self, clock: Clock, at: DateTime<Utc>) {
         let Some(rule) = self.rule.extension.clone() else {
             return self.steps.push(Step::NoExtensionRule { at });
         };
+        // The Department's order sets the date; the agency cannot move it.
+        if self.ordered {
+            return self.steps.push(Step::ExtensionAfterOrder { at, due: clock.due });
+        }
+        // An extension is notified within the running period; after the due instant it is none. While
+        // paused the clock is stopped, so an extension then is never late.
+        if self.paused_at.is_none() && at > clock.due {
+            return self.steps.push(Step::ExtensionTooLate { at, due: clock.due, citation: rule.cited() });
+        }
         if self.extensions >= rule.max_count {
-            return self.steps.push(Step::ExtensionRefused { at, max_count: rule.max_count, citation: rule.citation });
+            let citation = rule.max_count_cited();
+            return self.steps.push(Step::ExtensionRefused { at, max_count: rule.max_count, citation });
         }
         self.extensions += 1;
-        // While paused the clock is stopped, so an extension then is never late.
-        let after_due = self.paused_at.is_none() && at > clock.due;
+        let citation = rule.cited();
         self.steps.push(Step::Extended {
             at,
             number: self.extensions,
@@ -201,22 +247,22 @@ impl Engine<'_> {
             limit: rule.limit,
             unit: rule.unit,
             previous_due: clock.due,
-            after_due,
-            citation: rule.citation.clone(),
+            citation: citation.clone(),
+            max_count_citation: rule.max_count_cited(),
         });
         self.clock = Some(match rule.unit {
             Unit::Hours => {
                 let until = clock.due + Duration::hours(i64::from(rule.limit));
-                self.push_hours(clock.due, rule.limit, until, &rule.citation);
-                Clock { due: until, unit: Unit::Hours, nominal_last: closing_local_day(until), citation: rule.citation }
+                self.push_hours(clock.due, rule.limit, until, &citation);
+                Clock { due: until, unit: Unit::Hours, nominal_last: closing_local_day(until), citation }
             }
-            unit => self.count_days(closing_local_day(clock.due), rule.limit, unit, &rule.citation),
+            unit => self.count_days(closing_local_day(clock.due), rule.limit, unit, &citation),
         });
     }
 
     /// Resumes after a pause with what was left of the period.
     fn resume(&mut self, clock: Clock, paused_at: DateTime<Utc>, at: DateTime<Utc>) {
-        let citation = self.rule.clarification_citation.clone();
+        let citation = self.rule.clarification_cited();
         let in_time = paused_at < clock.due;
         if !in_time {
             self.steps.push(Step::Resumed { at, remaining: Remaining::Nothing { until: clock.due }, citation });
@@ -251,38 +297,47 @@ impl Engine<'_> {
     }
 
     /// A period counted from an event: hours from the moment, days from the next day.
-    fn count_from_event(&mut self, from: DateTime<Utc>, limit: u32, unit: Unit, citation: &str) -> Clock {
+    fn count_from_event(
+        &mut self,
+        from: DateTime<Utc>,
+        limit: u32,
+        unit: Unit,
+        citation: &Cited,
+        trigger: EventName,
+    ) -> Clock {
+        self.start_trigger = trigger;
         match unit {
             Unit::Hours => {
                 let until = from + Duration::hours(i64::from(limit));
                 self.push_hours(from, limit, until, citation);
-                Clock { due: until, unit, nominal_last: closing_local_day(until), citation: citation.to_string() }
+                Clock { due: until, unit, nominal_last: closing_local_day(until), citation: citation.clone() }
             }
             _ => {
                 let day = local_date(from);
                 self.steps.push(Step::CountingStartsNextDay {
                     event_at: from,
+                    trigger,
                     first_day: day.succ_opt().unwrap_or(day),
-                    citation: self.policy.counting.days_start_citation.clone(),
-                    end_citation: self.policy.counting.day_end_citation.clone(),
+                    citation: self.policy.counting.days_start(),
+                    end_citation: self.policy.counting.day_end(),
                 });
                 self.count_days(day, limit, unit, citation)
             }
         }
     }
 
-    fn push_hours(&mut self, from: DateTime<Utc>, hours: u32, until: DateTime<Utc>, citation: &str) {
+    fn push_hours(&mut self, from: DateTime<Utc>, hours: u32, until: DateTime<Utc>, citation: &Cited) {
         self.steps.push(Step::Hours {
             from,
             hours,
             until,
-            citation: citation.to_string(),
-            counting_citation: self.policy.counting.hours_citation.clone(),
+            citation: citation.clone(),
+            counting_citation: self.policy.counting.hours(),
         });
     }
 
     /// `n` days (working or calendar) counted from the day after `after`, ending at 24:00 local.
-    fn count_days(&mut self, after: NaiveDate, n: u32, unit: Unit, citation: &str) -> Clock {
+    fn count_days(&mut self, after: NaiveDate, n: u32, unit: Unit, citation: &Cited) -> Clock {
         let skipped_days =
             |list: Vec<(NaiveDate, DayKind)>| list.into_iter().map(|(date, kind)| SkippedDay { date, kind }).collect();
         match unit {
@@ -299,7 +354,7 @@ impl Engine<'_> {
                     .collect();
                 self.steps.push(Step::WorkingDays {
                     count: n,
-                    citation: citation.to_string(),
+                    citation: citation.clone(),
                     counted: c.counted,
                     skipped: skipped_days(c.skipped),
                     swapped_in,
@@ -309,25 +364,20 @@ impl Engine<'_> {
                     due: end_of_local_day(last),
                     unit: Unit::WorkingDays,
                     nominal_last: last,
-                    citation: citation.to_string(),
+                    citation: citation.clone(),
                 }
             }
             Unit::CalendarDays => {
                 let last = after + Duration::days(i64::from(n));
                 let first_day = after.succ_opt().unwrap_or(after);
-                self.steps.push(Step::CalendarDays {
-                    count: n,
-                    citation: citation.to_string(),
-                    first_day,
-                    last_day: last,
-                });
+                self.steps.push(Step::CalendarDays { count: n, citation: citation.clone(), first_day, last_day: last });
                 let (to, skipped) = self.calendar.roll_forward(last);
                 if to != last {
                     self.steps.push(Step::RolledOver {
                         from: last,
                         to,
                         skipped: skipped_days(skipped),
-                        citation: self.policy.counting.rollover_citation.clone(),
+                        citation: self.policy.counting.rollover(),
                     });
                 }
                 // The calendar decides only whether the last day is a working day.
@@ -336,7 +386,7 @@ impl Engine<'_> {
                     due: end_of_local_day(to),
                     unit: Unit::CalendarDays,
                     nominal_last: last,
-                    citation: citation.to_string(),
+                    citation: citation.clone(),
                 }
             }
         }
@@ -346,7 +396,8 @@ impl Engine<'_> {
     fn note_years(&mut self, from: NaiveDate, to: NaiveDate) {
         for year in from.year()..=to.year() {
             if !self.calendar.is_confirmed(year) && self.reported_years.insert(year) {
-                self.steps.push(Step::UnconfirmedCalendar { year });
+                let source = self.calendar.year(year).source;
+                self.steps.push(Step::UnconfirmedCalendar { year, source });
             }
         }
     }

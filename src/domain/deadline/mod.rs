@@ -16,10 +16,13 @@
 //!   extensions granted before a restart no longer apply, and the count of extensions starts again;
 //! - `MarkedComplex` switches to the complex limit counted from receipt (the latest new receipt: the
 //!   first receipt, a restart or a transfer), if it is within the notice window; otherwise it is ignored;
-//! - `Extended` adds the kind's extension after the current due day, up to `max_count` times; an
-//!   extension granted after the due instant still applies, and the explanation says it came late;
+//! - `Extended` adds the kind's extension after the current due day, up to `max_count` times. An
+//!   extension given after the due instant is no extension (LAI Art. 31: notified within the period) and
+//!   changes nothing; nor does one given after the Department ordered a response by a date;
 //! - `Transferred` is a new receipt by the competent agency: the clock starts again with the simple
 //!   limit (complex marking, extensions and a pending clarification are dropped);
+//! - a new receipt (the first one, a restart, a transfer) outside office hours counts as received when the
+//!   pack's `outside_office_hours` setting says, for periods in days (a period in hours runs from the moment);
 //! - `ResponseOrdered` (the Department's order) sets the due instant to the ordered instant;
 //! - `Stopped` (answered, refused, withdrawn) ends the computation; the due instant stays for the record.
 //!
@@ -31,11 +34,12 @@ mod engine;
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 
 use super::calendar::{Calendar, DayKind, closing_local_day, end_of_local_day, local_date};
+use super::directory::{OfficeHours, default_office_hours};
 use super::kind::RequestKind;
-use super::policy::{ClarificationEffect, PolicyPack, Unit};
+use super::policy::{Cited, ClarificationEffect, OutsideOfficeHours, PolicyPack, Unit};
 
 /// What happened to a request that matters to its clock, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,43 +171,55 @@ pub enum Remaining {
     CalendarDays(u32),
 }
 
-/// One line of the explanation, structured so it can be written in any language.
+/// One line of the explanation, structured so it can be written in any language. Each rule a step
+/// applies comes with its basis and citation ([`Cited`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    /// The request was received; the rules of this policy version apply.
-    Received { at: DateTime<Utc>, policy_version: String },
+    /// The request was received; the rules of this policy version apply (shown by their title).
+    Received { at: DateTime<Utc>, policy_version: String, policy_title_vi: String, policy_title_en: String },
+    /// A new receipt arrived outside office hours; `counted_from` is the instant it counts from under the
+    /// pack's setting (the instant itself when the setting keeps it as received).
+    OutsideOfficeHours { at: DateTime<Utc>, setting: OutsideOfficeHours, counted_from: DateTime<Utc>, citation: Cited },
     /// A period in hours from an instant, running through nights, weekends and holidays.
-    Hours { from: DateTime<Utc>, hours: u32, until: DateTime<Utc>, citation: String, counting_citation: String },
-    /// A period in days starts on the day after the event and ends at 24:00 of its last day.
-    CountingStartsNextDay { event_at: DateTime<Utc>, first_day: NaiveDate, citation: String, end_citation: String },
+    Hours { from: DateTime<Utc>, hours: u32, until: DateTime<Utc>, citation: Cited, counting_citation: Cited },
+    /// A period in days starts on the day after the event that started it (`trigger`: a receipt, a
+    /// clarification that restarts the clock, a transfer) and ends at 24:00 of its last day.
+    CountingStartsNextDay {
+        event_at: DateTime<Utc>,
+        trigger: EventName,
+        first_day: NaiveDate,
+        citation: Cited,
+        end_citation: Cited,
+    },
     /// Working days counted one by one, and the non-working days passed over; `swapped_in` names the
     /// counted weekend days that the schedule made working days.
     WorkingDays {
         count: u32,
-        citation: String,
+        citation: Cited,
         counted: Vec<NaiveDate>,
         skipped: Vec<SkippedDay>,
         swapped_in: Vec<(NaiveDate, String)>,
     },
     /// Calendar days, from the first to the last day (before any rollover).
-    CalendarDays { count: u32, citation: String, first_day: NaiveDate, last_day: NaiveDate },
+    CalendarDays { count: u32, citation: Cited, first_day: NaiveDate, last_day: NaiveDate },
     /// The last day is not a working day: the period ends at 24:00 of the next working day.
-    RolledOver { from: NaiveDate, to: NaiveDate, skipped: Vec<SkippedDay>, citation: String },
-    /// The counting used a year whose calendar is not an official, confirmed schedule.
-    UnconfirmedCalendar { year: i32 },
+    RolledOver { from: NaiveDate, to: NaiveDate, skipped: Vec<SkippedDay>, citation: Cited },
+    /// The counting used a year whose calendar is not an official, confirmed schedule (`source` says
+    /// what the year's data is based on).
+    UnconfirmedCalendar { year: i32, source: String },
     /// The clock stops while the reporter clarifies (`late`: asked after the due instant).
-    ClarificationRequested { at: DateTime<Utc>, effect: ClarificationEffect, citation: String, late: bool },
+    ClarificationRequested { at: DateTime<Utc>, effect: ClarificationEffect, citation: Cited, late: bool },
     /// The clock resumes with what was left.
-    Resumed { at: DateTime<Utc>, remaining: Remaining, citation: String },
+    Resumed { at: DateTime<Utc>, remaining: Remaining, citation: Cited },
     /// The clarified request counts as a new valid request from the clarification.
-    Restarted { at: DateTime<Utc>, complex: bool, citation: String },
+    Restarted { at: DateTime<Utc>, complex: bool, citation: Cited },
     /// The agency said the request is complex, in time: the complex limit counts from receipt.
-    MarkedComplex { at: DateTime<Utc>, received_at: DateTime<Utc>, notice_until: DateTime<Utc>, citation: String },
+    MarkedComplex { at: DateTime<Utc>, received_at: DateTime<Utc>, notice_until: DateTime<Utc>, citation: Cited },
     /// Marked complex after the notice window: ignored.
-    ComplexNoticeLate { at: DateTime<Utc>, notice_until: DateTime<Utc>, citation: String },
+    ComplexNoticeLate { at: DateTime<Utc>, notice_until: DateTime<Utc>, citation: Cited },
     /// The kind has no complex-request rule: ignored.
     NoComplexRule { at: DateTime<Utc> },
-    /// Extension number `number` of at most `max_count`, after the due instant `previous_due`.
+    /// Extension number `number` of at most `max_count`, given before the due instant `previous_due`.
     Extended {
         at: DateTime<Utc>,
         number: u32,
@@ -211,15 +227,19 @@ pub enum Step {
         limit: u32,
         unit: Unit,
         previous_due: DateTime<Utc>,
-        after_due: bool,
-        citation: String,
+        citation: Cited,
+        max_count_citation: Cited,
     },
+    /// An extension given after the due instant: no extension, ignored.
+    ExtensionTooLate { at: DateTime<Utc>, due: DateTime<Utc>, citation: Cited },
+    /// An extension after the Department ordered a response by `due`: ignored.
+    ExtensionAfterOrder { at: DateTime<Utc>, due: DateTime<Utc> },
     /// An extension beyond `max_count`: ignored.
-    ExtensionRefused { at: DateTime<Utc>, max_count: u32, citation: String },
+    ExtensionRefused { at: DateTime<Utc>, max_count: u32, citation: Cited },
     /// The kind has no extension rule: ignored.
     NoExtensionRule { at: DateTime<Utc> },
     /// Transferred to the competent agency: a new receipt.
-    Transferred { at: DateTime<Utc>, citation: String },
+    Transferred { at: DateTime<Utc>, citation: Cited },
     /// The Department ordered a response by `due_at`.
     ResponseOrdered { at: DateTime<Utc>, due_at: DateTime<Utc> },
     /// Answered, refused or withdrawn: the clock stopped; `due_at` is kept for the record.
@@ -230,6 +250,39 @@ pub enum Step {
     Due { at: DateTime<Utc> },
     /// The last step when there is no due instant.
     NoDueInstant { reason: NoDueReason },
+}
+
+impl Step {
+    /// The rules the step applies, each with its basis and citation, the principal one first.
+    pub fn rules(&self) -> Vec<&Cited> {
+        match self {
+            Step::OutsideOfficeHours { citation, .. }
+            | Step::WorkingDays { citation, .. }
+            | Step::CalendarDays { citation, .. }
+            | Step::RolledOver { citation, .. }
+            | Step::ClarificationRequested { citation, .. }
+            | Step::Resumed { citation, .. }
+            | Step::Restarted { citation, .. }
+            | Step::MarkedComplex { citation, .. }
+            | Step::ComplexNoticeLate { citation, .. }
+            | Step::ExtensionTooLate { citation, .. }
+            | Step::ExtensionRefused { citation, .. }
+            | Step::Transferred { citation, .. } => vec![citation],
+            Step::Hours { citation, counting_citation, .. } => vec![citation, counting_citation],
+            Step::CountingStartsNextDay { citation, end_citation, .. } => vec![citation, end_citation],
+            Step::Extended { citation, max_count_citation, .. } => vec![citation, max_count_citation],
+            Step::Received { .. }
+            | Step::UnconfirmedCalendar { .. }
+            | Step::NoComplexRule { .. }
+            | Step::ExtensionAfterOrder { .. }
+            | Step::NoExtensionRule { .. }
+            | Step::ResponseOrdered { .. }
+            | Step::Stopped { .. }
+            | Step::Ignored { .. }
+            | Step::Due { .. }
+            | Step::NoDueInstant { .. } => vec![],
+        }
+    }
 }
 
 /// Why there is no due instant.
@@ -249,6 +302,8 @@ pub struct Deadline {
     pub due_at: Option<DateTime<Utc>>,
     pub policy_version: String,
     pub steps: Vec<Step>,
+    /// The running period is the Department's order (`ResponseOrdered`), which an extension may not move.
+    pub ordered: bool,
 }
 
 impl Deadline {
@@ -262,13 +317,14 @@ impl Deadline {
         self.steps
             .iter()
             .filter_map(|s| match s {
-                Step::UnconfirmedCalendar { year } => Some(*year),
+                Step::UnconfirmedCalendar { year, .. } => Some(*year),
                 _ => None,
             })
             .collect()
     }
 }
 
+/// The deadline under the usual civil-service office hours (7:30–11:30, 13:00–17:00).
 pub fn compute(
     policy: &PolicyPack,
     calendar: &Calendar,
@@ -276,7 +332,20 @@ pub fn compute(
     agency: Option<&str>,
     events: &[ClockEvent],
 ) -> Deadline {
-    engine::run(policy, calendar, kind, agency, events).deadline
+    compute_with_office_hours(policy, calendar, kind, agency, &default_office_hours(), events)
+}
+
+/// The deadline with the office hours of the agency's jurisdiction (they decide what "outside office
+/// hours" means for a receipt).
+pub fn compute_with_office_hours(
+    policy: &PolicyPack,
+    calendar: &Calendar,
+    kind: RequestKind,
+    agency: Option<&str>,
+    office_hours: &OfficeHours,
+    events: &[ClockEvent],
+) -> Deadline {
+    engine::run(policy, calendar, kind, agency, office_hours, events).deadline
 }
 
 /// Until when an agency may still mark a request complex (None: the kind has no complex rule).
@@ -298,9 +367,10 @@ pub fn complex_notice_until_after(
     calendar: &Calendar,
     kind: RequestKind,
     agency: Option<&str>,
+    office_hours: &OfficeHours,
     events: &[ClockEvent],
 ) -> Option<DateTime<Utc>> {
-    let start = engine::run(policy, calendar, kind, agency, events).start?;
+    let start = engine::run(policy, calendar, kind, agency, office_hours, events).start?;
     complex_notice_until(policy, calendar, kind, agency, start)
 }
 
@@ -359,4 +429,33 @@ pub fn complaint_window_until(policy: &PolicyPack, calendar: &Calendar, answered
 /// The local day on which a day-based due instant falls (24:00 belongs to the day that ends).
 pub fn due_day(due_at: DateTime<Utc>) -> NaiveDate {
     closing_local_day(due_at)
+}
+
+/// When a receipt at `at` outside office hours counts as received under `setting`, or None when `at` is
+/// inside office hours. Outside means on a day that is not a working day, before the office opens or
+/// after it closes (a break between two intervals is inside the office day). Counted as received on the
+/// next working day, it counts from the opening of that day (of the same day, before the office opens).
+pub fn outside_office_hours(
+    calendar: &Calendar,
+    office_hours: &OfficeHours,
+    setting: OutsideOfficeHours,
+    at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let (Some((open, _)), Some((_, close))) = (office_hours.first(), office_hours.last()) else {
+        return None;
+    };
+    let local = at.with_timezone(&super::calendar::vietnam());
+    let (day, time) = (local.date_naive(), local.time());
+    let working = calendar.is_working_day(day);
+    if working && time >= *open && time < *close {
+        return None;
+    }
+    Some(match setting {
+        OutsideOfficeHours::AsReceived => at,
+        OutsideOfficeHours::NextWorkingDay => {
+            let opening_day = if working && time < *open { day } else { calendar.next_working_day(day) };
+            super::calendar::start_of_local_day(opening_day)
+                + Duration::seconds(i64::from(open.num_seconds_from_midnight()))
+        }
+    })
 }

@@ -17,6 +17,20 @@ fn pack() -> &'static PolicyPack {
     PolicySet::embedded().version("2017-decree-09").unwrap()
 }
 
+/// The shipped pack with receipts outside office hours counted from the next opening.
+fn next_opening_pack() -> &'static PolicyPack {
+    static SET: std::sync::OnceLock<PolicySet> = std::sync::OnceLock::new();
+    let set = SET.get_or_init(|| {
+        let text = include_str!("../../../policy/2017-decree-09.toml").replacen(
+            "outside_office_hours = \"as_received\"",
+            "outside_office_hours = \"next_working_day\"",
+            1,
+        );
+        PolicySet::from_texts(&[&text]).unwrap()
+    });
+    &set.packs[0]
+}
+
 fn run(kind: RequestKind, events: &[ClockEvent]) -> Deadline {
     compute(pack(), &Calendar::embedded(), kind, None, events)
 }
@@ -87,7 +101,7 @@ fn the_complex_window_moves_with_a_transfer() {
     let t = at("2026-03-04T09:00:00+07:00");
     let events = [ClockEvent::Received { at: r }, ClockEvent::Transferred { at: t }];
     assert_eq!(
-        complex_notice_until_after(pack(), &cal, RequestKind::Information, None, &events),
+        complex_notice_until_after(pack(), &cal, RequestKind::Information, None, &default_office_hours(), &events),
         Some(end_of_local_day(d(2026, 3, 9)))
     );
     assert_eq!(complex_notice_until(pack(), &cal, RequestKind::Event, None, r), None);
@@ -212,6 +226,38 @@ proptest! {
         let dl = compute(pack(), &Calendar::embedded(), kind, None, &events);
         if let Some(due) = dl.due_at {
             prop_assert!(due > events[0].at());
+        }
+    }
+    #[test]
+    fn an_extension_after_the_due_instant_or_an_order_changes_nothing(
+        kind in kind_strategy(), events in events_strategy(true), gap in 1i64..(5 * 24 * 60)
+    ) {
+        let cal = Calendar::embedded();
+        let before = compute(pack(), &cal, kind, None, &events);
+        let Some(due) = before.due_at else { return Ok(()) };
+        let last = events.iter().map(ClockEvent::at).max().unwrap();
+        let late = due.max(last) + Duration::minutes(gap);
+        let mut more = events.clone();
+        more.push(ClockEvent::Extended { at: late });
+        prop_assert_eq!(compute(pack(), &cal, kind, None, &more).due_at, Some(due));
+        if before.ordered {
+            let mut early = events.clone();
+            early.push(ClockEvent::Extended { at: last });
+            prop_assert_eq!(compute(pack(), &cal, kind, None, &early).due_at, Some(due));
+        }
+    }
+
+    #[test]
+    fn counting_from_the_next_opening_is_never_earlier_and_keeps_later_filings_later(
+        kind in kind_strategy(), t in instant_strategy(), later in 0i64..(5 * 24 * 60)
+    ) {
+        let cal = Calendar::embedded();
+        let due = |p, at| compute(p, &cal, kind, None, &[ClockEvent::Received { at }]).due_at.unwrap();
+        let t2 = t + Duration::minutes(later);
+        prop_assert!(due(next_opening_pack(), t) >= due(pack(), t));
+        prop_assert!(due(next_opening_pack(), t) <= due(next_opening_pack(), t2));
+        if kind == RequestKind::Event {
+            prop_assert_eq!(due(next_opening_pack(), t), due(pack(), t), "hours run from the moment");
         }
     }
 }

@@ -24,6 +24,7 @@ fn rules() -> Rules {
         grounds: vec!["PL38_2A".into(), "LAI28_1B".into()],
         max_extensions: 1,
         complex_notice_until: Some(now() + Duration::days(1)),
+        due_set_by_order: false,
     }
 }
 
@@ -107,8 +108,9 @@ fn refusal_needs_a_ground_of_the_policy_press_law_2016_art_38_2() {
     }
 }
 
+/// "Once" is a rule of the service: LAI Art. 31 does not limit the number of extensions.
 #[test]
-fn one_extension_only_lai_2016_art_31() {
+fn one_extension_only_a_rule_of_the_service() {
     let mut v = view(Status::AwaitingResponse);
     let a = Action::Extend { reason: "tổng hợp số liệu".into() };
     assert!(transition(&v, Party::Spokesperson, &a, &rules(), now()).is_ok());
@@ -117,6 +119,30 @@ fn one_extension_only_lai_2016_art_31() {
     let none = Rules { max_extensions: 0, ..rules() };
     v.extensions = 0;
     assert!(matches!(transition(&v, Party::Spokesperson, &a, &none, now()), Err(DomainError::InvalidTransition(_))));
+}
+
+#[test]
+fn no_extension_after_the_due_instant_lai_2016_art_31() {
+    let mut v = view(Status::AwaitingResponse);
+    let a = Action::Extend { reason: "tổng hợp số liệu".into() };
+    let due = now() + Duration::days(2);
+    v.due_at = Some(due);
+    assert!(transition(&v, Party::Spokesperson, &a, &rules(), due).is_ok(), "at the due instant itself it is in time");
+    match transition(&v, Party::Spokesperson, &a, &rules(), due + Duration::seconds(1)) {
+        Err(DomainError::Refused { code, .. }) => assert_eq!(code, "extension_too_late"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn no_extension_of_a_due_date_the_department_ordered() {
+    let v = view(Status::AwaitingResponse);
+    let a = Action::Extend { reason: "tổng hợp số liệu".into() };
+    let ordered = Rules { due_set_by_order: true, ..rules() };
+    match transition(&v, Party::Spokesperson, &a, &ordered, now()) {
+        Err(DomainError::Refused { code, .. }) => assert_eq!(code, "extension_after_order"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -221,7 +247,10 @@ proptest! {
                     match action {
                         Action::Acknowledge => v.acknowledged = true,
                         Action::MarkComplex { .. } => v.complex = true,
-                        Action::Extend { .. } => v.extensions += 1,
+                        Action::Extend { .. } => {
+                            prop_assert!(v.due_at.is_none_or(|d| t <= d), "an extension after the due instant");
+                            v.extensions += 1
+                        }
                         Action::Transfer { ref agency_id, .. } => v.agency_id = agency_id.clone(),
                         _ => {}
                     }

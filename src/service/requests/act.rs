@@ -3,7 +3,7 @@
 
 use super::super::accounts::Principal;
 use super::super::error::{AppError, AppResult};
-use super::super::rules::{agency_key, kind_of};
+use super::super::rules::{agency_key, kind_of, office_hours_of};
 use super::super::timeline;
 use super::file::{open_escalation, route_for};
 use super::{Env, clock_events, load_for_change, mail, place_of, utc};
@@ -21,6 +21,7 @@ impl From<DomainError> for AppError {
             DomainError::Forbidden(m) => AppError::Forbidden(m),
             DomainError::InvalidTransition(m) => AppError::InvalidTransition(m),
             DomainError::Invalid(f) => AppError::Validation(f),
+            DomainError::Refused { code, message } => AppError::Refused { code, message },
         }
     }
 }
@@ -58,6 +59,7 @@ pub fn rules_with(env: Env<'_>, r: &RequestRow, agency: &Agency, j: &Jurisdictio
     let kind = kind_of(r);
     let key = agency_key(j, agency);
     let rule = pack.rule(kind, Some(&key));
+    let (clock, hours) = (clock_events(events), office_hours_of(j));
     Rules {
         grounds: pack.grounds_for(kind).into_iter().map(|g| g.code.clone()).collect(),
         max_extensions: rule.extension.as_ref().map_or(0, |x| x.max_count),
@@ -68,8 +70,10 @@ pub fn rules_with(env: Env<'_>, r: &RequestRow, agency: &Agency, j: &Jurisdictio
             &env.rules.calendar,
             kind,
             Some(&key),
-            &clock_events(events),
+            &hours,
+            &clock,
         ),
+        due_set_by_order: env.rules.deadline(pack, kind, j, agency, &clock).ordered,
     }
 }
 
@@ -125,7 +129,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
     let (agency, j) = place_of(conn, &row)?;
     let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
     let clock: Vec<ClockEvent> = clock_events(&events);
-    let dl = env.rules.deadline(pack, kind_of(&row), &agency_key(&j, &agency), &clock);
+    let dl = env.rules.deadline(pack, kind_of(&row), &j, &agency, &clock);
     row.due_at = dl.due_at.map(|d| d.naive_utc());
 
     // A transfer to an agency nobody speaks for goes to the Department.

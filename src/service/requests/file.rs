@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 
 use super::super::accounts::Principal;
 use super::super::error::{AppError, AppResult};
-use super::super::rules::agency_key;
 use super::super::timeline;
 use super::{Env, mail};
 use crate::db::models::{EscalationRow, IdempotencyRow, RequestRow};
@@ -140,7 +139,7 @@ fn file_in_tx(
     let j = jurisdictions::by_id(conn, &agency.jurisdiction_id)?.ok_or_else(AppError::not_found)?;
     let now = env.now;
     let pack = env.rules.policies.in_force(now);
-    let deadline = env.rules.deadline(pack, kind, &agency_key(&j, &agency), &[ClockEvent::Received { at: now }]);
+    let deadline = env.rules.deadline(pack, kind, &j, &agency, &[ClockEvent::Received { at: now }]);
 
     let route = route_for(conn, &agency.id, now)?;
     // The request is written under its id and numbered last: the counter row

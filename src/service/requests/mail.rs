@@ -2,7 +2,7 @@
 //! written to the outbox inside the event's transaction.
 
 use super::super::error::AppResult;
-use super::super::explain::steps_text;
+use super::super::explain::{cite, steps_text};
 use super::Env;
 use crate::db::models::{Agency, RequestRow, User};
 use crate::db::{DbConn, agencies, jurisdictions, users};
@@ -209,9 +209,10 @@ pub fn acted(
         Action::Refuse { ground, reasons } => {
             let pack = env.rules.pack_of(&r.policy_version, super::utc(r.received_at));
             for rcpt in &to_reporter {
+                let tr = Tr::new(rcpt.locale);
                 let (title, citation) = match pack.ground(ground) {
-                    Some(g) if rcpt.locale == Locale::En => (g.title_en.clone(), g.citation.clone()),
-                    Some(g) => (g.title_vi.clone(), g.citation.clone()),
+                    Some(g) if rcpt.locale == Locale::En => (g.title_en.clone(), cite(&tr, &g.cited())),
+                    Some(g) => (g.title_vi.clone(), cite(&tr, &g.cited())),
                     None => (ground.clone(), String::new()),
                 };
                 let m = Mail {
@@ -279,7 +280,7 @@ pub fn reminder(
         let m = Mail {
             kind: "reminder",
             key: "reminder",
-            args: vec![("due", tr.due(due)), ("left", tr.due_hint(&env.rules.calendar, due, env.now))],
+            args: vec![("due", tr.due_by(due)), ("left", tr.due_hint(&env.rules.calendar, due, env.now))],
             quote: None,
             deadline: None,
         };
@@ -344,7 +345,7 @@ pub fn escalation_action(
         let m = Mail {
             kind,
             key: kind,
-            args: vec![("due", due.map(|d| tr.due(d)).unwrap_or_default())],
+            args: vec![("due", due.map(|d| tr.due_by(d)).unwrap_or_default())],
             quote: text.map(str::to_string),
             deadline: None,
         };

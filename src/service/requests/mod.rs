@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
-use super::rules::{Rulebook, agency_key, kind_of};
+use super::rules::{Rulebook, kind_of};
 use crate::config::Config;
 use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
 use crate::db::{DbConn, agencies, requests};
@@ -103,5 +103,5 @@ pub fn deadline_of(
     events: &[EventRow],
 ) -> Deadline {
     let pack = rules.pack_of(&r.policy_version, utc(r.received_at));
-    rules.deadline(pack, kind_of(r), &agency_key(j, agency), &clock_events(events))
+    rules.deadline(pack, kind_of(r), j, agency, &clock_events(events))
 }

@@ -8,8 +8,7 @@ use serde::Serialize;
 
 use super::super::accounts::Principal;
 use super::super::error::{AppError, AppResult};
-use super::super::explain::steps_text;
-use super::super::rules::agency_key;
+use super::super::explain::{StepDetail, step_details, steps_text};
 use super::super::{Page, paging};
 use super::act;
 use super::file::{FileInput, check};
@@ -18,7 +17,8 @@ use super::{Env, deadline_of, load_visible, place_of, utc};
 use crate::db::models::{EscalationRow, SummaryRow};
 use crate::db::{DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
-use crate::domain::deadline::ClockEvent;
+use crate::domain::deadline::{ClockEvent, Deadline};
+use crate::domain::policy::PolicyPack;
 use crate::domain::request::{Party, Status, is_overdue};
 use crate::domain::text::query_terms;
 use crate::i18n::Tr;
@@ -41,7 +41,26 @@ pub struct ReporterRef {
 pub struct DeadlineView {
     pub due_at: Option<DateTime<Utc>>,
     pub policy_version: String,
+    /// The title of the pack, in the reader's language.
+    pub policy_title: String,
     pub steps: Vec<String>,
+    /// Parallel to `steps`: each step's text with the basis (`law`, `analogy`, `service`) and citation
+    /// of the rules it applies.
+    pub step_details: Vec<StepDetail>,
+}
+
+impl DeadlineView {
+    /// A deadline explained in `tr`'s language.
+    pub fn of(dl: &Deadline, pack: &PolicyPack, tr: &Tr) -> DeadlineView {
+        let title = if tr.lang() == "en" { &pack.title_en } else { &pack.title };
+        DeadlineView {
+            due_at: dl.due_at,
+            policy_version: dl.policy_version.clone(),
+            policy_title: title.clone(),
+            steps: steps_text(dl, tr),
+            step_details: step_details(dl, tr),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -188,11 +207,7 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
         reporter: ReporterRef { id: reporter.id, full_name: reporter.full_name, outlet: reporter.outlet },
         received_at: utc(r.received_at),
         due_at: r.due_at.map(utc),
-        deadline: DeadlineView {
-            due_at: dl.due_at,
-            policy_version: dl.policy_version.clone(),
-            steps: steps_text(&dl, tr),
-        },
+        deadline: DeadlineView::of(&dl, env.rules.pack_of(&r.policy_version, utc(r.received_at)), tr),
         outcome: r.outcome.clone(),
         refusal_ground: r.refusal_ground.clone(),
         escalation,
@@ -293,21 +308,53 @@ pub fn list(conn: &mut DbConn, env: Env<'_>, p: &Principal, q: &ListQuery) -> Ap
     Ok(Page { items, total, page, per_page })
 }
 
-/// "Due when, if filed now": the server's computation, with its explanation.
+/// The earliest and latest instants a preview accepts (local years 2000 to 2100): the calendars and the
+/// lunar computation behind them are meaningful there, and no count can overflow.
+fn preview_range() -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |y| {
+        let first = chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default();
+        crate::domain::calendar::start_of_local_day(first)
+    };
+    (start(2000), start(2101))
+}
+
+/// Reads the `at` of a preview: an RFC 3339 instant with its offset (`Z` or `+07:00`). A `+` sent
+/// unencoded in a query string arrives as a space, so a space before a final `HH:MM` is read as `+`.
+pub fn parse_preview_at(raw: &str) -> AppResult<DateTime<Utc>> {
+    let raw = raw.trim();
+    let mut text = raw.to_string();
+    let offset_start = raw.len().checked_sub(6).filter(|&i| raw.is_char_boundary(i));
+    if let Some(i) = offset_start
+        && raw[i..].starts_with(' ')
+        && raw[i + 1..].chars().enumerate().all(|(n, c)| if n == 2 { c == ':' } else { c.is_ascii_digit() })
+    {
+        text.replace_range(i..i + 1, "+");
+    }
+    let at = DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| AppError::field("at", "invalid_instant"))?;
+    let (first, end) = preview_range();
+    if at < first || at >= end {
+        return Err(AppError::field("at", "instant_out_of_range"));
+    }
+    Ok(at)
+}
+
+/// "Due when, if received at `at` (now when None)": the server's computation under the pack in force at
+/// that instant and the calendar as stored, with its explanation.
 pub fn preview(
     conn: &mut DbConn,
     env: Env<'_>,
     agency_id: &str,
     kind: &str,
+    at: Option<DateTime<Utc>>,
     tr: &Tr,
 ) -> AppResult<(DeadlineView, String)> {
     let input = FileInput { agency_id: agency_id.into(), kind: kind.into(), subject: "-".into(), body: "-".into() };
     let (agency, kind, _, _) = check(conn, &input)?;
     let j = jurisdictions::by_id(conn, &agency.jurisdiction_id)?.ok_or_else(AppError::not_found)?;
-    let pack = env.rules.policies.in_force(env.now);
-    let dl = env.rules.deadline(pack, kind, &agency_key(&j, &agency), &[ClockEvent::Received { at: env.now }]);
-    Ok((
-        DeadlineView { due_at: dl.due_at, policy_version: dl.policy_version.clone(), steps: steps_text(&dl, tr) },
-        agency_name(&agency, tr),
-    ))
+    let at = at.unwrap_or(env.now);
+    let pack = env.rules.policies.in_force(at);
+    let dl = env.rules.deadline(pack, kind, &j, &agency, &[ClockEvent::Received { at }]);
+    Ok((DeadlineView::of(&dl, pack, tr), agency_name(&agency, tr)))
 }

@@ -166,17 +166,21 @@ pub struct PreviewQuery {
     agency_id: String,
     #[serde(default)]
     kind: String,
+    /// RFC 3339 with its offset; absent or blank means now.
+    at: Option<String>,
 }
 
-/// `GET /api/v1/deadline-preview?agency_id=&kind=`: due when, if filed now.
+/// `GET /api/v1/deadline-preview?agency_id=&kind=&at=`: due when, if received at `at` (or now), under
+/// the pack in force then and the calendar as stored.
 pub async fn preview(
     state: web::Data<AppState>,
     user: ApiUser,
     q: web::Query<PreviewQuery>,
 ) -> AppResult<HttpResponse> {
-    let PreviewQuery { agency_id, kind } = q.into_inner();
+    let PreviewQuery { agency_id, kind, at } = q.into_inner();
+    let at = at.as_deref().filter(|s| !s.trim().is_empty()).map(read::parse_preview_at).transpose()?;
     let tr = tr_of(&user);
-    let (dl, _) = state.db_rules(move |conn, env| read::preview(conn, env, &agency_id, &kind, &tr)).await?;
+    let (dl, _) = state.db_rules(move |conn, env| read::preview(conn, env, &agency_id, &kind, at, &tr)).await?;
     Ok(HttpResponse::Ok().json(dl))
 }
 

@@ -47,7 +47,11 @@ impl DetailPage {
     /// The ground a refusal gave, by its title and citation (the code alone
     /// tells a reader nothing); `None` if the policy no longer lists it.
     fn refusal_ground(&self, code: &str) -> Option<(String, String)> {
-        self.grounds.iter().find(|g| g.code == code).map(|g| (self.ground_title(g), g.citation.clone()))
+        self.grounds.iter().find(|g| g.code == code).map(|g| (self.ground_title(g), self.ground_citation(g)))
+    }
+    /// A ground's citation after the words of its basis ("áp dụng tương tự Luật …").
+    fn ground_citation(&self, g: &RefusalGround) -> String {
+        crate::service::explain::cite(&self.ctx.t, &g.cited())
     }
     fn escalation_text(&self) -> Option<String> {
         let e = self.r.escalation.as_ref().filter(|e| e.status == "open")?;
@@ -57,8 +61,9 @@ impl DetailPage {
     fn err_for(&self, action: &str, field: &str) -> Option<String> {
         if self.failed_action == action { self.ctx.field_error(&self.errors, field) } else { None }
     }
+    /// The rules applied, by the pack's title (its version is a file name).
     fn policy_text(&self) -> String {
-        self.ctx.t.f("req.policy_version", &[("version", &self.r.deadline.policy_version)])
+        self.ctx.t.f("req.policy_version", &[("title", &self.r.deadline.policy_title)])
     }
     fn size_text(&self, bytes: &i64) -> String {
         if *bytes >= 1024 * 1024 {
@@ -250,9 +255,12 @@ pub async fn act(
         Err(AppError::Validation(errors)) => {
             detail_page(&state, &req, &user, id, Feedback::fields(&form.input.action, errors)).await
         }
-        Err(e @ (AppError::InvalidTransition(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            detail_page(&state, &req, &user, id, Feedback::refused(&e)).await
-        }
+        Err(
+            e @ (AppError::InvalidTransition(_)
+            | AppError::Refused { .. }
+            | AppError::Conflict(_)
+            | AppError::Forbidden(_)),
+        ) => detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
         Err(e) => Err(page_error(&req, e)),
     }
 }

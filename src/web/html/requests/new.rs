@@ -186,7 +186,7 @@ pub async fn new_submit(
         }
         "preview" => {
             let (agency_id, kind) = (form.agency_id.clone(), form.kind.clone());
-            match state.db_rules(move |conn, env| read::preview(conn, env, &agency_id, &kind, &tr)).await {
+            match state.db_rules(move |conn, env| read::preview(conn, env, &agency_id, &kind, None, &tr)).await {
                 Ok(p) => new_page(&state, &req, &user, form, FieldErrors::new(), Some(p)).await,
                 Err(AppError::Validation(mut errors)) => {
                     // Subject and body are not needed for a preview.

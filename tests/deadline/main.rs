@@ -15,6 +15,8 @@ use tiepcan::domain::policy::{PolicyPack, PolicySet};
 use tiepcan::i18n::Tr;
 use tiepcan::service::explain::steps_text;
 
+mod bases;
+
 /// A local (Vietnam) instant, "YYYY-MM-DD HH:MM".
 fn vn(s: &str) -> DateTime<Utc> {
     let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("local instant");
@@ -172,10 +174,18 @@ golden! {
     information_complex_across_tet_2026_skips_the_break__lai_31__tb_9441:
         Information, [rec("2026-02-09 10:00"), complex("2026-02-10 10:00")] => end_of("2026-03-09");
 
-    // --- extensions (LAI Art. 31: one, up to 15 days; working days chosen, unconfirmed).
+    // --- extensions (LAI Art. 31: up to 15 days, notified within the period; working days chosen,
+    // unconfirmed; "once" is a rule of the service).
     information_extension_adds_15_working_days_after_the_due_date__lai_31:
         Information, [rec("2026-03-02 10:00"), extend("2026-03-04 10:00")] => end_of("2026-03-26");
-    information_second_extension_is_refused__lai_31_one_extension:
+    information_extension_at_the_last_minute_of_the_period_is_in_time__lai_31:
+        Information, [rec("2026-03-02 10:00"), extend("2026-03-05 23:59")] => end_of("2026-03-26");
+    information_extension_after_the_due_instant_is_no_extension__lai_31:
+        Information, [rec("2026-03-02 10:00"), extend("2026-03-06 10:00")] => end_of("2026-03-05");
+    information_extension_after_the_department_ordered_a_date_changes_nothing__lai_31__escalation_order:
+        Information, [rec("2026-03-02 10:00"), order("2026-03-10 09:00", "2026-03-13 17:00"), extend("2026-03-11 10:00")]
+            => Some(vn("2026-03-13 17:00"));
+    information_second_extension_is_refused__service_rule_one_extension:
         Information, [rec("2026-03-02 10:00"), extend("2026-03-04 10:00"), extend("2026-03-20 10:00")]
             => end_of("2026-03-26");
     information_complex_then_extended_counts_after_the_complex_due_date__lai_31:
@@ -202,7 +212,15 @@ golden! {
     stopped_while_awaiting_clarification_has_no_due_instant:
         Information, [rec("2026-03-02 10:00"), ask("2026-03-03 10:00"), stop("2026-03-04 10:00")] => None;
 
+    // --- outside office hours: counted as received (the default setting of the packs; a service rule).
+    information_received_friday_23_00_counts_mon_tue_wed__blds_147_3__service_rule_outside_hours:
+        Information, [rec("2026-03-06 23:00")] => end_of("2026-03-11");
+    information_received_saturday_10_00_counts_mon_tue_wed__blds_147_3__service_rule_outside_hours:
+        Information, [rec("2026-03-07 10:00")] => end_of("2026-03-11");
+
     // --- the calendar of 2027 and 2028 (no official schedule: computed, unconfirmed).
+    information_across_tet_2027_skips_29_chap_to_mung_4_and_the_days_in_lieu_5_2_to_11_2__lai_30_3__precedent_2024:
+        Information, [rec("2027-02-04 10:00")] => end_of("2027-02-16");
     information_across_new_year_2027_skips_1_1_2027__lai_30_3__unconfirmed_2027:
         Information, [rec("2026-12-31 10:00")] => end_of("2027-01-06");
     information_in_2028_skips_the_computed_tet__lai_30_3__unconfirmed_2028:
@@ -244,8 +262,9 @@ fn policy_received_30_6_2026_23_59_local_keeps_the_2017_pack__press_law_2025_in_
     assert_eq!(dl.policy_version, "2017-decree-09");
     assert_eq!(dl.due_at, end_of("2026-07-03"));
     let (_, _, en) = steps_of(Information, &events);
-    assert!(en[0].contains("2017-decree-09"));
-    assert!(en[2].contains("Luật Báo chí 2016"), "{}", en[2]);
+    assert!(en[0].contains("Press Law 2016 and Decree 09/2017/ND-CP"), "{}", en[0]);
+    // Received at 23:59, outside office hours: the working days are the fourth step.
+    assert!(en[3].starts_with("3 working days") && en[3].contains("Luật Báo chí 2016"), "{}", en[3]);
 }
 
 #[test]
@@ -255,7 +274,7 @@ fn policy_received_1_7_2026_00_00_local_gets_the_press_law_2025_pack__press_law_
     assert_eq!(dl.policy_version, "2026-07-press-law-2025");
     assert_eq!(dl.due_at, end_of("2026-07-06"));
     let (_, _, en) = steps_of(Information, &events);
-    assert!(en[2].contains("Luật Báo chí 2025") && en[2].contains("chưa xác nhận"), "{}", en[2]);
+    assert!(en[3].contains("Luật Báo chí 2025") && en[3].contains("chưa xác nhận"), "{}", en[3]);
 }
 
 #[test]
@@ -301,27 +320,46 @@ fn complex_notice_window_ends_24_00_of_the_third_working_day__lai_31() {
 }
 
 #[test]
-fn second_extension_is_refused_with_a_step__lai_31_one_extension() {
+fn second_extension_is_refused_with_a_step__service_rule_one_extension() {
     let (dl, _, en) =
         steps_of(Information, &[rec("2026-03-02 10:00"), extend("2026-03-04 10:00"), extend("2026-03-20 10:00")]);
     assert!(dl.steps.iter().any(|s| matches!(s, Step::ExtensionRefused { max_count: 1, .. })));
-    assert!(en.iter().any(|l| l.contains("at most 1 extension(s) allowed")), "{en:#?}");
+    let refused = en.iter().find(|l| l.contains("the 1 extension(s) allowed were already used")).expect("a step");
+    assert!(refused.contains("(a rule of this service, not a legal requirement: "), "{refused}");
 }
 
 #[test]
-fn extension_after_the_due_date_still_applies_and_says_it_came_late__lai_31() {
-    let (dl, _, en) = steps_of(Information, &[rec("2026-03-02 10:00"), extend("2026-03-06 10:00")]);
-    assert_eq!(dl.due_at, end_of("2026-03-26"));
-    assert!(dl.steps.iter().any(|s| matches!(s, Step::Extended { after_due: true, .. })));
-    assert!(en.iter().any(|l| l.contains("overdue until then")), "{en:#?}");
+fn extension_after_the_due_instant_is_no_extension_and_says_why__lai_31() {
+    let (dl, vi, en) = steps_of(Information, &[rec("2026-03-02 10:00"), extend("2026-03-06 10:00")]);
+    assert_eq!(dl.due_at, end_of("2026-03-05"));
+    assert!(!dl.steps.iter().any(|s| matches!(s, Step::Extended { .. })), "{:#?}", dl.steps);
+    let late = en.iter().find(|l| l.starts_with("Extension on Fri 06/03/2026 10:00")).expect("a step for it");
+    assert!(late.contains("after the due date Thu 05/03/2026 24:00 had passed"), "{late}");
+    assert!(late.contains("changes nothing") && late.contains("Điều 31"), "{late}");
+    assert!(vi.iter().any(|l| l.contains("sau khi hạn thứ Năm 05/03/2026 24:00 đã qua")), "{vi:#?}");
+}
+
+#[test]
+fn extension_never_moves_a_date_the_department_ordered__escalation_order() {
+    let events = [rec("2026-03-02 10:00"), order("2026-03-10 09:00", "2026-03-13 17:00"), extend("2026-03-11 10:00")];
+    let (dl, vi, _) = steps_of(Information, &events);
+    assert!(dl.ordered);
+    assert!(dl.steps.iter().any(|s| matches!(s, Step::ExtensionAfterOrder { .. })), "{:#?}", dl.steps);
+    assert!(vi.iter().any(|l| l.contains("do cơ quan quản lý báo chí ấn định")), "{vi:#?}");
+    // A transfer is a new receipt: the order no longer runs.
+    let (dl, _, _) = steps_of(
+        Information,
+        &[rec("2026-03-02 10:00"), order("2026-03-10 09:00", "2026-03-13 17:00"), transfer("2026-03-11 10:00")],
+    );
+    assert!(!dl.ordered);
 }
 
 #[test]
 fn per_agency_override_of_6_hours_for_events__qd_22_bgddt_example() {
     let override_text = "\n[agency_overrides.\"TNG/SYT\".event]\nlimit = 6\nreminder_hours_before = [2]\n\
-                         citation = \"Quyết định của Sở Y tế Thái Nguyên (thử nghiệm: 6 giờ)\"\n";
-    let old = format!("{}{override_text}", include_str!("../policy/2017-decree-09.toml"));
-    let new = include_str!("../policy/2026-07-press-law-2025.toml");
+                         basis = \"law\"\ncitation = \"Quyết định của Sở Y tế Thái Nguyên (thử nghiệm: 6 giờ)\"\n";
+    let old = format!("{}{override_text}", include_str!("../../policy/2017-decree-09.toml"));
+    let new = include_str!("../../policy/2026-07-press-law-2025.toml");
     let set = PolicySet::from_named_texts(&[("old.toml", &old), ("new.toml", new)]).expect("valid packs");
     let received = vn("2026-03-07 22:00"); // a Saturday night
     let pack = set.in_force(received);
@@ -330,7 +368,7 @@ fn per_agency_override_of_6_hours_for_events__qd_22_bgddt_example() {
     let overridden = compute(pack, &cal, Event, Some("TNG/SYT"), &events);
     assert_eq!(overridden.due_at, Some(vn("2026-03-08 04:00")));
     let (_, en) = check_explanation(&overridden);
-    assert!(en.iter().any(|l| l.starts_with("6 hours (Quyết định của Sở Y tế Thái Nguyên")), "{en:#?}");
+    assert!(en.iter().any(|l| l.starts_with("6 hours (under Quyết định của Sở Y tế Thái Nguyên")), "{en:#?}");
     assert_eq!(
         deadline::reminder_instants(pack, Event, Some("TNG/SYT"), vn("2026-03-08 04:00")),
         [vn("2026-03-08 02:00")]
