@@ -13,3 +13,4 @@ mod request_pages;
 mod requests;
 mod sweeper;
 mod sweeper_load;
+mod transfers_and_paging;
