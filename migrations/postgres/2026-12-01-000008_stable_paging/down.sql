@@ -1,3 +1,4 @@
+-- The escalations moved to their request's province stay there.
 DROP INDEX escalations_queue;
 CREATE INDEX escalations_jurisdiction ON escalations (jurisdiction_id, status, opened_at);
 ALTER TABLE escalations DROP COLUMN queue_rank;

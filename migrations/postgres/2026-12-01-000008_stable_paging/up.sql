@@ -17,3 +17,8 @@ ALTER TABLE escalations ADD COLUMN queue_rank SMALLINT NOT NULL GENERATED ALWAYS
     (CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END) STORED;
 DROP INDEX escalations_jurisdiction;
 CREATE INDEX escalations_queue ON escalations (jurisdiction_id, queue_rank, due_at, opened_at DESC, id DESC);
+
+-- Escalations that earlier transfers to another province left behind belong to
+-- the Department of the request's province now (a transfer moves them since).
+UPDATE escalations SET jurisdiction_id = (SELECT r.jurisdiction_id FROM requests r WHERE r.id = escalations.request_id)
+WHERE jurisdiction_id <> (SELECT r.jurisdiction_id FROM requests r WHERE r.id = escalations.request_id);
