@@ -156,6 +156,47 @@ async fn cross_province_transfer_takes_the_escalation_along(backend: Backend) {
 }
 both!(cross_province_transfer_takes_the_escalation_along);
 
+/// Before transfers moved escalations, a request transferred to another
+/// province left them behind. Migration 000008 gives them to the request's
+/// province: reverted and applied again over such a row, it moves it.
+async fn the_migration_gives_escalations_left_behind_to_their_province(backend: Backend) {
+    use diesel::RunQueryDsl;
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+    const PG: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+    const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+    let w = world(backend).await;
+    let hni = add_hanoi(&w).await;
+    // An agency without a spokesperson: the escalation opens at filing, in Thái Nguyên.
+    let id = w.file(&w.skhcn_id, "information", "Bỏ lại phía sau").await["id"].as_str().unwrap().to_string();
+    let db_url = w.app.db_url.clone();
+    let (agency, request) = (hni.agency_id.clone(), id.clone());
+    tokio::task::spawn_blocking(move || {
+        let mut conn = tiepcan::db::connect_one(&db_url).unwrap();
+        // The request moved as the old transfer moved it: the escalation stays.
+        let moved = format!(
+            "UPDATE requests SET agency_id = '{agency}', jurisdiction_id = \
+             (SELECT jurisdiction_id FROM agencies WHERE id = '{agency}') WHERE id = '{request}'"
+        );
+        diesel::sql_query(moved).execute(&mut conn).unwrap();
+        match &mut conn {
+            tiepcan::db::DbConn::Pg(c) => {
+                c.revert_last_migration(PG).unwrap();
+                c.run_pending_migrations(PG).unwrap();
+            }
+            tiepcan::db::DbConn::Sqlite(c) => {
+                c.revert_last_migration(SQLITE).unwrap();
+                c.run_pending_migrations(SQLITE).unwrap();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(queue_ids(&w, &w.staff, "").await.is_empty());
+    assert_eq!(queue_ids(&w, &hni.staff, "?status=open").await, vec![id]);
+}
+both!(the_migration_gives_escalations_left_behind_to_their_province);
+
 async fn order_response_refuses_a_past_or_far_date(backend: Backend) {
     let w = world(backend).await;
     // An agency without a spokesperson: the escalation opens at filing.
