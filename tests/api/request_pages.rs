@@ -139,6 +139,10 @@ async fn department_orders_a_response_from_its_queue(backend: Backend) {
     let action = page[start..start + page[start..].find('"').unwrap()].to_string();
     let csrf = staff.csrf(&path).await;
     let request_id = path.trim_start_matches("/requests/");
+    // A month ahead (the Department may order at most a year ahead), 17:00 in Vietnam.
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let day = (chrono::Utc::now() + chrono::Duration::days(30)).with_timezone(&vietnam).date_naive();
+    let due_local = format!("{}T17:00", day.format("%Y-%m-%d"));
     let r = staff
         .post_form(
             &action,
@@ -146,14 +150,14 @@ async fn department_orders_a_response_from_its_queue(backend: Backend) {
                 ("csrf", &csrf),
                 ("request_id", request_id),
                 ("action", "order_response"),
-                ("due_local", "2099-01-05T17:00"),
+                ("due_local", &due_local),
                 ("reason", "Trả lời trước 17 giờ."),
             ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
     let seen = crate::helpers::body(w.get(&w.reporter, request_id).await).await;
-    assert_eq!(seen["due_at"], "2099-01-05T10:00:00Z", "17:00 Vietnam time");
+    assert_eq!(seen["due_at"], format!("{}T10:00:00Z", day.format("%Y-%m-%d")), "17:00 Vietnam time");
     // Reporters and spokespeople have no queue.
     let reporter = w.app.page_login("pv@tuoitre.test", PW).await;
     assert_eq!(reporter.text("/escalations").await.0, StatusCode::NOT_FOUND);
