@@ -121,8 +121,9 @@ pub struct Filters {
 
 /// A page of requests in scope: open ones first, then by due instant (the most
 /// urgent, overdue ones, first; paused ones after), then newest. The order is
-/// the stored `queue_rank, queue_due, received_at DESC`, which the scope's index
-/// holds, so a page of a large inbox reads only its own rows.
+/// the stored `queue_rank, queue_due, received_at DESC, id DESC`, which the
+/// scope's index holds, so a page of a large inbox reads only its own rows;
+/// the id last makes it total, so paging never shows a row twice or never.
 pub fn list(
     conn: &mut DbConn,
     scope: &Scope,
@@ -165,7 +166,12 @@ pub fn list(
         None => build().count().get_result(conn)?,
     };
     let rows = build()
-        .order((requests::queue_rank.asc(), requests::queue_due.asc(), requests::received_at.desc()))
+        .order((
+            requests::queue_rank.asc(),
+            requests::queue_due.asc(),
+            requests::received_at.desc(),
+            requests::id.desc(),
+        ))
         .offset(offset)
         .limit(limit)
         .select(SummaryRow::as_select())
@@ -383,7 +389,11 @@ pub fn update_escalation(conn: &mut DbConn, e: &EscalationRow) -> QueryResult<()
         .map(|_| ())
 }
 
-/// A jurisdiction's escalations, open first then newest, with their requests.
+/// A jurisdiction's escalations with their requests: open ones first, then by
+/// the Department's review deadline, newest first, and by id, so that paging is
+/// stable. The index `escalations_queue` holds that order. Only escalations of
+/// requests now in the jurisdiction: the request's place decides who sees them
+/// (a transfer to another province moves them, see `move_escalations`).
 pub fn escalations_of(
     conn: &mut DbConn,
     jurisdiction_id: &str,
@@ -395,20 +405,57 @@ pub fn escalations_of(
         let mut q = escalations::table
             .inner_join(requests::table)
             .filter(escalations::jurisdiction_id.eq(jurisdiction_id.to_string()))
+            .filter(requests::jurisdiction_id.eq(jurisdiction_id.to_string()))
             .into_boxed();
         if let Some(s) = status {
-            q = q.filter(escalations::status.eq(s.to_string()));
+            // The rank that goes with the status, so the index's prefix is an
+            // equality and the page is read in order.
+            q = q
+                .filter(escalations::queue_rank.eq(i16::from(s != "open")))
+                .filter(escalations::status.eq(s.to_string()));
         }
         q
     };
     let total = build().count().get_result(conn)?;
     let rows = build()
-        .order((escalations::closed_at.is_not_null().asc(), escalations::due_at.asc(), escalations::opened_at.desc()))
+        .order((
+            escalations::queue_rank.asc(),
+            escalations::due_at.asc(),
+            escalations::opened_at.desc(),
+            escalations::id.desc(),
+        ))
         .offset(offset)
         .limit(limit)
         .select((EscalationRow::as_select(), RequestRow::as_select()))
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// One escalation with its request.
+pub fn escalation_with_request(conn: &mut DbConn, id: &str) -> QueryResult<Option<(EscalationRow, RequestRow)>> {
+    escalations::table
+        .inner_join(requests::table)
+        .filter(escalations::id.eq(id))
+        .select((EscalationRow::as_select(), RequestRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Gives every escalation of a request, open or closed, to the jurisdiction the
+/// request has moved to; returns how many moved.
+pub fn move_escalations(conn: &mut DbConn, request_id: &str, jurisdiction_id: &str) -> QueryResult<usize> {
+    diesel::update(escalations::table.filter(escalations::request_id.eq(request_id)))
+        .set(escalations::jurisdiction_id.eq(jurisdiction_id))
+        .execute(conn)
+}
+
+/// Forgets a recorded sweeper step, so that it can be taken again (an
+/// escalation's review reminder, once a new Department has it to review).
+pub fn forget_step(conn: &mut DbConn, request_id: &str, step: &str) -> QueryResult<()> {
+    use super::schema::sweep_steps;
+    diesel::delete(sweep_steps::table.filter(sweep_steps::request_id.eq(request_id)).filter(sweep_steps::step.eq(step)))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn rule_state(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {

@@ -234,6 +234,8 @@ diesel::table! {
         assigned_to -> Nullable<Text>,
         closed_at -> Nullable<Timestamp>,
         resolution -> Nullable<Text>,
+        /// Generated: 0 while open, 1 once closed (the queue's first key).
+        queue_rank -> SmallInt,
     }
 }
 

@@ -56,6 +56,12 @@ pub struct Recipient {
 
 /// Renders `content` for `to` and writes it to the outbox. Must be called inside
 /// the transaction of the change that causes the mail.
+///
+/// `now` is the instant of that change, which may be simulated (`sweep --now`
+/// a week ahead): the row records it as `created_at`. Sending is a real-world
+/// effect, so the mail is due at once by the real clock too: never later than
+/// the system's now (a future `now` would hold it back until the wall clock
+/// caught up), nor later than `now` (a mailer on a clock behind the wall's).
 pub fn queue(
     conn: &mut DbConn,
     config: &Config,
@@ -100,7 +106,7 @@ pub fn queue(
         body_html: html,
         status: outbox::PENDING.to_string(),
         attempts: 0,
-        next_attempt_at: now.naive_utc(),
+        next_attempt_at: now.min(Utc::now()).naive_utc(),
         lease_until: None,
         last_error: None,
         smtp_reply: None,

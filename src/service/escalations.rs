@@ -1,8 +1,13 @@
 //! The Department's side: its queue of escalations and what it does with them
 //! (assign, note, order the agency to respond by a date, resolve, dismiss).
 //! Each action is a timeline event of the request and mails the parties.
+//!
+//! An escalation belongs to the Department of the request's jurisdiction as it
+//! is now: a transfer to an agency of another province takes the request's
+//! escalations along (`follow_transfer`), and every check here goes by the
+//! request's place, never by where an escalation was opened.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -11,7 +16,8 @@ use super::error::{AppError, AppResult};
 use super::requests::read::{AgencyRef, EscalationView};
 use super::requests::{Env, mail, place_of, utc};
 use super::{Page, paging, timeline};
-use crate::db::{self, DbConn, agencies, requests, users};
+use crate::db::models::{EscalationRow, RequestRow};
+use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::request::{NewEvent, Status, is_overdue};
 use crate::domain::validation::FieldErrors;
@@ -61,10 +67,22 @@ pub fn list(
     }
     let (page, per_page) = paging(page, per_page);
     let (rows, total) = requests::escalations_of(conn, &j, status, (page - 1) * per_page, per_page)?;
+    Ok(Page { items: items_of(conn, env, rows)?, total, page, per_page })
+}
+
+/// One escalation of the caller's Department, or 404.
+pub fn one(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str) -> AppResult<EscalationItem> {
+    let j = staff_jurisdiction(p)?;
+    let row = requests::escalation_with_request(conn, id)?.filter(|(_, r)| r.jurisdiction_id == j);
+    let row = row.ok_or_else(AppError::not_found)?;
+    items_of(conn, env, vec![row])?.pop().ok_or_else(AppError::not_found)
+}
+
+fn items_of(conn: &mut DbConn, env: Env<'_>, rows: Vec<(EscalationRow, RequestRow)>) -> AppResult<Vec<EscalationItem>> {
     let ids: Vec<String> = rows.iter().map(|(_, r)| r.agency_id.clone()).collect();
     let names: std::collections::HashMap<String, (String, Option<String>)> =
         agencies::by_ids(conn, &ids)?.into_iter().map(|a| (a.id, (a.name, a.name_en))).collect();
-    let items = rows
+    Ok(rows
         .into_iter()
         .map(|(e, r)| {
             let (name, name_en) = names.get(&r.agency_id).cloned().unwrap_or_default();
@@ -85,8 +103,7 @@ pub fn list(
                 },
             }
         })
-        .collect();
-    Ok(Page { items, total, page, per_page })
+        .collect())
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -108,6 +125,10 @@ fn text(field: &str, v: &Option<String>) -> AppResult<String> {
     Ok(t)
 }
 
+/// How far ahead the Department may order an answer: a year (a leap day
+/// included). A date further out is a typing slip, not an order.
+const MAX_ORDER_AHEAD: TimeDelta = TimeDelta::days(366);
+
 /// Takes an escalation action; returns the escalation as it is afterwards.
 pub fn act(
     conn: &mut DbConn,
@@ -121,9 +142,11 @@ pub fn act(
         return Err(AppError::not_found());
     }
     db::write(conn, |conn| -> AppResult<()> {
-        let mut esc =
-            requests::escalation(conn, id)?.filter(|e| e.jurisdiction_id == j).ok_or_else(AppError::not_found)?;
-        let mut row = requests::get_for_update(conn, &esc.request_id)?.ok_or_else(AppError::not_found)?;
+        let mut esc = requests::escalation(conn, id)?.ok_or_else(AppError::not_found)?;
+        // The request's Department now, wherever the escalation was opened.
+        let mut row = requests::get_for_update(conn, &esc.request_id)?
+            .filter(|r| r.jurisdiction_id == j)
+            .ok_or_else(AppError::not_found)?;
         let expected = row.version;
         let action = a.action.trim();
         if !matches!(action, "assign" | "note" | "order_response" | "resolve" | "dismiss") {
@@ -159,6 +182,9 @@ pub fn act(
                     .ok_or_else(|| AppError::field("due_at", "invalid_instant"))?;
                 if due <= now {
                     return Err(AppError::field("due_at", "not_in_future"));
+                }
+                if due > now + MAX_ORDER_AHEAD {
+                    return Err(AppError::field("due_at", "too_far"));
                 }
                 if matches!(Status::parse(&row.status), Some(Status::Withdrawn | Status::Closed) | None) {
                     return Err(AppError::InvalidTransition(format!("the request is {}", row.status)));
@@ -199,6 +225,46 @@ pub fn act(
         }
         Ok(())
     })?;
-    let page = list(conn, env, p, None, Some(1), Some(100))?;
-    page.items.into_iter().find(|i| i.escalation.id == id).ok_or_else(AppError::not_found)
+    one(conn, env, p, id)
+}
+
+/// A transfer took the request to another jurisdiction: its escalations go with
+/// it, since only the Department of the province the agency answering now
+/// belongs to can act on it. An open one starts afresh there (nobody assigned,
+/// the new Department's own review period from now, its review reminder due
+/// again), with a timeline event, and both Departments are told. Called inside
+/// the transfer's transaction, after the request's place has changed.
+pub fn follow_transfer(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    row: &mut RequestRow,
+    from_jurisdiction: &str,
+    from_agency: &str,
+    actor: (&str, &str),
+) -> AppResult<()> {
+    if row.jurisdiction_id == from_jurisdiction || requests::move_escalations(conn, &row.id, &row.jurisdiction_id)? == 0
+    {
+        return Ok(());
+    }
+    let Some(mut esc) = requests::open_escalation(conn, &row.id)? else { return Ok(()) };
+    let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
+    let review_due = crate::domain::deadline::department_review_due(pack, &env.rules.calendar, env.now);
+    esc.assigned_to = None;
+    esc.due_at = Some(review_due.naive_utc());
+    requests::update_escalation(conn, &esc)?;
+    let reminder = crate::domain::sweep::Step::ReviewOverdue { escalation_id: esc.id.clone() };
+    requests::forget_step(conn, &row.id, &reminder.key())?;
+    let code_of = |conn: &mut DbConn, id: &str| -> AppResult<String> {
+        Ok(jurisdictions::by_id(conn, id)?.map(|j| j.code).unwrap_or_default())
+    };
+    let (from_code, to_code) = (code_of(conn, from_jurisdiction)?, code_of(conn, &row.jurisdiction_id)?);
+    let event = NewEvent {
+        kind: "escalation_transferred".into(),
+        body: None,
+        data: json!({"escalation_id": esc.id, "reason": esc.reason, "from_jurisdiction": from_code,
+                     "to_jurisdiction": to_code}),
+        internal: false,
+    };
+    timeline::append(conn, row, Some(actor.0), actor.1, &event, env.now)?;
+    mail::escalation_followed(conn, env, row, &esc.reason, from_jurisdiction, from_agency)
 }

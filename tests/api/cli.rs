@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::both;
 use crate::helpers::{Backend, TestDb, body};
+use crate::requests::world;
 
 fn tiepcan(db: &TestDb) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tiepcan"));
@@ -181,3 +182,32 @@ async fn serve_demo_prints_accounts_that_work(backend: Backend) {
     let _ = child.wait();
 }
 both!(serve_demo_prints_accounts_that_work);
+
+/// `sweep --once --now T` with T a week ahead: the mails it queues are sent at
+/// once by a running server (here the harness's, on the real clock, with its
+/// SMTP server), not when the wall clock reaches T; each exactly once.
+async fn a_sweep_ahead_of_time_mails_at_once(backend: Backend) {
+    let w = world(backend).await;
+    // An event: 24 hours, no grace; a week on it is long overdue.
+    let r = w.file(&w.syt_id, "event", "Cháy kho hóa chất").await;
+    let reference = r["reference"].as_str().unwrap().to_string();
+    let ahead = chrono::Utc::now() + chrono::Duration::days(7);
+    let db = w.app._db.as_ref().expect("the test's own database");
+    let (ok, out, err) = run(tiepcan(db).args(["sweep", "--once", "--now", &ahead.to_rfc3339()]));
+    assert!(ok, "{err}");
+    assert!(out.contains("1 overdue escalation(s)"), "{out}");
+    for to in ["baochi@tng.test", "staff@tng.test"] {
+        let got = w.app.smtp.wait_for(to, 1).await;
+        assert!(got[0].subject().starts_with(&format!("[{reference}]")), "{}", got[0].subject());
+    }
+    // The reporter's overdue notice goes out at once too.
+    w.app.smtp.wait_for("pv@tuoitre.test", 2).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    for to in ["baochi@tng.test", "staff@tng.test"] {
+        assert_eq!(w.app.smtp.to(to).len(), 1, "one escalation mail to {to}");
+    }
+    // The simulated instant is kept as the mail's creation time.
+    let rows = w.app.outbox_to("baochi@tng.test").await;
+    assert_eq!(rows[0].created_at.and_utc().timestamp(), ahead.timestamp());
+}
+both!(a_sweep_ahead_of_time_mails_at_once);

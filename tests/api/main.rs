@@ -15,3 +15,4 @@ mod requests;
 mod security_input;
 mod sweeper;
 mod sweeper_load;
+mod transfers_and_paging;

@@ -222,7 +222,14 @@ async fn transfer_moves_access(backend: Backend) {
             json!({"action": "transfer", "agency_id": w.sgd_id, "reason": "Thuộc thẩm quyền Sở Giáo dục."}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "the old spokesperson no longer sees the request it gave away");
+    // The transfer committed: 200, with only what the old spokesperson may still know.
+    assert_eq!(r.status(), StatusCode::OK);
+    let gone = body(r).await;
+    assert_eq!(gone["id"], id.as_str());
+    assert_eq!(gone["status"], "awaiting_response");
+    assert_eq!(gone["agency"]["id"], w.sgd_id.as_str());
+    assert_eq!(gone["viewer"], "outsider");
+    assert!(gone.get("subject").is_none() && gone.get("events").is_none(), "{gone}");
     assert_eq!(w.get(&w.syt1, &id).await.status(), StatusCode::NOT_FOUND);
     let r = body(w.get(&w.sgd, &id).await).await;
     assert_eq!(r["agency"]["name"], "Sở Giáo dục và Đào tạo");
@@ -512,7 +519,7 @@ async fn list_totals_and_order_follow_every_change(backend: Backend) {
     assert_eq!(total(w.syt1.clone(), "").await, 3);
     assert_eq!(total(w.staff.clone(), "").await, 4);
     let r = json!({"action": "transfer", "agency_id": w.sgd_id, "reason": "Thuộc Sở Giáo dục."});
-    assert_eq!(w.act(&w.syt1, &ids[0], r).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(w.act(&w.syt1, &ids[0], r).await.status(), StatusCode::OK);
     let q = json!({"action": "request_clarification", "question": "Giai đoạn nào?"});
     assert_eq!(w.act(&w.syt1, &ids[1], q).await.status(), StatusCode::OK);
     assert_eq!(w.act(&w.reporter, &ids[2], json!({"action": "withdraw"})).await.status(), StatusCode::OK);

@@ -238,12 +238,15 @@ async fn refusal_complaint_and_order(backend: Backend) {
     b.check_page("request-staff").await;
     let order = "details:has(input[name=action][value=order_response])";
     b.open_details(order).await;
-    // The date is typed as the pages show dates: dd/mm/yyyy HH:mm, Vietnam time.
-    b.fill("#esc-due", "05/01/2099 17:00").await;
+    // The date is typed as the pages show dates: dd/mm/yyyy HH:mm, Vietnam time
+    // (a month ahead: the Department may order at most a year ahead).
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let due = format!("{} 17:00", (Utc::now() + chrono::Duration::days(30)).with_timezone(&vietnam).format("%d/%m/%Y"));
+    b.fill("#esc-due", &due).await;
     b.fill("#esc-reason", "Trả lời trước 17 giờ.").await;
     b.click_and_wait_for_new_page(&format!("{order} button[type=submit]")).await;
     b.wait_path("the confirmation", |p| p.contains("done=1")).await;
-    b.wait_text("dd.due", "05/01/2099 17:00").await;
+    b.wait_text("dd.due", &due).await;
     b.check_page("response-ordered").await;
     b.finish().await;
 }

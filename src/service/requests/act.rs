@@ -6,7 +6,8 @@ use super::super::error::{AppError, AppResult};
 use super::super::rules::{agency_key, kind_of, office_hours_of};
 use super::super::timeline;
 use super::file::{open_escalation, route_for};
-use super::{Env, clock_events, load_for_change, mail, place_of, utc};
+use super::read::AgencyRef;
+use super::{Env, clock_events, load_for_change, mail, party_of, place_of, utc};
 use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
 use crate::db::{self, DbConn, agencies, requests};
 use crate::domain::deadline::{self, ClockEvent};
@@ -77,12 +78,31 @@ pub fn rules_with(env: Env<'_>, r: &RequestRow, agency: &Agency, j: &Jurisdictio
     }
 }
 
+/// What a committed action leaves: the request as anyone who acted on it may
+/// still know it (API.md's answer when the action took it out of the actor's
+/// sight, e.g. a transfer), and whether the actor still sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Acted {
+    pub id: String,
+    pub reference: String,
+    pub status: String,
+    pub agency: AgencyRef,
+    /// Always `outsider` when the actor lost sight of the request.
+    pub viewer: Party,
+}
+
+impl Acted {
+    pub fn visible(&self) -> bool {
+        self.viewer != Party::Outsider
+    }
+}
+
 /// Takes an action on a request for the principal.
-pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<()> {
+pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<Acted> {
     db::write(conn, |conn| act_in_tx(conn, env, p, id, input))
 }
 
-fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<()> {
+fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<Acted> {
     let (mut row, party) = load_for_change(conn, p, id)?;
     let action = input.parse()?;
     let expected_version = row.version;
@@ -90,7 +110,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
     let rules = rules_of(conn, env, &row)?;
     let t: Transition = request::transition(&view, party, &action, &rules, env.now)?;
 
-    let old_agency = row.agency_id.clone();
+    let (old_agency, old_jurisdiction) = (row.agency_id.clone(), row.jurisdiction_id.clone());
     let now = env.now.naive_utc();
     match &action {
         Action::Acknowledge => row.acknowledged_at = Some(now),
@@ -132,9 +152,18 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
     let dl = env.rules.deadline(pack, kind_of(&row), &j, &agency, &clock);
     row.due_at = dl.due_at.map(|d| d.naive_utc());
 
-    // A transfer to an agency nobody speaks for goes to the Department.
+    // A transfer to another province takes the escalations along; one to an
+    // agency nobody speaks for goes to the (new) Department.
     let mut route = None;
     if let Action::Transfer { .. } = action {
+        crate::service::escalations::follow_transfer(
+            conn,
+            env,
+            &mut row,
+            &old_jurisdiction,
+            &old_agency,
+            (actor_id, role),
+        )?;
         let r = route_for(conn, &row.agency_id, env.now)?;
         if r == Route::Department {
             open_escalation(conn, env, &mut row, "unroutable", None)?;
@@ -151,7 +180,13 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
         ));
     }
     mail::acted(conn, env, &row, &agency, &action, &old_agency, route.as_ref(), &dl, party)?;
-    Ok(())
+    Ok(Acted {
+        viewer: party_of(p, &row),
+        agency: AgencyRef { id: agency.id.clone(), name: agency.name.clone(), name_en: agency.name_en.clone() },
+        id: row.id,
+        reference: row.reference,
+        status: row.status,
+    })
 }
 
 /// The actions the caller may take now (for pages and the API's hints): each

@@ -76,6 +76,20 @@ fn send(
     to: &[Recipient],
     m: &Mail<'_>,
 ) -> AppResult<()> {
+    send_linked(conn, env, r, agency, to, m, true)
+}
+
+/// `send`, with or without the link to the request's page (none for readers
+/// who can no longer open it).
+fn send_linked(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    agency: &Agency,
+    to: &[Recipient],
+    m: &Mail<'_>,
+    with_link: bool,
+) -> AppResult<()> {
     for rcpt in to {
         let tr = Tr::new(rcpt.locale);
         let mut args: Vec<(&str, String)> = vec![
@@ -107,7 +121,7 @@ fn send(
                 None => tr.t("mail.req.greeting_plain").to_string(),
             },
             paragraphs,
-            link: Some(env.config.link(&format!("/requests/{}", r.id))),
+            link: with_link.then(|| env.config.link(&format!("/requests/{}", r.id))),
             after: vec![],
         };
         mail::queue(conn, env.config, env.now, m.kind, rcpt, &content)?;
@@ -153,6 +167,47 @@ pub fn escalated(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, reason: &str) 
     let key = format!("escalation_{reason}");
     let m = Mail { kind: "escalation_opened", key: &key, args: vec![("reporter", who)], quote: None, deadline: None };
     send(conn, env, r, &agency, &to, &m)
+}
+
+/// A transfer took a request with an open escalation to another province: the
+/// new Department learns that the escalation is now its own, the old one why
+/// the request left its queue (without a link: it may no longer open it).
+pub fn escalation_followed(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    reason: &str,
+    from_jurisdiction: &str,
+    from_agency: &str,
+) -> AppResult<()> {
+    let Some(agency) = agencies::by_id(conn, &r.agency_id)? else { return Ok(()) };
+    let old = agencies::by_id(conn, from_agency)?;
+    let province = |conn: &mut DbConn, id: &str| -> AppResult<String> {
+        Ok(jurisdictions::by_id(conn, id)?.map(|j| j.name).unwrap_or_default())
+    };
+    let (old_province, new_province) = (province(conn, from_jurisdiction)?, province(conn, &r.jurisdiction_id)?);
+    for (to, key, with_link) in [
+        (department(conn, &r.jurisdiction_id)?, "escalation_transferred_in", true),
+        (department(conn, from_jurisdiction)?, "escalation_transferred_out", false),
+    ] {
+        for rcpt in to {
+            let tr = Tr::new(rcpt.locale);
+            let m = Mail {
+                kind: "escalation_transferred",
+                key,
+                args: vec![
+                    ("old_agency", old.as_ref().map(|a| agency_name(a, &tr)).unwrap_or_default()),
+                    ("old_province", old_province.clone()),
+                    ("province", new_province.clone()),
+                    ("reason", tr.t(&format!("escalation_reason.{reason}")).to_string()),
+                ],
+                quote: None,
+                deadline: None,
+            };
+            send_linked(conn, env, r, &agency, std::slice::from_ref(&rcpt), &m, with_link)?;
+        }
+    }
+    Ok(())
 }
 
 /// The mails of an action on a request.

@@ -216,6 +216,34 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
     })
 }
 
+/// The answer to an action: the request as the caller now sees it, or, when
+/// the action took it out of the caller's sight (a transfer to an agency the
+/// caller does not speak for), what the caller may still know of it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum AfterAction {
+    Visible(Box<RequestDetail>),
+    OutOfSight(act::Acted),
+}
+
+/// Reads the request again after a committed action. The change stands
+/// whatever this read finds, so it never fails: a request the caller may no
+/// longer see, or a failed read, answers with what the action returned.
+pub fn after_action(conn: &mut DbConn, env: Env<'_>, p: &Principal, acted: act::Acted, tr: &Tr) -> AfterAction {
+    if !acted.visible() {
+        return AfterAction::OutOfSight(acted);
+    }
+    match detail(conn, env, p, &acted.id, tr) {
+        Ok(d) => AfterAction::Visible(Box::new(d)),
+        // Moved out of sight meanwhile (a concurrent transfer).
+        Err(AppError::NotFound(_)) => AfterAction::OutOfSight(act::Acted { viewer: Party::Outsider, ..acted }),
+        Err(e) => {
+            tracing::error!(request = %acted.id, error = %e, "reading a request after a committed action failed");
+            AfterAction::OutOfSight(acted)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestSummary {
     pub id: String,

@@ -76,14 +76,14 @@ pub async fn action(
     let input = body.into_inner();
     let tr = tr_of(&user);
     let p = user.0;
-    let detail = state
+    let answer = state
         .db_rules(move |conn, env| {
-            act::act(conn, env, &p, &id, &input)?;
-            read::detail(conn, env, &p, &id, &tr)
+            let acted = act::act(conn, env, &p, &id, &input)?;
+            Ok(read::after_action(conn, env, &p, acted, &tr))
         })
         .await?;
     state.wake_mailer();
-    Ok(HttpResponse::Ok().json(detail))
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// Reads one uploaded file of a multipart body, refusing it past `limit`

@@ -22,7 +22,11 @@ use crate::web::csrf;
 #[derive(Deserialize)]
 pub struct QueueQuery {
     status: Option<String>,
+    page: Option<i64>,
 }
+
+/// Escalations per page of the queue.
+const QUEUE_PAGE: i64 = 100;
 
 #[derive(Template)]
 #[template(path = "escalations.html")]
@@ -30,6 +34,8 @@ pub struct QueuePage {
     pub ctx: Ctx,
     pub status: String,
     pub rows: Vec<QueueRow>,
+    pub page: i64,
+    pub pages: i64,
 }
 
 /// An escalation with its request's due date and hint.
@@ -58,6 +64,10 @@ impl QueuePage {
     fn status_name(&self, s: &str) -> String {
         self.ctx.t.t(&format!("esc.status_{s}")).to_string()
     }
+    fn page_link(&self, page: i64) -> String {
+        let status = url::form_urlencoded::byte_serialize(self.status.as_bytes()).collect::<String>();
+        format!("/escalations?status={status}&page={page}")
+    }
 }
 
 pub async fn queue(
@@ -70,12 +80,15 @@ pub async fn queue(
     if p.role != Role::Staff {
         return Err(page_error(&req, AppError::not_found()));
     }
-    let status = q.into_inner().status.unwrap_or_else(|| "open".into());
+    let QueueQuery { status, page } = q.into_inner();
+    let status = status.unwrap_or_else(|| "open".into());
     let filter = if status == "all" { None } else { Some(status.clone()) };
     let page = state
-        .db_rules(move |conn, env| escalations::list(conn, env, &p, filter.as_deref(), Some(1), Some(100)))
+        .db_rules(move |conn, env| escalations::list(conn, env, &p, filter.as_deref(), page, Some(QUEUE_PAGE)))
         .await
         .map_err(|e| page_error(&req, e))?;
+    let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
+    let number = page.page;
     let ctx = Ctx::new(&req, &user, "esc.title");
     let (rules, now) = (state.rules.current(), state.clock.now());
     let rows = page
@@ -88,7 +101,7 @@ pub async fn queue(
             QueueRow { e, due }
         })
         .collect();
-    Ok(render(StatusCode::OK, &QueuePage { ctx, status, rows }))
+    Ok(render(StatusCode::OK, &QueuePage { ctx, status, rows, page: number, pages }))
 }
 
 /// A due instant typed in Vietnam time as the pages show them:

@@ -121,15 +121,16 @@ async fn detail_page(
 ) -> Result<HttpResponse, actix_web::Error> {
     let Some(p) = user.0.clone() else { return Ok(login_first(req)) };
     let tr = crate::i18n::Tr::new(crate::web::html::locale(req, Some(&p)));
-    let (r, targets) = state
+    let (r, targets, provinces) = state
         .db_rules(move |conn, env| {
             let r = read::detail(conn, env, &p, &id, &tr)?;
-            let targets = if r.allowed_actions.contains(&"transfer") {
-                agencies_of(conn, env.now, &r.jurisdiction)?.into_iter().filter(|a| a.id != r.agency.id).collect()
+            let (targets, provinces) = if r.allowed_actions.contains(&"transfer") {
+                let all = all_agencies(conn, env.now)?.into_iter().filter(|a| a.id != r.agency.id).collect();
+                (all, directory::list_jurisdictions(conn)?)
             } else {
-                vec![]
+                (vec![], vec![])
             };
-            Ok((r, targets))
+            Ok((r, targets, provinces))
         })
         .await
         .map_err(|e| page_error(req, e))?;
@@ -142,20 +143,16 @@ async fn detail_page(
     let pack = rules.pack_of(&r.deadline.policy_version, received);
     let kind = RequestKind::parse(&r.kind).unwrap_or(RequestKind::Information);
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
-    let transfer_groups = agency_groups(&ctx, targets);
+    let transfer_groups = transfer_groups(&ctx, &r.jurisdiction, targets, &provinces);
     let Feedback { errors, failed_action, status, message } = fb;
     Ok(render(status, &DetailPage { ctx, r, due, grounds, transfer_groups, errors, failed_action, message }))
 }
 
-/// Every agency of a jurisdiction, by name (the directory pages through them).
-fn agencies_of(
-    conn: &mut crate::db::DbConn,
-    now: DateTime<Utc>,
-    jurisdiction: &str,
-) -> Result<Vec<AgencyView>, AppError> {
+/// Every agency of the directory, by name (the directory pages through them).
+fn all_agencies(conn: &mut crate::db::DbConn, now: DateTime<Utc>) -> Result<Vec<AgencyView>, AppError> {
     let mut all = Vec::new();
-    for page in 1..=50 {
-        let found = directory::search(conn, now, None, Some(jurisdiction), Some(page), Some(100))?;
+    for page in 1..=200 {
+        let found = directory::search(conn, now, None, None, Some(page), Some(100))?;
         let done = found.items.len() < 100 || all.len() + found.items.len() >= found.total as usize;
         all.extend(found.items);
         if done {
@@ -163,6 +160,33 @@ fn agencies_of(
         }
     }
     Ok(all)
+}
+
+/// Where a request can be transferred: the agency competent for it, which may
+/// be in another province or at the national level. The request's own
+/// province comes first, one group per level; then each other jurisdiction in
+/// one group, by name.
+fn transfer_groups(
+    ctx: &Ctx,
+    own: &str,
+    agencies: Vec<AgencyView>,
+    jurisdictions: &[crate::service::directory::JurisdictionView],
+) -> Vec<AgencyGroup> {
+    let (here, elsewhere): (Vec<AgencyView>, Vec<AgencyView>) =
+        agencies.into_iter().partition(|a| a.jurisdiction == own);
+    let mut groups = agency_groups(ctx, here);
+    let mut others: Vec<&crate::service::directory::JurisdictionView> =
+        jurisdictions.iter().filter(|j| j.code != own).collect();
+    others.sort_by_cached_key(|j| (crate::domain::text::fold(&j.name), j.code.clone()));
+    for j in others {
+        let mut options: Vec<AgencyOption> =
+            elsewhere.iter().filter(|a| a.jurisdiction == j.code).map(|a| option_of(ctx, a)).collect();
+        options.sort_by_cached_key(|o| (crate::domain::text::fold(&o.label), o.label.clone()));
+        if !options.is_empty() {
+            groups.push(AgencyGroup { label: ctx.t.f("act.target_elsewhere", &[("province", &j.name)]), options });
+        }
+    }
+    groups
 }
 
 /// Agencies a request can go to, in one group per level (in the directory's
@@ -183,27 +207,23 @@ fn agency_groups(ctx: &Ctx, agencies: Vec<AgencyView>) -> Vec<AgencyGroup> {
     AgencyLevel::ALL
         .into_iter()
         .filter_map(|level| {
-            let mut options: Vec<AgencyOption> = agencies
-                .iter()
-                .filter(|a| level_of(a) == level)
-                .map(|a| {
-                    let name = match (ctx.t.lang(), &a.name_en) {
-                        ("en", Some(en)) => format!("{en} — {}", a.name),
-                        _ => a.name.clone(),
-                    };
-                    let label = if a.spokespeople.is_empty() {
-                        format!("{name} ({})", ctx.t.t("act.target_no_spokesperson"))
-                    } else {
-                        name
-                    };
-                    AgencyOption { id: a.id.clone(), label }
-                })
-                .collect();
+            let mut options: Vec<AgencyOption> =
+                agencies.iter().filter(|a| level_of(a) == level).map(|a| option_of(ctx, a)).collect();
             options.sort_by_cached_key(|o| (crate::domain::text::fold(&o.label), o.label.clone()));
             let label = ctx.t.t(&format!("level.{}", level.as_str())).to_string();
             (!options.is_empty()).then_some(AgencyGroup { label, options })
         })
         .collect()
+}
+
+fn option_of(ctx: &Ctx, a: &AgencyView) -> AgencyOption {
+    let name = match (ctx.t.lang(), &a.name_en) {
+        ("en", Some(en)) => format!("{en} — {}", a.name),
+        _ => a.name.clone(),
+    };
+    let label =
+        if a.spokespeople.is_empty() { format!("{name} ({})", ctx.t.t("act.target_no_spokesperson")) } else { name };
+    AgencyOption { id: a.id.clone(), label }
 }
 
 pub async fn detail(
@@ -243,13 +263,14 @@ pub async fn act(
     let id = path.into_inner();
     let (id2, input) = (id.clone(), form.input.clone());
     match state.db_rules(move |conn, env| act::act(conn, env, &p, &id2, &input)).await {
-        Ok(()) => {
+        Ok(acted) => {
             state.wake_mailer();
-            if form.input.action == "transfer" {
-                // The request has left the agency: its page may no longer be ours to see.
-                Ok(redirect("/requests?transferred=1"))
-            } else {
+            if acted.visible() {
                 Ok(redirect(&format!("/requests/{id}?done=1")))
+            } else {
+                // The request has left the caller's agencies (a transfer): its
+                // page is no longer theirs to see.
+                Ok(redirect("/requests?transferred=1"))
             }
         }
         Err(AppError::Validation(errors)) => {
