@@ -29,6 +29,26 @@ use crate::jobs::mailer::Mailer;
 use crate::mail::transport::Transport;
 use crate::web::AppState;
 
+/// Sends the log (ours through `tracing`, the libraries' through `log`, such as
+/// the access log) to `writer`, filtered by `filter` (`RUST_LOG` syntax).
+pub fn init_logging<W>(filter: &str, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).try_init();
+}
+
+/// The access log: method, path, status and time. Never the query string:
+/// links in mails carry one-time tokens there (`/verify-email?token=…`), and a
+/// log is read by more people, and kept longer, than the secrets it would hold.
+fn access_log() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%{request}xi %s %Dms")
+        .custom_request_replace("request", |req| format!("{} {}", req.method(), req.path()))
+        .exclude("/healthz")
+}
+
 /// A built application: the HTTP server bound to its port, and the background
 /// jobs of this instance. Tests build it on port 0.
 pub struct Application {
@@ -69,6 +89,15 @@ impl Application {
             })
             .await??
         };
+        let csrf_key = {
+            let (pool, now) = (pool.clone(), clock.now());
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+                let mut conn = pool.get()?;
+                service::installation_keys::get_or_create(&mut conn, now, service::installation_keys::CSRF)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))
+            })
+            .await??
+        };
         let state = AppState {
             pool: pool.clone(),
             config: config.clone(),
@@ -76,6 +105,7 @@ impl Application {
             mail_wake: Arc::new(Notify::new()),
             limits: Arc::new(web::ratelimit::Limits::new(&config)),
             rules: Arc::new(service::rules::RulesCell::new(rules)),
+            csrf_key: Arc::new(web::csrf::CsrfKey::new(&csrf_key)),
         };
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -91,7 +121,7 @@ impl Application {
                         .add(("Cross-Origin-Opener-Policy", "same-origin")),
                 )
                 .wrap(actix_web::middleware::from_fn(web::count_status))
-                .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+                .wrap(access_log())
                 .configure(web::configure(app_state.clone()))
                 .default_service(aweb::to(web::not_found))
         })
