@@ -213,7 +213,10 @@ impl Config {
             failed_logins_before_lockout: number("TIEPCAN_FAILED_LOGINS_BEFORE_LOCKOUT", 5)?.min(1000) as i32,
             lockout: Duration::from_secs(number("TIEPCAN_LOCKOUT_SECONDS", 15 * 60)?),
             session_ttl: Duration::from_secs(number("TIEPCAN_SESSION_HOURS", 24 * 14)? * 3600),
-            metrics_token: get("TIEPCAN_METRICS_TOKEN").map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).map(Secret),
+            metrics_token: get("TIEPCAN_METRICS_TOKEN")
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .map(Secret),
         })
     }
 

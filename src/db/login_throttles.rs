@@ -9,8 +9,7 @@ use super::schema::login_throttles as lt;
 
 /// Until when the pair is locked, if it is locked at `now`.
 pub fn locked_until(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
-    let until: Option<Option<NaiveDateTime>> =
-        lt::table.find(key).select(lt::locked_until).first(conn).optional()?;
+    let until: Option<Option<NaiveDateTime>> = lt::table.find(key).select(lt::locked_until).first(conn).optional()?;
     Ok(until.flatten().filter(|u| *u > now))
 }
 
@@ -68,9 +67,7 @@ pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
 /// `now`: they no longer count for anything.
 pub fn delete_stale(conn: &mut DbConn, before: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(
-        lt::table
-            .filter(lt::window_start.lt(before))
-            .filter(lt::locked_until.is_null().or(lt::locked_until.le(now))),
+        lt::table.filter(lt::window_start.lt(before)).filter(lt::locked_until.is_null().or(lt::locked_until.le(now))),
     )
     .execute(conn)
 }

@@ -121,8 +121,9 @@ pub fn redact_tokens(s: &str) -> String {
     while let Some(at) = rest.find(MARK) {
         let after = at + MARK.len();
         out.push_str(&rest[..after]);
-        let value_len =
-            rest[after..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len() - after);
+        let value_len = rest[after..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len() - after);
         if value_len > 0 {
             out.push_str("redacted");
         }

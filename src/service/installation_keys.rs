@@ -23,9 +23,9 @@ pub fn get_or_create(conn: &mut DbConn, now: DateTime<Utc>, name: &str) -> AppRe
     match server_keys::insert(conn, name, &fresh, now.naive_utc()) {
         Ok(()) => Ok(bytes.to_vec()),
         // Another instance starting at the same moment stored its key first: use that one.
-        Err(e) if db::is_unique_violation(&e) => {
-            decode(&server_keys::get(conn, name)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("key {name} vanished")))?)
-        }
+        Err(e) if db::is_unique_violation(&e) => decode(
+            &server_keys::get(conn, name)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("key {name} vanished")))?,
+        ),
         Err(e) => Err(e.into()),
     }
 }

@@ -50,8 +50,8 @@ pub fn expire(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<usize> {
 /// login throttles that no longer count. Run by every sweep; a failure is
 /// logged and the next sweep tries again.
 pub fn housekeeping(conn: &mut DbConn, config: &Config, now: DateTime<Utc>) {
-    let result = expire(conn, now)
-        .and_then(|expired| Ok((expired, super::login_throttle::forget_stale(conn, config, now)?)));
+    let result =
+        expire(conn, now).and_then(|expired| Ok((expired, super::login_throttle::forget_stale(conn, config, now)?)));
     match result {
         Ok((0, 0)) => {}
         Ok((expired, forgotten)) => tracing::info!(expired, forgotten, "accounts housekeeping"),

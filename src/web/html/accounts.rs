@@ -210,8 +210,13 @@ pub async fn login_form(
     let notice = q.out.as_ref().map(|_| ctx.t.t("login.logged_out").to_string());
     render(
         StatusCode::OK,
-        &LoginPage { ctx, email: String::new(), next: safe_next(q.next.as_deref(), &state.config.base_url),
-            error: None, notice },
+        &LoginPage {
+            ctx,
+            email: String::new(),
+            next: safe_next(q.next.as_deref(), &state.config.base_url),
+            error: None,
+            notice,
+        },
     )
 }
 
