@@ -6,6 +6,8 @@
 pub mod agencies;
 pub mod jurisdictions;
 pub mod login_throttles;
+#[cfg(test)]
+mod migration_tests;
 pub mod models;
 pub mod outbox;
 pub mod requests;
