@@ -66,7 +66,7 @@ pub struct Config {
     /// HTTP worker threads (default: one per CPU).
     pub workers: usize,
     /// Login attempts allowed per IP per minute (burst), and failed logins per
-    /// account before it is locked for `lockout`.
+    /// (address, client address) pair before the pair is locked for `lockout`.
     pub login_per_ip_per_minute: u32,
     pub register_per_ip_per_hour: u32,
     pub failed_logins_before_lockout: i32,

@@ -98,7 +98,7 @@ both!(secret_links_in_the_access_log_and_the_outbox);
 /// (its owner too), and only existing accounts were ever locked, so a 429 said
 /// which addresses have one.
 async fn lockout_as_a_weapon_and_an_oracle(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn(backend.clone()).await;
     assert_eq!(app.register("pn@x.test", PW).await.status(), StatusCode::CREATED);
     let troll = client_from([127, 0, 0, 2]);
     let attempt = |client: &Client, email: &str, password: &str| {
@@ -125,6 +125,18 @@ async fn lockout_as_a_weapon_and_an_oracle(backend: Backend) {
     let owner = client_from([127, 0, 0, 3]);
     assert_eq!(attempt(&owner, "pn@x.test", PW).await.status(), StatusCode::CREATED);
     assert_eq!(attempt(&app.api, "PN@x.test", PW).await.status(), StatusCode::CREATED);
+    // The count lives in the database: failures on two instances add up.
+    let second = TestApp::spawn_with_db(backend, &app).await;
+    let guesser = client_from([127, 0, 0, 4]);
+    for (i, instance) in [&app, &app, &app, &second, &second, &app].into_iter().enumerate() {
+        let r = guesser
+            .post(instance.url("/api/v1/sessions"))
+            .json(&json!({"email": "pn@x.test", "password": "sai-mat-khau-1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), if i < 5 { 401 } else { 429 }, "attempt {i}");
+    }
 }
 both!(lockout_as_a_weapon_and_an_oracle);
 
