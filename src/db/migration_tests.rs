@@ -42,12 +42,31 @@ fn insert(conn: &mut DbConn, id: &str, email: &str, created: &str, verified: Opt
     .unwrap();
 }
 
+fn mail(conn: &mut DbConn, id: &str, kind: &str, status: &str) {
+    let body = "open http://x.test/verify-email?token=Secret_-123 now";
+    diesel::sql_query(format!(
+        "INSERT INTO outbox (id, created_at, kind, to_email, locale, subject, body_text, body_html, message_id, \
+         status, attempts, next_attempt_at) VALUES ('{id}', '2026-01-01 00:00:00', '{kind}', 'a@x.vn', 'vi', 's', \
+         '{body}', '<p>{body}</p>', '<{id}@x>', '{status}', 1, '2026-01-01 00:00:00')"
+    ))
+    .execute(conn)
+    .unwrap();
+}
+
 fn check(conn: &mut DbConn) {
     migrate(conn, true);
     insert(conn, "a-older-unverified", DECOMPOSED, "2026-01-01 00:00:00", None);
     insert(conn, "b-verified", COMPOSED, "2026-01-02 00:00:00", Some("2026-01-03 00:00:00"));
     insert(conn, "c-alone", "tra\u{302}\u{300}n@x.example.vn", "2026-01-04 00:00:00", None);
+    mail(conn, "sent-link", "verify_email", "sent");
+    mail(conn, "pending-link", "verify_email", "pending");
+    mail(conn, "sent-other", "request_filed", "sent");
     migrate(conn, false);
+
+    let body = |conn: &mut DbConn, id: &str| super::outbox::get(conn, id).unwrap().body_text;
+    assert_eq!(body(conn, "sent-link"), "open http://x.test/verify-email?token=redacted now");
+    assert_eq!(body(conn, "pending-link"), "open http://x.test/verify-email?token=Secret_-123 now");
+    assert_eq!(body(conn, "sent-other"), "open http://x.test/verify-email?token=Secret_-123 now");
 
     let keeper = users::by_id(conn, "b-verified").unwrap().unwrap();
     assert_eq!((keeper.email.as_str(), keeper.disabled_at), (COMPOSED, None));

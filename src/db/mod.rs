@@ -208,14 +208,18 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
 }
 
 /// SQL functions that SQLite lacks and our SQLite migrations use:
-/// `tiepcan_nfc(text)`, Unicode NFC (PostgreSQL has `normalize(text, NFC)`).
+/// `tiepcan_nfc(text)`, Unicode NFC (PostgreSQL has `normalize(text, NFC)`),
+/// and `tiepcan_redact_tokens(text)`, `outbox::redact_tokens` (PostgreSQL
+/// has `regexp_replace`).
 fn register_migration_functions(c: &mut SqliteConnection) -> QueryResult<()> {
+    use diesel::sql_types::Text;
     use unicode_normalization::UnicodeNormalization;
-    c.register_sql_function::<(diesel::sql_types::Text,), diesel::sql_types::Text, _, _, _>(
-        "tiepcan_nfc",
-        true,
-        |(s,): (String,)| s.nfc().collect::<String>(),
-    )
+    c.register_sql_function::<(Text,), Text, _, _, _>("tiepcan_nfc", true, |(s,): (String,)| {
+        s.nfc().collect::<String>()
+    })?;
+    c.register_sql_function::<(Text,), Text, _, _, _>("tiepcan_redact_tokens", true, |(s,): (String,)| {
+        outbox::redact_tokens(&s)
+    })
 }
 
 static SQLITE_WRITER: Mutex<()> = Mutex::new(());

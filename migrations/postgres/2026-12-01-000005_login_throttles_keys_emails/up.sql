@@ -47,3 +47,10 @@ UPDATE users SET email = normalize(email, NFC) WHERE email <> normalize(email, N
 -- The column's own UNIQUE constraint holds the normalised form the application
 -- writes; this index also refuses a second spelling written by any other client.
 CREATE UNIQUE INDEX users_email_nfc ON users (normalize(email, NFC));
+
+-- Confirmation and invitation links in mails already sent lose their token,
+-- as mails sent from now on do (db/outbox.rs).
+UPDATE outbox
+SET body_text = regexp_replace(body_text, 'token=[A-Za-z0-9_-]+', 'token=redacted', 'g'),
+    body_html = regexp_replace(body_html, 'token=[A-Za-z0-9_-]+', 'token=redacted', 'g')
+WHERE status <> 'pending' AND kind IN ('verify_email', 'invite');

@@ -47,3 +47,9 @@ WHERE id IN (
     ) WHERE rn > 1
 );
 UPDATE users SET email = tiepcan_nfc(email) WHERE email <> tiepcan_nfc(email);
+
+-- Confirmation and invitation links in mails already sent lose their token,
+-- as mails sent from now on do (db/outbox.rs).
+UPDATE outbox
+SET body_text = tiepcan_redact_tokens(body_text), body_html = tiepcan_redact_tokens(body_html)
+WHERE status <> 'pending' AND kind IN ('verify_email', 'invite');
