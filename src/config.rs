@@ -66,12 +66,24 @@ pub struct Config {
     /// HTTP worker threads (default: one per CPU).
     pub workers: usize,
     /// Login attempts allowed per IP per minute (burst), and failed logins per
-    /// account before it is locked for `lockout`.
+    /// (address, client address) pair before the pair is locked for `lockout`.
     pub login_per_ip_per_minute: u32,
     pub register_per_ip_per_hour: u32,
     pub failed_logins_before_lockout: i32,
     pub lockout: Duration,
     pub session_ttl: Duration,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
+    pub metrics_token: Option<Secret>,
+}
+
+/// A configured secret: compared, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -201,6 +213,10 @@ impl Config {
             failed_logins_before_lockout: number("TIEPCAN_FAILED_LOGINS_BEFORE_LOCKOUT", 5)?.min(1000) as i32,
             lockout: Duration::from_secs(number("TIEPCAN_LOCKOUT_SECONDS", 15 * 60)?),
             session_ttl: Duration::from_secs(number("TIEPCAN_SESSION_HOURS", 24 * 14)? * 3600),
+            metrics_token: get("TIEPCAN_METRICS_TOKEN")
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .map(Secret),
         })
     }
 
@@ -284,6 +300,15 @@ mod tests {
         assert_eq!(e.var, "TIEPCAN_MAIL_FROM");
         let e = Config::from_sources(&env(&[("TIEPCAN_BASE_URL", "ftp://x")]), None).unwrap_err();
         assert!(e.to_string().starts_with("invalid TIEPCAN_BASE_URL"));
+    }
+
+    #[test]
+    fn metrics_token_is_optional_and_never_printed() {
+        assert!(Config::from_sources(&HashMap::new(), None).unwrap().metrics_token.is_none());
+        assert!(Config::from_sources(&env(&[("TIEPCAN_METRICS_TOKEN", " ")]), None).unwrap().metrics_token.is_none());
+        let c = Config::from_sources(&env(&[("TIEPCAN_METRICS_TOKEN", "s3cret-scrape")]), None).unwrap();
+        assert_eq!(c.metrics_token, Some(Secret("s3cret-scrape".into())));
+        assert!(!format!("{c:?}").contains("s3cret-scrape"));
     }
 
     #[test]

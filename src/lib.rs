@@ -32,6 +32,26 @@ use crate::web::AppState;
 /// How often the rate limiters forget addresses that are back to full capacity.
 const LIMITS_CLEANUP: Duration = Duration::from_secs(60);
 
+/// Sends the log (ours through `tracing`, the libraries' through `log`, such as
+/// the access log) to `writer`, filtered by `filter` (`RUST_LOG` syntax).
+pub fn init_logging<W>(filter: &str, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).try_init();
+}
+
+/// The access log: method, path, status and time. Never the query string:
+/// links in mails carry one-time tokens there (`/verify-email?token=…`), and a
+/// log is read by more people, and kept longer, than the secrets it would hold.
+fn access_log() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%{request}xi %s %Dms")
+        .custom_request_replace("request", |req| format!("{} {}", req.method(), req.path()))
+        .exclude("/healthz")
+}
+
 /// A built application: the HTTP server bound to its port, and the background
 /// jobs of this instance. Tests build it on port 0.
 pub struct Application {
@@ -75,6 +95,15 @@ impl Application {
         let mail_health = jobs::supervisor::JobHealth::new("mailer", Mailer::tick_interval(&config));
         let sweep_health = jobs::supervisor::JobHealth::new("sweeper", config.sweep_interval);
         let limits_health = jobs::supervisor::JobHealth::new("rate_limit_cleanup", LIMITS_CLEANUP);
+        let csrf_key = {
+            let (pool, now) = (pool.clone(), clock.now());
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+                let mut conn = pool.get()?;
+                service::installation_keys::get_or_create(&mut conn, now, service::installation_keys::CSRF)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))
+            })
+            .await??
+        };
         let state = AppState {
             jobs: Arc::new(jobs::supervisor::JobBoard::new(vec![
                 mail_health.clone(),
@@ -87,6 +116,7 @@ impl Application {
             mail_wake: Arc::new(Notify::new()),
             limits: Arc::new(web::ratelimit::Limits::new(&config)),
             rules: Arc::new(service::rules::RulesCell::new(rules)),
+            csrf_key: Arc::new(web::csrf::CsrfKey::new(&csrf_key)),
         };
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -102,7 +132,7 @@ impl Application {
                         .add(("Cross-Origin-Opener-Policy", "same-origin")),
                 )
                 .wrap(actix_web::middleware::from_fn(web::count_status))
-                .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+                .wrap(access_log())
                 .configure(web::configure(app_state.clone()))
                 .default_service(aweb::to(web::not_found))
         })

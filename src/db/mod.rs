@@ -5,10 +5,14 @@
 
 pub mod agencies;
 pub mod jurisdictions;
+pub mod login_throttles;
+#[cfg(test)]
+mod migration_tests;
 pub mod models;
 pub mod outbox;
 pub mod requests;
 pub mod schema;
+pub mod server_keys;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -195,9 +199,27 @@ pub fn connect_one(database_url: &str) -> anyhow::Result<DbConn> {
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
     let result = match conn {
         DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()),
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        DbConn::Sqlite(c) => {
+            register_migration_functions(c).map_err(|e| anyhow::anyhow!("migration functions: {e}"))?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())
+        }
     };
     result.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}
+
+/// SQL functions that SQLite lacks and our SQLite migrations use:
+/// `tiepcan_nfc(text)`, Unicode NFC (PostgreSQL has `normalize(text, NFC)`),
+/// and `tiepcan_redact_tokens(text)`, `outbox::redact_tokens` (PostgreSQL
+/// has `regexp_replace`).
+fn register_migration_functions(c: &mut SqliteConnection) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    use unicode_normalization::UnicodeNormalization;
+    c.register_sql_function::<(Text,), Text, _, _, _>("tiepcan_nfc", true, |(s,): (String,)| {
+        s.nfc().collect::<String>()
+    })?;
+    c.register_sql_function::<(Text,), Text, _, _, _>("tiepcan_redact_tokens", true, |(s,): (String,)| {
+        outbox::redact_tokens(&s)
+    })
 }
 
 static SQLITE_WRITER: Mutex<()> = Mutex::new(());

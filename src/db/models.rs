@@ -50,8 +50,6 @@ pub struct User {
     pub locale: String,
     pub email_verified_at: Option<NaiveDateTime>,
     pub jurisdiction_id: Option<String>,
-    pub failed_logins: i32,
-    pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub disabled_at: Option<NaiveDateTime>,
 }

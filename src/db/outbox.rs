@@ -53,39 +53,84 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<OutboxRow> {
     outbox::table.find(id).select(OutboxRow::as_select()).first(conn)
 }
 
+/// Kinds of mail whose link carries a one-time secret (`?token=…`: address
+/// confirmation, invitation). Once the mail has gone, or can never go, the
+/// stored copy has no use for the secret, and a database dump or backup
+/// should not hand it out: it is replaced by `redacted`.
+pub const SECRET_LINK_KINDS: &[&str] = &["verify_email", "invite"];
+
 pub fn mark_sent(conn: &mut DbConn, id: &str, at: NaiveDateTime, reply: &str) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id))
+    let kind: Option<String> = diesel::update(outbox::table.find(id))
         .set((
             outbox::status.eq(SENT),
             outbox::sent_at.eq(at),
             outbox::smtp_reply.eq(reply),
             outbox::lease_until.eq(None::<NaiveDateTime>),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .returning(outbox::kind)
+        .get_result(conn)
+        .optional()?;
+    redact_if_secret(conn, id, kind)
 }
 
 /// Records a failed attempt: either retry at `retry_at`, or give up for good.
 pub fn mark_failed(conn: &mut DbConn, id: &str, error: &str, retry_at: Option<NaiveDateTime>) -> QueryResult<()> {
     let row = outbox::table.find(id);
-    let n = match retry_at {
+    match retry_at {
         Some(at) => diesel::update(row)
             .set((
                 outbox::last_error.eq(error),
                 outbox::next_attempt_at.eq(at),
                 outbox::lease_until.eq(None::<NaiveDateTime>),
             ))
-            .execute(conn)?,
-        None => diesel::update(row)
-            .set((
-                outbox::status.eq(FAILED),
-                outbox::last_error.eq(error),
-                outbox::lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?,
-    };
-    debug_assert!(n <= 1);
-    Ok(())
+            .execute(conn)
+            .map(|_| ()),
+        None => {
+            let kind: Option<String> = diesel::update(row)
+                .set((
+                    outbox::status.eq(FAILED),
+                    outbox::last_error.eq(error),
+                    outbox::lease_until.eq(None::<NaiveDateTime>),
+                ))
+                .returning(outbox::kind)
+                .get_result(conn)
+                .optional()?;
+            redact_if_secret(conn, id, kind)
+        }
+    }
+}
+
+fn redact_if_secret(conn: &mut DbConn, id: &str, kind: Option<String>) -> QueryResult<()> {
+    if !kind.is_some_and(|k| SECRET_LINK_KINDS.contains(&k.as_str())) {
+        return Ok(());
+    }
+    let (text, html): (String, String) =
+        outbox::table.find(id).select((outbox::body_text, outbox::body_html)).first(conn)?;
+    diesel::update(outbox::table.find(id))
+        .set((outbox::body_text.eq(redact_tokens(&text)), outbox::body_html.eq(redact_tokens(&html))))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Replaces the value of every `token=` parameter in `s` with `redacted`
+/// (tokens are URL-safe base64: letters, digits, `-` and `_`).
+pub fn redact_tokens(s: &str) -> String {
+    const MARK: &str = "token=";
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find(MARK) {
+        let after = at + MARK.len();
+        out.push_str(&rest[..after]);
+        let value_len = rest[after..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len() - after);
+        if value_len > 0 {
+            out.push_str("redacted");
+        }
+        rest = &rest[after + value_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Counts by status, for /metrics.
@@ -100,4 +145,21 @@ pub fn to_address(conn: &mut DbConn, email: &str) -> QueryResult<Vec<OutboxRow>>
         .order(outbox::created_at.asc())
         .select(OutboxRow::as_select())
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_tokens;
+
+    #[test]
+    fn tokens_in_links_are_redacted() {
+        let html = "<a href=\"http://x.test/verify-email?token=Ab_9-z\">http://x.test/verify-email?token=Ab_9-z</a>";
+        assert_eq!(
+            redact_tokens(html),
+            "<a href=\"http://x.test/verify-email?token=redacted\">http://x.test/verify-email?token=redacted</a>"
+        );
+        assert_eq!(redact_tokens("a?token=xyz\nnext"), "a?token=redacted\nnext");
+        assert_eq!(redact_tokens("no secret here, token= alone"), "no secret here, token= alone");
+        assert_eq!(redact_tokens("ends with token=abc"), "ends with token=redacted");
+    }
 }

@@ -43,8 +43,6 @@ diesel::table! {
         locale -> Text,
         email_verified_at -> Nullable<Timestamp>,
         jurisdiction_id -> Nullable<Text>,
-        failed_logins -> Integer,
-        locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
     }
@@ -269,3 +267,20 @@ diesel::joinable!(requests -> users (reporter_id));
 diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(attachments -> requests (request_id));
 diesel::joinable!(escalations -> requests (request_id));
+
+diesel::table! {
+    login_throttles (key) {
+        key -> Text,
+        failures -> Integer,
+        window_start -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    server_keys (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -33,28 +33,6 @@ pub fn mark_verified(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryRes
         .map(|_| ())
 }
 
-/// Records a failed login; after `limit` failures the account is locked until
-/// `lock_until`. Returns the new failure count.
-pub fn record_failed_login(conn: &mut DbConn, id: &str, limit: i32, lock_until: NaiveDateTime) -> QueryResult<i32> {
-    let failures: i32 = diesel::update(users::table.find(id))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins)
-        .get_result(conn)?;
-    if failures >= limit {
-        diesel::update(users::table.find(id))
-            .set((users::locked_until.eq(lock_until), users::failed_logins.eq(0)))
-            .execute(conn)?;
-    }
-    Ok(failures)
-}
-
-pub fn clear_failed_logins(conn: &mut DbConn, id: &str) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
-        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<NaiveDateTime>)))
-        .execute(conn)
-        .map(|_| ())
-}
-
 pub fn insert_assignment(conn: &mut DbConn, a: &Assignment) -> QueryResult<()> {
     diesel::insert_into(sa::table).values(a).execute(conn).map(|_| ())
 }
@@ -132,4 +110,44 @@ pub fn assignments_of_agency(conn: &mut DbConn, agency_id: &str) -> QueryResult<
 
 pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<User>> {
     users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn)
+}
+
+/// Reporter accounts that never confirmed their address and were created
+/// before `before` (at most `limit`, oldest first), optionally only the one of
+/// `email`. Accounts that a request refers to are left alone (an unverified
+/// reporter cannot file, so none should be).
+pub fn unverified_reporters_before(
+    conn: &mut DbConn,
+    before: NaiveDateTime,
+    email: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    use super::schema::requests;
+    let mut q = users::table
+        .filter(users::role.eq("reporter"))
+        .filter(users::email_verified_at.is_null())
+        .filter(users::created_at.lt(before))
+        .filter(diesel::dsl::not(diesel::dsl::exists(requests::table.filter(requests::reporter_id.eq(users::id)))))
+        .into_boxed();
+    if let Some(e) = email {
+        q = q.filter(users::email.eq(e.to_string()));
+    }
+    q.order(users::created_at.asc()).limit(limit).select(users::id).load(conn)
+}
+
+/// Deletes these accounts with their sessions and one-time tokens, if they are
+/// still unconfirmed. Call inside a write transaction. Returns the accounts deleted.
+pub fn delete_unverified(conn: &mut DbConn, ids: &[String]) -> QueryResult<usize> {
+    use super::schema::{sessions, user_tokens};
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let still: Vec<String> = users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::email_verified_at.is_null())
+        .select(users::id)
+        .load(conn)?;
+    diesel::delete(user_tokens::table.filter(user_tokens::user_id.eq_any(&still))).execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq_any(&still))).execute(conn)?;
+    diesel::delete(users::table.filter(users::id.eq_any(&still))).execute(conn)
 }

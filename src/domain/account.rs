@@ -1,6 +1,7 @@
 //! Accounts: roles, locales and the rules for the fields people type in.
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use super::validation::FieldErrors;
 
@@ -71,10 +72,15 @@ impl Locale {
     }
 }
 
-/// Normalises an email address for storage and comparison: trimmed and
-/// lower-cased, so uniqueness is case-insensitive.
+/// Normalises an email address for storage and comparison, so that one
+/// mailbox is one account: trimmed, lower-cased as a whole (the domain is
+/// case-insensitive by definition; the local part is too at every provider our
+/// users have, and treating `Mai@` and `mai@` as two people would invite
+/// impostors), then put in Unicode NFC, so that the composed and decomposed
+/// spellings of "nguyễn" are the same address. The `users.email` column holds
+/// this form and is unique.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    email.trim().to_lowercase().nfc().collect()
 }
 
 /// A deliberately plain check: one `@`, a non-empty local part, a domain with a
@@ -143,6 +149,23 @@ mod tests {
         assert!(!is_plausible_email("a@@b.vn"));
         assert!(!is_plausible_email("@b.vn"));
         assert_eq!(normalize_email("  PV@Bao.VN "), "pv@bao.vn");
+    }
+
+    #[test]
+    fn composed_and_decomposed_spellings_are_one_address() {
+        let composed = "nguy\u{1ec5}n@bao.example.vn";
+        let decomposed = "nguye\u{302}\u{303}n@BAO.example.vn";
+        assert_ne!(composed, decomposed);
+        assert_eq!(normalize_email(composed), normalize_email(decomposed));
+        assert_eq!(normalize_email(decomposed), composed);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(s in "\\PC{0,30}") {
+            let once = normalize_email(&s);
+            proptest::prop_assert_eq!(normalize_email(&once), once);
+        }
     }
 
     #[test]

@@ -17,9 +17,22 @@ pub fn fold(s: &str) -> String {
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Search words of a query, folded; empty words are dropped.
+/// At most this many search words count: each becomes a condition of the
+/// query, and a thousand of them overflow the database's expression tree.
+pub const MAX_QUERY_TERMS: usize = 8;
+/// A longer word is cut to this many characters (no name in the directory has
+/// a word near that long).
+pub const MAX_TERM_CHARS: usize = 40;
+
+/// Search words of a query, folded; empty words are dropped, only the first
+/// `MAX_QUERY_TERMS` count, each cut to `MAX_TERM_CHARS`.
 pub fn query_terms(q: &str) -> Vec<String> {
-    fold(q).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+    fold(q)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .take(MAX_QUERY_TERMS)
+        .map(|w| w.chars().take(MAX_TERM_CHARS).collect())
+        .collect()
 }
 
 /// Whether a character may appear in a single-line text (names, outlets, press
@@ -91,6 +104,14 @@ mod tests {
     fn query_terms_split_and_fold() {
         assert_eq!(query_terms(" Sở  y TẾ "), vec!["so", "y", "te"]);
         assert!(query_terms("   ").is_empty());
+    }
+
+    #[test]
+    fn query_terms_are_bounded() {
+        let many = "so ".repeat(1100);
+        assert_eq!(query_terms(&many).len(), MAX_QUERY_TERMS);
+        let long = "ạ".repeat(500);
+        assert_eq!(query_terms(&long), vec!["a".repeat(MAX_TERM_CHARS)]);
     }
 
     #[test]

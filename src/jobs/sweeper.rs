@@ -49,6 +49,7 @@ impl Sweeper {
             let fresh = Rulebook::load_with(&mut conn, cell.current().policies.clone())
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             cell.set(fresh);
+            crate::service::unverified::housekeeping(&mut conn, &config, now);
             drop(conn);
             let rules = cell.current();
             sweeper::sweep_parallel(&pool, Env { config: &config, rules: &rules, now }, sweeper::PARALLEL)

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{AppError, AppResult};
-use super::secrets;
+use super::{login_throttle, secrets};
 use crate::config::Config;
 use crate::db::models::{Assignment, Session, User, UserToken};
 use crate::db::{self, DbConn, agencies, jurisdictions, sessions, tokens, users};
@@ -139,18 +139,32 @@ fn check_reporter(input: &RegisterReporter) -> Result<CheckedReporter, FieldErro
     Ok(CheckedReporter { email, full_name, outlet, press_card_no, phone, locale })
 }
 
+/// What a registration answers: the same shape whether the address was free
+/// or already had an account, so that the answer tells nothing about which
+/// addresses have accounts.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    /// The new account's id; for a taken address a fresh id that belongs to
+    /// nothing (the same kind of value, so the two answers look alike).
+    pub id: String,
+    pub email: String,
+}
+
 /// Registers a reporter and queues the verification mail, in one transaction.
+/// An address that already has an account gets no new account: its owner is
+/// mailed that someone tried, and the caller sees the same answer as for a
+/// new account. A reporter account that never confirmed its address is
+/// removed once expired (`unverified`), so nobody can squat an address.
 pub fn register_reporter(
     conn: &mut DbConn,
     config: &Config,
     now: DateTime<Utc>,
     input: &RegisterReporter,
-) -> AppResult<UserView> {
+) -> AppResult<Registered> {
     let c = check_reporter(input)?;
-    if users::by_email(conn, &c.email)?.is_some() {
-        return Err(AppError::Conflict("an account with this email already exists".into()));
-    }
-    // Hash outside the transaction: it is the slow part and needs no lock.
+    // Hash whether or not the address is free: it is the slow part, and both
+    // answers should take as long. It needs no lock, so it runs before the
+    // transaction.
     let hash = secrets::hash_password(&input.password)?;
     let user = User {
         id: db::new_id(),
@@ -165,22 +179,32 @@ pub fn register_reporter(
         locale: c.locale.as_str().into(),
         email_verified_at: None,
         jurisdiction_id: None,
-        failed_logins: 0,
-        locked_until: None,
         created_at: now.naive_utc(),
         disabled_at: None,
     };
-    db::write(conn, |conn| -> AppResult<()> {
-        users::insert(conn, &user).map_err(|e| {
-            if db::is_unique_violation(&e) {
-                AppError::Conflict("an account with this email already exists".into())
-            } else {
-                e.into()
-            }
-        })?;
-        queue_verification(conn, config, now, &user)
+    let taken = |conn: &mut DbConn| -> AppResult<Registered> {
+        if let Some(owner) = users::by_email(conn, &user.email)? {
+            super::unverified::queue_taken_notice(conn, config, now, &owner)?;
+        }
+        Ok(Registered { id: db::new_id(), email: user.email.clone() })
+    };
+    let inserted = db::write(conn, |conn| -> AppResult<Option<Registered>> {
+        super::unverified::remove_expired_with_address(conn, now, &user.email)?;
+        if users::by_email(conn, &user.email)?.is_some() {
+            return taken(conn).map(Some);
+        }
+        match users::insert(conn, &user) {
+            Err(e) if db::is_unique_violation(&e) => return Ok(None),
+            other => other?,
+        }
+        queue_verification(conn, config, now, &user)?;
+        Ok(Some(Registered { id: user.id.clone(), email: user.email.clone() }))
     })?;
-    view(conn, &user, now)
+    match inserted {
+        Some(r) => Ok(r),
+        // Another registration of the same address won a race: it is taken now.
+        None => db::write(conn, taken),
+    }
 }
 
 fn queue_verification(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, user: &User) -> AppResult<()> {
@@ -235,8 +259,10 @@ pub struct Login {
     pub user: User,
 }
 
-/// Checks the password, with a per-account lockout after repeated failures
-/// (kept in the database, so it holds across instances).
+/// Checks the password. Failed attempts are throttled per (address, client
+/// address) pair, the same for addresses with and without an account
+/// (`login_throttle`); an unknown address still costs an argon2id check (on a
+/// dummy hash), so the time taken tells nothing either.
 pub fn login(
     conn: &mut DbConn,
     config: &Config,
@@ -244,27 +270,18 @@ pub fn login(
     email: &str,
     password: &str,
     user_agent: Option<&str>,
+    client: &str,
 ) -> AppResult<Login> {
     let email = crate::domain::account::normalize_email(email);
+    let throttle = login_throttle::key(&email, client);
+    login_throttle::check(conn, now, &throttle)?;
     // An address that cannot exist is simply unknown (and never reaches SQL).
     let user = if crate::domain::account::is_plausible_email(&email) { users::by_email(conn, &email)? } else { None };
-    if let Some(u) = &user
-        && let Some(until) = u.locked_until
-        && until > now.naive_utc()
-    {
-        let secs = (until - now.naive_utc()).num_seconds().max(1) as u64;
-        return Err(AppError::RateLimited { retry_after_secs: secs });
-    }
     let ok = secrets::verify_password(user.as_ref().and_then(|u| u.password_hash.as_deref()), password);
     let user = match (user, ok) {
         (Some(u), true) if u.disabled_at.is_none() => u,
-        (Some(u), _) => {
-            let lock_until = now + Duration::from_std(config.lockout).unwrap_or(Duration::minutes(15));
-            users::record_failed_login(conn, &u.id, config.failed_logins_before_lockout, lock_until.naive_utc())?;
-            crate::metrics::LOGIN_FAILURES.inc();
-            return Err(AppError::Unauthenticated("wrong email or password".into()));
-        }
-        (None, _) => {
+        _ => {
+            login_throttle::failed(conn, config, now, &throttle)?;
             crate::metrics::LOGIN_FAILURES.inc();
             return Err(AppError::Unauthenticated("wrong email or password".into()));
         }
@@ -279,11 +296,8 @@ pub fn login(
         user_agent: user_agent.map(|s| s.chars().take(200).collect()),
     };
     db::write(conn, |conn| -> AppResult<()> {
-        if user.failed_logins > 0 || user.locked_until.is_some() {
-            users::clear_failed_logins(conn, &user.id)?;
-        }
         sessions::insert(conn, &session)?;
-        Ok(())
+        login_throttle::succeeded(conn, &throttle)
     })?;
     Ok(Login { token, session, user })
 }
@@ -453,8 +467,6 @@ fn insert_user(
         locale: c.locale.as_str().into(),
         email_verified_at: verified.then_some(now.naive_utc()),
         jurisdiction_id: c.jurisdiction_id.clone(),
-        failed_logins: 0,
-        locked_until: None,
         created_at: now.naive_utc(),
         disabled_at: None,
     };

@@ -11,6 +11,8 @@ pub mod directory;
 pub mod error;
 pub mod escalations;
 pub mod explain;
+pub mod installation_keys;
+pub mod login_throttle;
 pub mod ops;
 pub mod requests;
 pub mod rule_changes;
@@ -18,6 +20,7 @@ pub mod rules;
 pub mod secrets;
 pub mod sweeper;
 pub mod timeline;
+pub mod unverified;
 
 pub use error::{AppError, AppResult};
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod csrf;
 pub mod errors;
 pub mod html;
+pub mod metrics_guard;
 pub mod ratelimit;
 
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub rules: Arc<crate::service::rules::RulesCell>,
     /// The background jobs of this instance, for readiness and /metrics.
     pub jobs: Arc<crate::jobs::supervisor::JobBoard>,
+    /// The installation's key for CSRF tokens (shared by every instance).
+    pub csrf_key: Arc<csrf::CsrfKey>,
 }
 
 impl AppState {
@@ -76,6 +79,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let body_limit = state.config.max_body_bytes;
         let secure = state.config.secure_cookies();
+        let csrf_key = state.csrf_key.clone();
         cfg.app_data(web::Data::new(state))
             .app_data(errors::json_config(body_limit))
             .app_data(errors::query_config())
@@ -83,9 +87,13 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(body_limit))
             .route("/healthz", web::get().to(api::ops::healthz))
             .route("/readyz", web::get().to(api::ops::readyz))
-            .route("/metrics", web::get().to(api::ops::metrics))
+            .service(
+                web::resource("/metrics")
+                    .wrap(actix_web::middleware::from_fn(metrics_guard::require_token))
+                    .route(web::get().to(api::ops::metrics)),
+            )
             .service(api::scope())
-            .service(html::scope(secure));
+            .service(html::scope(secure, csrf_key));
     }
 }
 

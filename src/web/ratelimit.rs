@@ -1,6 +1,7 @@
 //! Per-IP rate limits for login and registration, with the `governor` crate
-//! (GCRA, keyed, lock-free). They hold per instance; the per-account lockout
-//! after failed logins lives in the database and so holds across instances.
+//! (GCRA, keyed, lock-free). They hold per instance; the throttling of failed
+//! logins per address and client (`service::login_throttle`) lives in the
+//! database and so holds across instances.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;

@@ -134,7 +134,8 @@ fn user(
         ..NewUser::default()
     };
     accounts::create_with_password(conn, now, &input, PASSWORD).map_err(fail)?;
-    let login = accounts::login(conn, config, now, email, PASSWORD, Some("tiepcan-bench")).map_err(fail)?;
+    let login =
+        accounts::login(conn, config, now, email, PASSWORD, Some("tiepcan-bench"), "tiepcan-bench").map_err(fail)?;
     let p =
         accounts::authenticate(conn, now, &login.token).map_err(fail)?.ok_or_else(|| anyhow::anyhow!("no session"))?;
     Ok((login.token, p))

@@ -15,9 +15,10 @@ pub async fn register(
 ) -> AppResult<HttpResponse> {
     ratelimit::check(&state.limits.register_by_ip, &client_ip(&req))?;
     let input = body.into_inner();
-    let user = state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input)).await?;
+    let done = state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input)).await?;
     state.wake_mailer();
-    Ok(HttpResponse::Created().json(json!({"id": user.id, "email": user.email, "email_verified": user.email_verified})))
+    // The same answer for a free and for a taken address (see register_reporter).
+    Ok(HttpResponse::Created().json(json!({"id": done.id, "email": done.email, "email_verified": false})))
 }
 
 #[derive(Deserialize)]
@@ -57,9 +58,10 @@ pub async fn login(
     ratelimit::check(&state.limits.login_by_ip, &client_ip(&req))?;
     let Credentials { email, password } = body.into_inner();
     let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let client = client_ip(&req).to_string();
     let (login, view) = state
         .db(move |conn, config, now| {
-            let login = accounts::login(conn, config, now, &email, &password, ua.as_deref())?;
+            let login = accounts::login(conn, config, now, &email, &password, ua.as_deref(), &client)?;
             let view = accounts::view(conn, &login.user, now)?;
             Ok((login, view))
         })

@@ -6,10 +6,23 @@ pub mod directory;
 pub mod ops;
 pub mod requests;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{Scope, web};
 
-pub fn scope() -> Scope {
+pub fn scope() -> Scope<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     web::scope("/api/v1")
+        .wrap(from_fn(no_store))
         .route("/reporters", web::post().to(accounts::register))
         .route("/verify-email", web::get().to(accounts::verify_email))
         .route("/verify-email/resend", web::post().to(accounts::resend_verification))
@@ -40,4 +53,18 @@ pub fn scope() -> Scope {
         .route("/calendar/{year}", web::get().to(department::get_year))
         .route("/calendar/{year}", web::put().to(department::put_year))
         .default_service(web::to(super::not_found))
+}
+
+/// API answers are about the caller (their account, their requests), so no
+/// browser or proxy may keep a copy: `Cache-Control: no-store` unless the
+/// handler chose a policy itself.
+async fn no_store(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    if !res.headers().contains_key(CACHE_CONTROL) {
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
 }

@@ -92,25 +92,21 @@ pub async fn register(
     };
     let result = state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input)).await;
     match result {
-        Ok(view) => {
+        // The same page for a free and for a taken address (see register_reporter).
+        Ok(done) => {
             state.wake_mailer();
             let t = crate::i18n::Tr::new(super::locale(&req, None));
             Ok(message(
                 &req,
                 StatusCode::CREATED,
                 "register.done_title",
-                t.f("register.done_body", &[("email", &view.email)]),
+                t.f("register.done_body", &[("email", &done.email)]),
                 None,
             ))
         }
         Err(e) => {
             let errors = match e {
                 AppError::Validation(f) => f,
-                AppError::Conflict(_) => {
-                    let mut f = FieldErrors::new();
-                    f.add("email", "email_taken");
-                    f
-                }
                 other => return Err(page_error(&req, other)),
             };
             form.password.clear();
@@ -204,12 +200,23 @@ pub struct LoginQuery {
     out: Option<String>,
 }
 
-pub async fn login_form(req: HttpRequest, user: PageUser, q: web::Query<LoginQuery>) -> HttpResponse {
+pub async fn login_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    q: web::Query<LoginQuery>,
+) -> HttpResponse {
     let ctx = Ctx::new(&req, &user, "login.title");
     let notice = q.out.as_ref().map(|_| ctx.t.t("login.logged_out").to_string());
     render(
         StatusCode::OK,
-        &LoginPage { ctx, email: String::new(), next: safe_next(q.next.as_deref()), error: None, notice },
+        &LoginPage {
+            ctx,
+            email: String::new(),
+            next: safe_next(q.next.as_deref(), &state.config.base_url),
+            error: None,
+            notice,
+        },
     )
 }
 
@@ -223,7 +230,7 @@ pub async fn login(
     if !csrf::valid(&req, &form.csrf) {
         return Ok(csrf_refused(&req));
     }
-    let next = safe_next(form.next.as_deref());
+    let next = safe_next(form.next.as_deref(), &state.config.base_url);
     let limited = ratelimit::check(&state.limits.login_by_ip, &client_ip(&req));
     let email = form.email.clone();
     let result = match limited {
@@ -231,8 +238,11 @@ pub async fn login(
         Ok(()) => {
             let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
             let password = form.password.clone();
+            let client = client_ip(&req).to_string();
             state
-                .db(move |conn, config, now| accounts::login(conn, config, now, &email, &password, ua.as_deref()))
+                .db(move |conn, config, now| {
+                    accounts::login(conn, config, now, &email, &password, ua.as_deref(), &client)
+                })
                 .await
         }
     };
@@ -240,6 +250,7 @@ pub async fn login(
         Ok(login) => {
             let mut res = redirect(&next);
             res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
+            csrf::rotate(&mut res, state.config.secure_cookies())?;
             Ok(res)
         }
         Err(e @ (AppError::Unauthenticated(_) | AppError::RateLimited { .. })) => {
@@ -270,6 +281,7 @@ pub async fn logout(
     }
     let mut res = redirect("/login?out=1");
     res.add_cookie(&clear_session_cookie(state.config.secure_cookies()))?;
+    csrf::rotate(&mut res, state.config.secure_cookies())?;
     Ok(res)
 }
 
@@ -358,14 +370,16 @@ pub async fn accept_invite(
                 // Sign the new user in straight away.
                 let password = form.password.clone();
                 let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+                let client = client_ip(&req).to_string();
                 let login = state
                     .db(move |conn, config, now| {
-                        accounts::login(conn, config, now, &view.email, &password, ua.as_deref())
+                        accounts::login(conn, config, now, &view.email, &password, ua.as_deref(), &client)
                     })
                     .await
                     .map_err(|e| page_error(&req, e))?;
                 let mut res = redirect("/");
                 res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
+                csrf::rotate(&mut res, state.config.secure_cookies())?;
                 return Ok(res);
             }
             Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_invite(&req)),

@@ -25,6 +25,7 @@ pub const LANG_COOKIE: &str = "tiepcan_lang";
 
 pub fn scope(
     secure_cookies: bool,
+    csrf_key: std::sync::Arc<csrf::CsrfKey>,
 ) -> Scope<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -35,7 +36,7 @@ pub fn scope(
     >,
 > {
     web::scope("")
-        .wrap(Csrf { secure: secure_cookies })
+        .wrap(Csrf { secure: secure_cookies, key: csrf_key })
         .route("/", web::get().to(home::home))
         .route("/static/style.css", web::get().to(home::stylesheet))
         .route("/lang", web::get().to(switch_language))
@@ -208,19 +209,37 @@ pub fn csrf_refused(req: &HttpRequest) -> HttpResponse {
     message(req, StatusCode::FORBIDDEN, "errors.server_title", t.t("errors.csrf").into(), None)
 }
 
-/// See other: the usual answer to a successful form post.
+/// See other: the usual answer to a successful form post. A target that is not
+/// a valid header value (never one we build) goes home rather than failing.
 pub fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_string())).finish()
+    let location = HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/"));
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
-/// A local path only: an open redirect would let a link to us send people anywhere.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/".into(),
+/// Where to go after a language switch or a login: only a path of this site.
+/// An open redirect would let a link to us send people anywhere, and browsers
+/// forgive a lot (a tab or a backslash after the first slash makes `/\t/evil`
+/// the address `//evil`), so the candidate must start with exactly one `/`,
+/// hold no control character or backslash, and still be a same-origin path once
+/// the `url` crate has resolved it against the public address. Anything else
+/// becomes `/`. The result is serialised by `url`, hence plain ASCII and always
+/// a valid `Location`.
+pub fn safe_next(next: Option<&str>, base: &url::Url) -> String {
+    next.and_then(|n| same_site_path(n, base)).unwrap_or_else(|| "/".into())
+}
+
+fn same_site_path(next: &str, base: &url::Url) -> Option<String> {
+    let rest = next.strip_prefix('/')?;
+    if rest.starts_with('/') || next.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
     }
+    let resolved = base.join(next).ok()?;
+    if resolved.origin() != base.origin() {
+        return None;
+    }
+    // Dot segments can collapse into `//host` ("/a/../..//evil"): check again.
+    let path = &resolved[url::Position::BeforePath..];
+    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_string())
 }
 
 #[derive(Deserialize)]
@@ -230,14 +249,14 @@ pub struct LangQuery {
 }
 
 /// `/lang?to=en&next=/agencies` remembers the language and returns to the page.
-pub async fn switch_language(q: web::Query<LangQuery>) -> HttpResponse {
+pub async fn switch_language(state: web::Data<super::AppState>, q: web::Query<LangQuery>) -> HttpResponse {
     let locale = q.to.as_deref().and_then(Locale::parse).unwrap_or_default();
     let cookie = actix_web::cookie::Cookie::build(LANG_COOKIE, locale.as_str())
         .path("/")
         .same_site(actix_web::cookie::SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::days(365))
         .finish();
-    let mut res = redirect(&safe_next(q.next.as_deref()));
+    let mut res = redirect(&safe_next(q.next.as_deref(), &state.config.base_url));
     let _ = res.add_cookie(&cookie);
     res
 }
@@ -246,12 +265,35 @@ pub async fn switch_language(q: web::Query<LangQuery>) -> HttpResponse {
 mod tests {
     use super::safe_next;
 
+    fn next(n: &str) -> String {
+        safe_next(Some(n), &url::Url::parse("https://tiepcan.example.vn/").unwrap())
+    }
+
     #[test]
     fn only_local_redirects() {
-        assert_eq!(safe_next(Some("/agencies?q=so")), "/agencies?q=so");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil")), "/");
-        assert_eq!(safe_next(None), "/");
+        assert_eq!(next("/agencies?q=so"), "/agencies?q=so");
+        assert_eq!(next("/requests/1#attachments"), "/requests/1#attachments");
+        assert_eq!(next("/agencies?q=sở y tế"), "/agencies?q=s%E1%BB%9F%20y%20t%E1%BA%BF");
+        assert_eq!(safe_next(None, &url::Url::parse("http://x.test").unwrap()), "/");
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/\tevil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\u{0}x",
+            "/\u{1}x",
+            "/\u{7f}x",
+            "/\u{85}x",
+            "/a\\..\\..\\evil",
+            "/a/../..//evil.example",
+            "evil.example",
+            "",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(next(evil), "/", "{evil:?}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! per test (SQLite always; PostgreSQL when TEST_DATABASE_URL is set), and a
 //! real SMTP server capturing mail.
 
+pub mod clients;
 pub mod smtp;
 
 use std::collections::HashMap;
