@@ -76,6 +76,7 @@ impl Application {
             mail_wake: Arc::new(Notify::new()),
             limits: Arc::new(web::ratelimit::Limits::new(&config)),
             rules: Arc::new(service::rules::RulesCell::new(rules)),
+            hasher: service::passwords::Hasher::from_config(&config),
         };
         let app_state = state.clone();
         let server = HttpServer::new(move || {

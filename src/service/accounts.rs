@@ -1,13 +1,16 @@
 //! Accounts: reporter registration with email verification, invitations for
-//! spokespeople, staff and administrators, logins and sessions.
+//! spokespeople, staff and administrators, sessions (logins: `login.rs`).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::error::{AppError, AppResult};
+use super::passwords::Hasher;
 use super::secrets;
 use crate::config::Config;
-use crate::db::models::{Assignment, Session, User, UserToken};
+use crate::db::models::{Assignment, User, UserToken};
 use crate::db::{self, DbConn, agencies, jurisdictions, sessions, tokens, users};
 use crate::domain::account::{Locale, Role, check_email, is_plausible_phone};
 use crate::domain::password;
@@ -139,23 +142,30 @@ fn check_reporter(input: &RegisterReporter) -> Result<CheckedReporter, FieldErro
     Ok(CheckedReporter { email, full_name, outlet, press_card_no, phone, locale })
 }
 
-/// Registers a reporter and queues the verification mail, in one transaction.
+/// What registration checks before a password is hashed: the fields, and
+/// that the address is not taken yet.
+pub fn check_registration(conn: &mut DbConn, input: &RegisterReporter) -> AppResult<()> {
+    let c = check_reporter(input)?;
+    if users::by_email(conn, &c.email)?.is_some() {
+        return Err(AppError::Conflict("an account with this email already exists".into()));
+    }
+    Ok(())
+}
+
+/// Registers a reporter with the hash of the password (made beforehand, with
+/// no connection held) and queues the verification mail, in one transaction.
 pub fn register_reporter(
     conn: &mut DbConn,
     config: &Config,
     now: DateTime<Utc>,
     input: &RegisterReporter,
+    password_hash: String,
 ) -> AppResult<UserView> {
     let c = check_reporter(input)?;
-    if users::by_email(conn, &c.email)?.is_some() {
-        return Err(AppError::Conflict("an account with this email already exists".into()));
-    }
-    // Hash outside the transaction: it is the slow part and needs no lock.
-    let hash = secrets::hash_password(&input.password)?;
     let user = User {
         id: db::new_id(),
         email: c.email,
-        password_hash: Some(hash),
+        password_hash: Some(password_hash),
         full_name: c.full_name,
         role: Role::Reporter.as_str().into(),
         outlet: Some(c.outlet),
@@ -226,66 +236,6 @@ pub fn verify_email(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppRe
         users::by_id(conn, &t.user_id)?.ok_or_else(AppError::not_found)
     })?;
     view(conn, &user, now)
-}
-
-/// A new session: returns the token (shown once) and the session row.
-pub struct Login {
-    pub token: String,
-    pub session: Session,
-    pub user: User,
-}
-
-/// Checks the password, with a per-account lockout after repeated failures
-/// (kept in the database, so it holds across instances).
-pub fn login(
-    conn: &mut DbConn,
-    config: &Config,
-    now: DateTime<Utc>,
-    email: &str,
-    password: &str,
-    user_agent: Option<&str>,
-) -> AppResult<Login> {
-    let email = crate::domain::account::normalize_email(email);
-    // An address that cannot exist is simply unknown (and never reaches SQL).
-    let user = if crate::domain::account::is_plausible_email(&email) { users::by_email(conn, &email)? } else { None };
-    if let Some(u) = &user
-        && let Some(until) = u.locked_until
-        && until > now.naive_utc()
-    {
-        let secs = (until - now.naive_utc()).num_seconds().max(1) as u64;
-        return Err(AppError::RateLimited { retry_after_secs: secs });
-    }
-    let ok = secrets::verify_password(user.as_ref().and_then(|u| u.password_hash.as_deref()), password);
-    let user = match (user, ok) {
-        (Some(u), true) if u.disabled_at.is_none() => u,
-        (Some(u), _) => {
-            let lock_until = now + Duration::from_std(config.lockout).unwrap_or(Duration::minutes(15));
-            users::record_failed_login(conn, &u.id, config.failed_logins_before_lockout, lock_until.naive_utc())?;
-            crate::metrics::LOGIN_FAILURES.inc();
-            return Err(AppError::Unauthenticated("wrong email or password".into()));
-        }
-        (None, _) => {
-            crate::metrics::LOGIN_FAILURES.inc();
-            return Err(AppError::Unauthenticated("wrong email or password".into()));
-        }
-    };
-    let (token, hash) = secrets::new_token();
-    let session = Session {
-        id: hash,
-        user_id: user.id.clone(),
-        created_at: now.naive_utc(),
-        expires_at: (now + Duration::from_std(config.session_ttl).unwrap_or(Duration::days(14))).naive_utc(),
-        revoked_at: None,
-        user_agent: user_agent.map(|s| s.chars().take(200).collect()),
-    };
-    db::write(conn, |conn| -> AppResult<()> {
-        if user.failed_logins > 0 || user.locked_until.is_some() {
-            users::clear_failed_logins(conn, &user.id)?;
-        }
-        sessions::insert(conn, &session)?;
-        Ok(())
-    })?;
-    Ok(Login { token, session, user })
 }
 
 /// The principal behind a session token, if the session is live.
@@ -540,26 +490,32 @@ pub fn invitation(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResu
     }
 }
 
-/// Sets the password chosen from an invitation; the mailed link proves the address.
-pub fn accept_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password: &str) -> AppResult<UserView> {
+/// The invited account, if the link is usable and the chosen password
+/// passes the rules: checked before the password is hashed.
+pub fn check_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password: &str) -> AppResult<User> {
     let user = invitation(conn, now, token)?.ok_or_else(|| AppError::field("token", "invalid_token"))?;
     if let Some(p) = password::problem(password, &user.email) {
         return Err(AppError::field("password", p));
     }
-    let hash = secrets::hash_password(password)?;
-    let user = db::write(conn, |conn| -> AppResult<User> {
-        tokens::consume(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())?
+    Ok(user)
+}
+
+/// Sets the password (its hash) chosen from an invitation; the mailed link
+/// proves the address. The link is used up in the same transaction.
+pub fn accept_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password_hash: &str) -> AppResult<User> {
+    db::write(conn, |conn| -> AppResult<User> {
+        let t = tokens::consume(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())?
             .ok_or_else(|| AppError::field("token", "invalid_token"))?;
-        users::set_password(conn, &user.id, &hash)?;
-        users::mark_verified(conn, &user.id, now.naive_utc())?;
-        users::by_id(conn, &user.id)?.ok_or_else(AppError::not_found)
-    })?;
-    view(conn, &user, now)
+        users::set_password(conn, &t.user_id, password_hash)?;
+        users::mark_verified(conn, &t.user_id, now.naive_utc())?;
+        users::by_id(conn, &t.user_id)?.ok_or_else(AppError::not_found)
+    })
 }
 
 /// `tiepcan create-user`: any role, with a password, verified at once.
 pub fn create_with_password(
     conn: &mut DbConn,
+    hasher: &Arc<Hasher>,
     now: DateTime<Utc>,
     input: &NewUser,
     password: &str,
@@ -569,7 +525,7 @@ pub fn create_with_password(
         if let Some(p) = password::problem(password, &email) {
             return Err(AppError::field("password", p));
         }
-        secrets::hash_password(password)?
+        hasher.hash(password)?
     };
     let user = db::write(conn, |conn| -> AppResult<User> {
         let c = check_new_user(conn, input, None, true)?;

@@ -11,6 +11,8 @@ pub mod directory;
 pub mod error;
 pub mod escalations;
 pub mod explain;
+pub mod login;
+pub mod passwords;
 pub mod requests;
 pub mod rule_changes;
 pub mod rules;

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod credentials;
 pub mod csrf;
 pub mod errors;
 pub mod html;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub mail_wake: Arc<Notify>,
     pub limits: Arc<ratelimit::Limits>,
     pub rules: Arc<crate::service::rules::RulesCell>,
+    /// The bound on password hashing: every hash and check goes through it.
+    pub hasher: Arc<crate::service::passwords::Hasher>,
 }
 
 impl AppState {
