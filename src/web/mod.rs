@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod errors;
 pub mod html;
 pub mod ratelimit;
+pub mod upload;
 
 use std::sync::Arc;
 
