@@ -11,5 +11,6 @@ mod mail;
 mod pages;
 mod request_pages;
 mod requests;
+mod security_memory;
 mod sweeper;
 mod sweeper_load;
