@@ -28,6 +28,10 @@ pub const MAX_PARTS: usize = 16;
 pub const MAX_FIELD_BYTES: usize = 1024;
 /// Room next to the file for the text fields and the part headers.
 pub const ALLOWANCE_BYTES: usize = 64 * 1024;
+/// What may be read outside the file's data: the allowance, plus the read-ahead
+/// of one network read that carries the start of the file. The parser keeps
+/// part headers in memory until they end, so this is what bounds that memory.
+const OUTSIDE_FILE_BYTES: usize = ALLOWANCE_BYTES + 192 * 1024;
 
 /// What an upload carried: at most one file, and the text fields by name.
 pub struct Upload {
@@ -63,12 +67,11 @@ pub async fn read(req: &HttpRequest, payload: web::Payload, config: &Config) -> 
         return Err(too_large(config));
     }
     // Counted on the raw body, so part headers and boundaries count too.
-    let seen = Rc::new(Cell::new(0usize));
-    let counter = seen.clone();
+    let count = Rc::new(Count::default());
+    let counter = count.clone();
     let body = payload.map(move |chunk| {
         let chunk = chunk?;
-        counter.set(counter.get() + chunk.len());
-        if counter.get() > cap { Err(PayloadError::Overflow) } else { Ok(chunk) }
+        if counter.add(chunk.len(), cap) { Ok(chunk) } else { Err(PayloadError::Overflow) }
     });
     let mut multipart = Multipart::new(req.headers(), body);
     let mut upload = Upload { file: None, fields: Vec::new() };
@@ -82,7 +85,11 @@ pub async fn read(req: &HttpRequest, payload: web::Payload, config: &Config) -> 
         let filename = field.content_disposition().and_then(|cd| cd.get_filename().map(str::to_string));
         match filename {
             Some(_) if upload.file.is_some() => return Err(AppError::field("file", "one_file_only")),
-            Some(name) => upload.file = Some(receive(&mut field, name, config).await?),
+            Some(name) => {
+                count.in_file.set(true);
+                upload.file = Some(receive(&mut field, name, config).await?);
+                count.in_file.set(false);
+            }
             None => {
                 let name = field.name().unwrap_or_default().to_string();
                 let mut bytes = Vec::new();
@@ -98,6 +105,25 @@ pub async fn read(req: &HttpRequest, payload: web::Payload, config: &Config) -> 
         }
     }
     Ok(upload)
+}
+
+/// Bytes of the body read so far, in all and outside the file's data.
+#[derive(Default)]
+struct Count {
+    total: Cell<usize>,
+    outside_file: Cell<usize>,
+    in_file: Cell<bool>,
+}
+
+impl Count {
+    /// Counts a piece of the body; false once past a limit.
+    fn add(&self, n: usize, cap: usize) -> bool {
+        self.total.set(self.total.get() + n);
+        if !self.in_file.get() {
+            self.outside_file.set(self.outside_file.get() + n);
+        }
+        self.total.get() <= cap && self.outside_file.get() <= OUTSIDE_FILE_BYTES
+    }
 }
 
 /// Streams one file part to a file under the data directory.

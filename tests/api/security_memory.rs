@@ -234,6 +234,16 @@ async fn upload_with_too_many_fields_is_refused(backend: Backend) {
     let r = send(form).await.unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body(r).await["error"]["code"], "too_large");
+    // A part header that never ends (here 1 MiB, under the body's cap of
+    // 20 MiB): refused, it is not kept in memory as it grows.
+    let head = upload_head(&path, &format!("Authorization: Bearer {}", w.syt1), None);
+    let mut streamed =
+        chunk(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"x\"\r\nX-Pad: ").as_bytes());
+    for _ in 0..128 {
+        streamed.extend(chunk(&[b'a'; 8 * 1024]));
+    }
+    let (status, text) = raw(&w.app, &head, &streamed, Duration::from_secs(10)).await.expect("an answer");
+    assert_eq!(status, 413, "{text}");
     // A few small fields are fine.
     let form = with_fields(3, 100).part("file", Part::bytes(pdf.clone()).file_name("a.pdf"));
     assert_eq!(send(form).await.unwrap().status(), StatusCode::CREATED);
