@@ -27,6 +27,25 @@ pub fn incoming_dir(config: &Config) -> PathBuf {
     config.data_dir.join("attachments").join(".incoming")
 }
 
+/// Removes files left under [`incoming_dir`] by uploads that a crash cut
+/// short, once they are older than `age` (another instance sharing the data
+/// directory may be receiving the younger ones). Returns how many went.
+pub fn remove_stale_incoming(config: &Config, age: std::time::Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(incoming_dir(config)) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|e| e > age));
+        if old && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// A file being received under [`incoming_dir`]: removed when dropped unless
 /// it was stored.
 #[derive(Debug)]
@@ -163,4 +182,29 @@ pub fn download(
     let bytes =
         std::fs::read(path_of(config, &a.sha256)).map_err(|e| anyhow::anyhow!("attachment file {}: {e}", a.sha256))?;
     Ok((a, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    #[test]
+    fn stale_incoming_files_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = std::collections::HashMap::from([("TIEPCAN_DATA_DIR".to_string(), dir.path().display().to_string())]);
+        let config = Config::from_sources(&env, None).unwrap();
+        assert_eq!(remove_stale_incoming(&config, Duration::from_secs(3600)).unwrap(), 0, "no directory yet");
+        std::fs::create_dir_all(incoming_dir(&config)).unwrap();
+        let (old, fresh) = (Incoming::new(&config), Incoming::new(&config));
+        std::fs::write(old.path(), b"cut short").unwrap();
+        std::fs::write(fresh.path(), b"arriving").unwrap();
+        let file = std::fs::File::options().write(true).open(old.path()).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(2 * 3600)).unwrap();
+        assert_eq!(remove_stale_incoming(&config, Duration::from_secs(3600)).unwrap(), 1);
+        assert!(!old.path().exists() && fresh.path().exists());
+        drop(fresh);
+        assert_eq!(std::fs::read_dir(incoming_dir(&config)).unwrap().count(), 0, "dropped unless stored");
+    }
 }
