@@ -2,23 +2,27 @@
 # Memory under hostile load: bursts of logins (password hashing) and hostile
 # uploads against the release server, reading its VmRSS and VmHWM from /proc.
 #
-#   scripts/bench-memory.sh [--quick]
+#   scripts/bench-memory.sh [--quick] [--only logins|uploads]
 #
 # Builds the release binary, prepares a SQLite database under
 # target/bench/memory (a province, two agencies, a reporter and a
 # spokesperson for each agency, through the CLI), starts the server and runs
 # scripts/bench/memory.py against it. The table goes to
 # target/bench/memory/results.md; BENCHMARKS.md ("Memory under hostile load")
-# holds a run. --quick sends fewer and smaller requests (a smoke run).
+# holds a run. --quick sends fewer and smaller requests (a smoke run);
+# --only runs one group of scenarios on a fresh server.
+# TIEPCAN_BIN=path runs that server binary instead of building this tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-QUICK=()
-[[ "${1:-}" == "--quick" ]] && QUICK=(--quick)
+# Arguments go to scripts/bench/memory.py: --quick, --only logins|uploads.
 
-echo "building the release binary"
-cargo build --release --quiet --bin tiepcan
-BIN=target/release/tiepcan
+# TIEPCAN_BIN runs another build of the server (an older one, to compare).
+if [[ -z "${TIEPCAN_BIN:-}" ]]; then
+  echo "building the release binary"
+  cargo build --release --quiet --bin tiepcan
+fi
+BIN=${TIEPCAN_BIN:-target/release/tiepcan}
 OUT=target/bench/memory
 rm -rf "$OUT"
 mkdir -p "$OUT/data"
@@ -47,4 +51,4 @@ trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EX
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
 python3 scripts/bench/memory.py --base "http://127.0.0.1:$PORT" --pid "$SERVER" --password "$PASSWORD" \
-  "${QUICK[@]}" | tee "$OUT/results.md"
+  "$@" | tee "$OUT/results.md"

@@ -174,6 +174,7 @@ def main():
     ap.add_argument("--pid", type=int, required=True)
     ap.add_argument("--password", required=True)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", choices=["logins", "uploads"], help="one group of scenarios on a fresh server")
     a = ap.parse_args()
     server = Server(a.base)
     logins, hostile, fields, upload_mb = (40, 5, 300, 2) if a.quick else (200, 20, 3000, 10)
@@ -218,8 +219,11 @@ def main():
             time.sleep(int(headers.get("Retry-After", "1")))
         return "gave up"
 
-    scenario(f"{logins} logins at once", logins, login_once)
-    scenario(f"{logins} logins at once, each retrying after Retry-After", logins, login_until_in)
+    if a.only != "uploads":
+        scenario(f"{logins} logins at once", logins, login_once)
+        scenario(f"{logins} logins at once, each retrying after Retry-After", logins, login_until_in)
+    if a.only == "logins":
+        return report(rows)
     big = f"{fields} fields of 60 KiB"
     scenario(
         f"{big} to a request the sender may not see",
@@ -242,6 +246,10 @@ def main():
         lambda _: hostile_upload(server, path, f"Authorization: Bearer {syt}", 1, 10, file_size=upload_mb << 20),
     )
 
+    report(rows)
+
+
+def report(rows):
     print("| scenario | requests | answers | peak RSS (MB) | VmHWM (MB) | RSS after (MB) | seconds |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for name, n, answers, peak, hwm, after, secs in rows:
