@@ -235,7 +235,7 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
                 locale: None,
                 phone: None,
             };
-            let user = accounts::create_with_password(&mut conn, &Hasher::from_config(&config), now, &input, &password)
+            let user = accounts::create_with_password(&mut conn, &Hasher::from_config(config), now, &input, &password)
                 .map_err(describe)?;
             println!("{} {} created (id {})", role, user.email, user.id);
         }
