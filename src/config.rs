@@ -60,8 +60,13 @@ pub struct Config {
     /// How often the sweeper runs.
     pub sweep_interval: Duration,
     pub max_body_bytes: usize,
-    /// Largest attachment (413 above).
+    /// Largest attachment (413 above); a whole upload body may be this plus
+    /// a small allowance for its form fields and part headers.
     pub max_upload_bytes: usize,
+    /// Password hashes computed at once (each takes 19 MiB while it runs).
+    pub hash_concurrency: usize,
+    /// Password hashes that may wait for a free slot; past that, 503.
+    pub hash_queue: usize,
     pub db_pool_size: u32,
     /// HTTP worker threads (default: one per CPU).
     pub workers: usize,
@@ -191,6 +196,7 @@ impl Config {
                     .ok_or_else(|| err(var, format!("\"{v}\" is not a positive whole number"))),
             }
         };
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
         Ok(Config {
             bind,
             database_url,
@@ -205,9 +211,10 @@ impl Config {
             sweep_interval: millis("TIEPCAN_SWEEP_INTERVAL_MS", 60_000)?,
             max_body_bytes: number("TIEPCAN_MAX_BODY_BYTES", 256 * 1024)? as usize,
             max_upload_bytes: number("TIEPCAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)? as usize,
+            hash_concurrency: number("TIEPCAN_HASH_CONCURRENCY", cpus)?.min(256) as usize,
+            hash_queue: number("TIEPCAN_HASH_QUEUE", 64)?.min(100_000) as usize,
             db_pool_size: number("TIEPCAN_DB_POOL", 16)?.min(256) as u32,
-            workers: number("TIEPCAN_WORKERS", std::thread::available_parallelism().map_or(2, |n| n.get() as u64))?
-                .min(256) as usize,
+            workers: number("TIEPCAN_WORKERS", cpus)?.min(256) as usize,
             login_per_ip_per_minute: number("TIEPCAN_LOGIN_PER_IP_PER_MINUTE", 30)?.min(100_000) as u32,
             register_per_ip_per_hour: number("TIEPCAN_REGISTER_PER_IP_PER_HOUR", 20)?.min(100_000) as u32,
             failed_logins_before_lockout: number("TIEPCAN_FAILED_LOGINS_BEFORE_LOCKOUT", 5)?.min(1000) as i32,
@@ -275,6 +282,8 @@ mod tests {
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert!(c.smtp.is_none());
         assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert!(c.hash_concurrency >= 1);
+        assert_eq!(c.hash_queue, 64);
     }
 
     #[test]

@@ -79,6 +79,12 @@ impl Application {
             let (pool, config, now) = (pool.clone(), config.clone(), clock.now());
             tokio::task::spawn_blocking(move || -> anyhow::Result<service::rules::Rulebook> {
                 let mut conn = pool.get()?;
+                // Uploads a crash cut short leave their partial file behind.
+                match service::attachments::remove_stale_incoming(&config, Duration::from_secs(3600)) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "removed partial uploads left by an earlier run"),
+                    Err(e) => tracing::warn!(error = %e, "cannot clean the incoming uploads"),
+                }
                 let (policies, fingerprint) = service::rules::load_policies(&config.data_dir)?;
                 let rules = service::rules::Rulebook::load_with(&mut conn, Arc::new(policies))
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -117,6 +123,7 @@ impl Application {
             limits: Arc::new(web::ratelimit::Limits::new(&config)),
             rules: Arc::new(service::rules::RulesCell::new(rules)),
             csrf_key: Arc::new(web::csrf::CsrfKey::new(&csrf_key)),
+            hasher: service::passwords::Hasher::from_config(&config),
         };
         let app_state = state.clone();
         let server = HttpServer::new(move || {

@@ -14,6 +14,7 @@ use tiepcan::domain::account::Locale;
 use tiepcan::i18n::Tr;
 use tiepcan::service::accounts::{self, NewUser};
 use tiepcan::service::directory::{self, ImportOutcome, NewJurisdiction};
+use tiepcan::service::passwords::Hasher;
 use tiepcan::service::{AppError, demo};
 
 #[derive(Parser)]
@@ -125,9 +126,10 @@ fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         if with_demo {
             let pool = pool.clone();
             let now = clock.now();
+            let hasher = Hasher::from_config(&config);
             let loaded = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = pool.get()?;
-                demo::load(&mut conn, now).map_err(describe)
+                demo::load(&mut conn, &hasher, now).map_err(describe)
             })
             .await??;
             match loaded {
@@ -227,7 +229,8 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
                 locale: None,
                 phone: None,
             };
-            let user = accounts::create_with_password(&mut conn, now, &input, &password).map_err(describe)?;
+            let user = accounts::create_with_password(&mut conn, &Hasher::from_config(config), now, &input, &password)
+                .map_err(describe)?;
             println!("{} {} created (id {})", role, user.email, user.id);
         }
         Command::Sweep { once, now: at } => {

@@ -34,6 +34,7 @@ pub static MAILS_SENT: Counter = Counter::new();
 pub static MAIL_FAILURES: Counter = Counter::new();
 pub static LOGIN_FAILURES: Counter = Counter::new();
 pub static RATE_LIMITED: Counter = Counter::new();
+pub static HASH_BUSY: Counter = Counter::new();
 
 pub fn record_status(status: u16) {
     match status {
@@ -58,6 +59,7 @@ pub fn render(outbox: &[(String, i64)], jobs: &[JobSnapshot]) -> String {
         ("tiepcan_mail_failures_total", "Failed mail attempts (retried unless permanent).", &MAIL_FAILURES),
         ("tiepcan_login_failures_total", "Failed logins.", &LOGIN_FAILURES),
         ("tiepcan_rate_limited_total", "Requests refused with 429.", &RATE_LIMITED),
+        ("tiepcan_hash_busy_total", "Password checks refused with 503: the hashing queue was full.", &HASH_BUSY),
     ] {
         let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", c.get());
     }

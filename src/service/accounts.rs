@@ -1,13 +1,16 @@
 //! Accounts: reporter registration with email verification, invitations for
-//! spokespeople, staff and administrators, logins and sessions.
+//! spokespeople, staff and administrators, sessions (logins: `login.rs`).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::error::{AppError, AppResult};
-use super::{login_throttle, secrets};
+use super::passwords::Hasher;
+use super::secrets;
 use crate::config::Config;
-use crate::db::models::{Assignment, Session, User, UserToken};
+use crate::db::models::{Assignment, User, UserToken};
 use crate::db::{self, DbConn, agencies, jurisdictions, sessions, tokens, users};
 use crate::domain::account::{Locale, Role, check_email, is_plausible_phone};
 use crate::domain::password;
@@ -150,7 +153,16 @@ pub struct Registered {
     pub email: String,
 }
 
-/// Registers a reporter and queues the verification mail, in one transaction.
+/// What registration checks before a password is hashed: the fields only.
+/// Whether the address is taken is not told here, nor anywhere: the password
+/// is hashed either way, so both answers take as long.
+pub fn check_registration(input: &RegisterReporter) -> AppResult<()> {
+    check_reporter(input)?;
+    Ok(())
+}
+
+/// Registers a reporter with the hash of the password (made beforehand, with
+/// no connection held) and queues the verification mail, in one transaction.
 /// An address that already has an account gets no new account: its owner is
 /// mailed that someone tried, and the caller sees the same answer as for a
 /// new account. A reporter account that never confirmed its address is
@@ -160,16 +172,13 @@ pub fn register_reporter(
     config: &Config,
     now: DateTime<Utc>,
     input: &RegisterReporter,
+    password_hash: String,
 ) -> AppResult<Registered> {
     let c = check_reporter(input)?;
-    // Hash whether or not the address is free: it is the slow part, and both
-    // answers should take as long. It needs no lock, so it runs before the
-    // transaction.
-    let hash = secrets::hash_password(&input.password)?;
     let user = User {
         id: db::new_id(),
         email: c.email,
-        password_hash: Some(hash),
+        password_hash: Some(password_hash),
         full_name: c.full_name,
         role: Role::Reporter.as_str().into(),
         outlet: Some(c.outlet),
@@ -250,56 +259,6 @@ pub fn verify_email(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppRe
         users::by_id(conn, &t.user_id)?.ok_or_else(AppError::not_found)
     })?;
     view(conn, &user, now)
-}
-
-/// A new session: returns the token (shown once) and the session row.
-pub struct Login {
-    pub token: String,
-    pub session: Session,
-    pub user: User,
-}
-
-/// Checks the password. Failed attempts are throttled per (address, client
-/// address) pair, the same for addresses with and without an account
-/// (`login_throttle`); an unknown address still costs an argon2id check (on a
-/// dummy hash), so the time taken tells nothing either.
-pub fn login(
-    conn: &mut DbConn,
-    config: &Config,
-    now: DateTime<Utc>,
-    email: &str,
-    password: &str,
-    user_agent: Option<&str>,
-    client: &str,
-) -> AppResult<Login> {
-    let email = crate::domain::account::normalize_email(email);
-    let throttle = login_throttle::key(&email, client);
-    login_throttle::check(conn, now, &throttle)?;
-    // An address that cannot exist is simply unknown (and never reaches SQL).
-    let user = if crate::domain::account::is_plausible_email(&email) { users::by_email(conn, &email)? } else { None };
-    let ok = secrets::verify_password(user.as_ref().and_then(|u| u.password_hash.as_deref()), password);
-    let user = match (user, ok) {
-        (Some(u), true) if u.disabled_at.is_none() => u,
-        _ => {
-            login_throttle::failed(conn, config, now, &throttle)?;
-            crate::metrics::LOGIN_FAILURES.inc();
-            return Err(AppError::Unauthenticated("wrong email or password".into()));
-        }
-    };
-    let (token, hash) = secrets::new_token();
-    let session = Session {
-        id: hash,
-        user_id: user.id.clone(),
-        created_at: now.naive_utc(),
-        expires_at: (now + Duration::from_std(config.session_ttl).unwrap_or(Duration::days(14))).naive_utc(),
-        revoked_at: None,
-        user_agent: user_agent.map(|s| s.chars().take(200).collect()),
-    };
-    db::write(conn, |conn| -> AppResult<()> {
-        sessions::insert(conn, &session)?;
-        login_throttle::succeeded(conn, &throttle)
-    })?;
-    Ok(Login { token, session, user })
 }
 
 /// The principal behind a session token, if the session is live.
@@ -552,26 +511,32 @@ pub fn invitation(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResu
     }
 }
 
-/// Sets the password chosen from an invitation; the mailed link proves the address.
-pub fn accept_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password: &str) -> AppResult<UserView> {
+/// The invited account, if the link is usable and the chosen password
+/// passes the rules: checked before the password is hashed.
+pub fn check_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password: &str) -> AppResult<User> {
     let user = invitation(conn, now, token)?.ok_or_else(|| AppError::field("token", "invalid_token"))?;
     if let Some(p) = password::problem(password, &user.email) {
         return Err(AppError::field("password", p));
     }
-    let hash = secrets::hash_password(password)?;
-    let user = db::write(conn, |conn| -> AppResult<User> {
-        tokens::consume(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())?
+    Ok(user)
+}
+
+/// Sets the password (its hash) chosen from an invitation; the mailed link
+/// proves the address. The link is used up in the same transaction.
+pub fn accept_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password_hash: &str) -> AppResult<User> {
+    db::write(conn, |conn| -> AppResult<User> {
+        let t = tokens::consume(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())?
             .ok_or_else(|| AppError::field("token", "invalid_token"))?;
-        users::set_password(conn, &user.id, &hash)?;
-        users::mark_verified(conn, &user.id, now.naive_utc())?;
-        users::by_id(conn, &user.id)?.ok_or_else(AppError::not_found)
-    })?;
-    view(conn, &user, now)
+        users::set_password(conn, &t.user_id, password_hash)?;
+        users::mark_verified(conn, &t.user_id, now.naive_utc())?;
+        users::by_id(conn, &t.user_id)?.ok_or_else(AppError::not_found)
+    })
 }
 
 /// `tiepcan create-user`: any role, with a password, verified at once.
 pub fn create_with_password(
     conn: &mut DbConn,
+    hasher: &Arc<Hasher>,
     now: DateTime<Utc>,
     input: &NewUser,
     password: &str,
@@ -581,7 +546,7 @@ pub fn create_with_password(
         if let Some(p) = password::problem(password, &email) {
             return Err(AppError::field("password", p));
         }
-        secrets::hash_password(password)?
+        hasher.hash(password)?
     };
     let user = db::write(conn, |conn| -> AppResult<User> {
         let c = check_new_user(conn, input, None, true)?;

@@ -1,10 +1,10 @@
-//! Attachments: stored once under the data directory by content hash, recorded
-//! with a timeline event, downloadable only by those who may see the request.
+//! Attachments: received into a file under the data directory (never whole in
+//! memory), stored once by content hash, recorded with a timeline event,
+//! downloadable only by those who may see the request.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
@@ -13,7 +13,7 @@ use super::timeline;
 use crate::config::Config;
 use crate::db::models::AttachmentRow;
 use crate::db::{self, DbConn, requests};
-use crate::domain::attachment::{clean_filename, sniff};
+use crate::domain::attachment::{Sniffer, clean_filename};
 use crate::domain::request::{NewEvent, Party, Status};
 
 /// Where a file with this hash lives: data/attachments/ab/cd/abcd….
@@ -21,30 +21,85 @@ pub fn path_of(config: &Config, sha256: &str) -> PathBuf {
     config.data_dir.join("attachments").join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
 }
 
-/// Writes the bytes to their content address (atomically; a file that is
-/// already there is the same file).
-fn store(config: &Config, sha256: &str, bytes: &[u8]) -> AppResult<()> {
-    let path = path_of(config, sha256);
+/// Where files being received are written while they arrive: inside the
+/// store, so that keeping one is a rename.
+pub fn incoming_dir(config: &Config) -> PathBuf {
+    config.data_dir.join("attachments").join(".incoming")
+}
+
+/// Removes files left under [`incoming_dir`] by uploads that a crash cut
+/// short, once they are older than `age` (another instance sharing the data
+/// directory may be receiving the younger ones). Returns how many went.
+pub fn remove_stale_incoming(config: &Config, age: std::time::Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(incoming_dir(config)) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|e| e > age));
+        if old && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// A file being received under [`incoming_dir`]: removed when dropped unless
+/// it was stored.
+#[derive(Debug)]
+pub struct Incoming {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Incoming {
+    pub fn new(config: &Config) -> Incoming {
+        Incoming { path: incoming_dir(config).join(uuid::Uuid::now_v7().to_string()), kept: false }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// An uploaded file, complete on disk, with what was learnt while it
+/// arrived: its size, SHA-256 and sniffed type.
+#[derive(Debug)]
+pub struct Received {
+    pub incoming: Incoming,
+    pub filename: String,
+    pub size: u64,
+    pub sha256: String,
+    pub sniffed: Sniffer,
+}
+
+/// Moves a received file to its content address (a file already there is the
+/// same file, and the received copy is dropped).
+fn store(config: &Config, file: &mut Received) -> AppResult<()> {
+    let path = path_of(config, &file.sha256);
     if path.exists() {
         return Ok(());
     }
     let dir = path.parent().ok_or_else(|| anyhow::anyhow!("no parent"))?;
     std::fs::create_dir_all(dir).map_err(anyhow::Error::from)?;
-    let tmp = dir.join(format!(".{sha256}.{}", uuid::Uuid::now_v7()));
-    std::fs::write(&tmp, bytes).map_err(anyhow::Error::from)?;
-    std::fs::rename(&tmp, &path).map_err(anyhow::Error::from)?;
+    std::fs::rename(file.incoming.path(), &path).map_err(anyhow::Error::from)?;
+    file.incoming.kept = true;
     Ok(())
 }
 
-/// Attaches a file to a request the caller takes part in.
-pub fn attach(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    p: &Principal,
-    request_id: &str,
-    filename: &str,
-    bytes: &[u8],
-) -> AppResult<AttachmentRow> {
+/// Whether the caller may attach files to the request now: settled before an
+/// upload's body is read, and again when it is recorded.
+pub fn may_attach(conn: &mut DbConn, p: &Principal, request_id: &str) -> AppResult<()> {
     let (row, party) = load_visible(conn, p, request_id)?;
     if !matches!(party, Party::Reporter | Party::Spokesperson) {
         return Err(AppError::Forbidden("only the reporter and the agency's spokespeople attach files".into()));
@@ -56,22 +111,34 @@ pub fn attach(
             status.as_str()
         )));
     }
-    if bytes.is_empty() {
+    Ok(())
+}
+
+/// Attaches a received file to a request the caller takes part in.
+pub fn attach(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    request_id: &str,
+    mut file: Received,
+) -> AppResult<AttachmentRow> {
+    may_attach(conn, p, request_id)?;
+    if file.size == 0 {
         return Err(AppError::field("file", "required"));
     }
-    if bytes.len() > env.config.max_upload_bytes {
+    if file.size > env.config.max_upload_bytes as u64 {
         return Err(AppError::TooLarge(format!("files may be at most {} bytes", env.config.max_upload_bytes)));
     }
-    let filename = clean_filename(filename).map_err(|code| AppError::field("file", code))?;
-    let content_type = sniff(bytes, &filename).ok_or_else(|| {
+    let filename = clean_filename(&file.filename).map_err(|code| AppError::field("file", code))?;
+    let content_type = file.sniffed.finish(&filename).ok_or_else(|| {
         AppError::UnsupportedMediaType("only PDF, images, office documents and plain text can be attached".into())
     })?;
-    let sha256 = hex::encode(Sha256::digest(bytes));
     // The file first: a crash after it leaves an unreferenced file, never a
     // row without its file.
-    store(env.config, &sha256, bytes)?;
+    store(env.config, &mut file)?;
+    let sha256 = file.sha256.clone();
     db::write(conn, |conn| -> AppResult<AttachmentRow> {
-        let (mut row, _) = super::requests::load_for_change(conn, p, request_id)?;
+        let (mut row, party) = super::requests::load_for_change(conn, p, request_id)?;
         let expected = row.version;
         let a = AttachmentRow {
             id: db::new_id(),
@@ -79,7 +146,7 @@ pub fn attach(
             uploaded_by: p.user.id.clone(),
             filename: filename.clone(),
             content_type: content_type.into(),
-            size_bytes: bytes.len() as i64,
+            size_bytes: file.size as i64,
             sha256: sha256.clone(),
             created_at: env.now.naive_utc(),
         };
@@ -115,4 +182,29 @@ pub fn download(
     let bytes =
         std::fs::read(path_of(config, &a.sha256)).map_err(|e| anyhow::anyhow!("attachment file {}: {e}", a.sha256))?;
     Ok((a, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    #[test]
+    fn stale_incoming_files_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = std::collections::HashMap::from([("TIEPCAN_DATA_DIR".to_string(), dir.path().display().to_string())]);
+        let config = Config::from_sources(&env, None).unwrap();
+        assert_eq!(remove_stale_incoming(&config, Duration::from_secs(3600)).unwrap(), 0, "no directory yet");
+        std::fs::create_dir_all(incoming_dir(&config)).unwrap();
+        let (old, fresh) = (Incoming::new(&config), Incoming::new(&config));
+        std::fs::write(old.path(), b"cut short").unwrap();
+        std::fs::write(fresh.path(), b"arriving").unwrap();
+        let file = std::fs::File::options().write(true).open(old.path()).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(2 * 3600)).unwrap();
+        assert_eq!(remove_stale_incoming(&config, Duration::from_secs(3600)).unwrap(), 1);
+        assert!(!old.path().exists() && fresh.path().exists());
+        drop(fresh);
+        assert_eq!(std::fs::read_dir(incoming_dir(&config)).unwrap().count(), 0, "dropped unless stored");
+    }
 }

@@ -2,11 +2,14 @@
 //! provincial departments and demo accounts. Loaded only into an empty
 //! database; the passwords are generated at that moment and printed once.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::accounts::{self, NewUser};
 use super::directory::{self, ImportOutcome, NewJurisdiction};
 use super::error::{AppError, AppResult};
+use super::passwords::Hasher;
 use super::secrets::generate_password;
 use crate::db::{DbConn, agencies, jurisdictions, users};
 
@@ -21,7 +24,7 @@ pub struct DemoAccount {
 }
 
 /// Loads the demo province; `None` when the database already holds data.
-pub fn load(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Option<Vec<DemoAccount>>> {
+pub fn load(conn: &mut DbConn, hasher: &Arc<Hasher>, now: DateTime<Utc>) -> AppResult<Option<Vec<DemoAccount>>> {
     if users::count(conn)? > 0 || !jurisdictions::all(conn)?.is_empty() {
         return Ok(None);
     }
@@ -130,6 +133,7 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Option<Vec<DemoA
         let password = generate_password();
         let view = accounts::create_with_password(
             conn,
+            hasher,
             now,
             &NewUser {
                 email: s.email.into(),

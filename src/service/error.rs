@@ -22,6 +22,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    /// Too much work of one kind is already waiting (password hashing): the
+    /// caller should come back shortly rather than queue without end.
+    #[error("the server is busy; try again in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     #[error("{0}")]
     InvalidJson(String),
     #[error("{0}")]

@@ -20,6 +20,7 @@ impl AppError {
             AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::InvalidJson(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -37,6 +38,7 @@ impl AppError {
             AppError::Unauthenticated(_) => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy { .. } => "busy",
             AppError::InvalidJson(_) => "invalid_json",
             AppError::TooLarge(_) => "too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -62,16 +64,26 @@ pub fn json_error(e: &AppError) -> HttpResponse {
         body["error"]["fields"] = serde_json::Value::Object(f);
     }
     let mut res = HttpResponse::build(e.status()).json(body);
-    if let AppError::RateLimited { retry_after_secs } = e {
+    if let AppError::RateLimited { .. } = e {
         crate::metrics::RATE_LIMITED.inc();
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
     }
+    set_retry_after(e, &mut res);
     if matches!(e, AppError::Unauthenticated(_)) {
         res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     res
+}
+
+/// `Retry-After` for the errors that say when to come back (429, 503), on
+/// API answers and pages alike.
+pub fn set_retry_after(e: &AppError, res: &mut HttpResponse) {
+    let secs = match e {
+        AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => *retry_after_secs,
+        _ => return,
+    };
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
 }
 
 impl ResponseError for AppError {

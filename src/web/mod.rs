@@ -4,11 +4,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod credentials;
 pub mod csrf;
 pub mod errors;
 pub mod html;
 pub mod metrics_guard;
 pub mod ratelimit;
+pub mod upload;
 
 use std::sync::Arc;
 
@@ -34,6 +36,8 @@ pub struct AppState {
     pub jobs: Arc<crate::jobs::supervisor::JobBoard>,
     /// The installation's key for CSRF tokens (shared by every instance).
     pub csrf_key: Arc<csrf::CsrfKey>,
+    /// The bound on password hashing: every hash and check goes through it.
+    pub hasher: Arc<crate::service::passwords::Hasher>,
 }
 
 impl AppState {

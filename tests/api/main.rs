@@ -13,6 +13,7 @@ mod pages;
 mod request_pages;
 mod requests;
 mod security_input;
+mod security_memory;
 mod security_web;
 mod sweeper;
 mod sweeper_load;

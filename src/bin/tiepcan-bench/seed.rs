@@ -10,11 +10,13 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use tiepcan::clock::{Clock, SystemClock};
 use tiepcan::config::Config;
-use tiepcan::db::{self, DbConn, agencies, jurisdictions};
+use tiepcan::db::{self, DbConn, agencies, jurisdictions, users};
 use tiepcan::domain::request::ActionInput;
 use tiepcan::service::AppError;
 use tiepcan::service::accounts::{self, NewUser, Principal};
 use tiepcan::service::directory::{self, ImportOutcome, NewJurisdiction};
+use tiepcan::service::login;
+use tiepcan::service::passwords::Hasher;
 use tiepcan::service::requests::file::{self, FileInput};
 use tiepcan::service::requests::{Env, act};
 use tiepcan::service::rules::{Rulebook, load_policies};
@@ -133,9 +135,10 @@ fn user(
         agency_ids: if agency_id.is_empty() { vec![] } else { vec![agency_id.into()] },
         ..NewUser::default()
     };
-    accounts::create_with_password(conn, now, &input, PASSWORD).map_err(fail)?;
-    let login =
-        accounts::login(conn, config, now, email, PASSWORD, Some("tiepcan-bench"), "tiepcan-bench").map_err(fail)?;
+    accounts::create_with_password(conn, &Hasher::new(1, 0), now, &input, PASSWORD).map_err(fail)?;
+    let account =
+        users::by_email(conn, email).map_err(|e| fail(e.into()))?.ok_or_else(|| anyhow::anyhow!("no account"))?;
+    let login = login::open_session(conn, config, now, &account, Some("tiepcan-bench")).map_err(fail)?;
     let p =
         accounts::authenticate(conn, now, &login.token).map_err(fail)?.ok_or_else(|| anyhow::anyhow!("no session"))?;
     Ok((login.token, p))

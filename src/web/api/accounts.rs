@@ -4,9 +4,9 @@ use serde_json::json;
 
 use crate::service::accounts::{self, NewUser, RegisterReporter};
 use crate::service::{AppError, AppResult};
-use crate::web::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::ratelimit::{self, client_ip};
+use crate::web::{AppState, credentials};
 
 pub async fn register(
     state: web::Data<AppState>,
@@ -15,7 +15,7 @@ pub async fn register(
 ) -> AppResult<HttpResponse> {
     ratelimit::check(&state.limits.register_by_ip, &client_ip(&req))?;
     let input = body.into_inner();
-    let done = state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input)).await?;
+    let done = credentials::register(&state, input).await?;
     state.wake_mailer();
     // The same answer for a free and for a taken address (see register_reporter).
     Ok(HttpResponse::Created().json(json!({"id": done.id, "email": done.email, "email_verified": false})))
@@ -59,13 +59,9 @@ pub async fn login(
     let Credentials { email, password } = body.into_inner();
     let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
     let client = client_ip(&req).to_string();
-    let (login, view) = state
-        .db(move |conn, config, now| {
-            let login = accounts::login(conn, config, now, &email, &password, ua.as_deref(), &client)?;
-            let view = accounts::view(conn, &login.user, now)?;
-            Ok((login, view))
-        })
-        .await?;
+    let login = credentials::login(&state, email, password, ua, client).await?;
+    let user = login.user.clone();
+    let view = state.db(move |conn, _, now| accounts::view(conn, &user, now)).await?;
     let expires = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(login.session.expires_at, chrono::Utc);
     Ok(HttpResponse::Created().json(json!({
         "token": login.token,
@@ -111,6 +107,7 @@ pub async fn accept_invite(state: web::Data<AppState>, body: web::Json<AcceptInv
     if token.is_empty() {
         return Err(AppError::field("token", "required"));
     }
-    let view = state.db(move |conn, _, now| accounts::accept_invite(conn, now, &token, &password)).await?;
+    let user = credentials::accept_invite(&state, token, password).await?;
+    let view = state.db(move |conn, _, now| accounts::view(conn, &user, now)).await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -1,9 +1,7 @@
 //! Requests in the JSON API: file, list, read, act, attach, download.
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,8 +11,8 @@ use crate::service::requests::file::FileInput;
 use crate::service::requests::read::{self, ListQuery};
 use crate::service::requests::{act, file};
 use crate::service::{AppError, AppResult, attachments};
-use crate::web::AppState;
 use crate::web::auth::ApiUser;
+use crate::web::{AppState, upload};
 
 /// API answers explain deadlines in the caller's language.
 fn tr_of(user: &ApiUser) -> Tr {
@@ -86,47 +84,21 @@ pub async fn action(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// Reads one uploaded file of a multipart body, refusing it past `limit`
-/// bytes; the other text fields come back by name.
-pub async fn read_upload(
-    mut payload: Multipart,
-    limit: usize,
-) -> AppResult<(Option<(String, Vec<u8>)>, Vec<(String, String)>)> {
-    let mut file = None;
-    let mut fields = Vec::new();
-    while let Some(item) = payload.next().await {
-        let mut field = item.map_err(|e| AppError::InvalidJson(format!("unreadable multipart body: {e}")))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let filename = field.content_disposition().and_then(|cd| cd.get_filename().map(str::to_string));
-        let cap = if filename.is_some() { limit } else { 64 * 1024 };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::InvalidJson(format!("unreadable upload: {e}")))?;
-            if bytes.len() + chunk.len() > cap {
-                return Err(AppError::TooLarge(format!("files may be at most {limit} bytes")));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match filename {
-            Some(f) if file.is_none() => file = Some((f, bytes)),
-            Some(_) => return Err(AppError::field("file", "one_file_only")),
-            None => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
-        }
-    }
-    Ok((file, fields))
-}
-
 pub async fn attach(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: ApiUser,
     path: web::Path<String>,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (file, _) = read_upload(payload, state.config.max_upload_bytes).await?;
-    let (filename, bytes) = file.ok_or_else(|| AppError::field("file", "required"))?;
     let p = user.0;
-    let a = state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id, &filename, &bytes)).await?;
+    // Whether the caller may attach here is settled before a byte of the body is read.
+    let (p2, id2) = (p.clone(), id.clone());
+    state.db(move |conn, _, _| attachments::may_attach(conn, &p2, &id2)).await?;
+    let upload = upload::read(&req, payload, &state.config).await?;
+    let file = upload.file.ok_or_else(|| AppError::field("file", "required"))?;
+    let a = state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id, file)).await?;
     Ok(HttpResponse::Created().json(json!({
         "id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes,
         "url": format!("/api/v1/requests/{}/attachments/{}", a.request_id, a.id),

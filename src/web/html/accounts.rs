@@ -10,10 +10,11 @@ use crate::domain::account::Locale;
 use crate::domain::validation::FieldErrors;
 use crate::service::AppError;
 use crate::service::accounts::{self, RegisterReporter};
-use crate::web::AppState;
+use crate::service::login;
 use crate::web::auth::{PageUser, clear_session_cookie, session_cookie};
 use crate::web::csrf;
 use crate::web::ratelimit::{self, client_ip};
+use crate::web::{AppState, credentials};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RegisterForm {
@@ -90,7 +91,7 @@ pub async fn register(
         phone: Some(form.phone.clone()),
         locale: Some(form.locale.clone()),
     };
-    let result = state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input)).await;
+    let result = credentials::register(&state, input).await;
     match result {
         // The same page for a free and for a taken address (see register_reporter).
         Ok(done) => {
@@ -237,13 +238,8 @@ pub async fn login(
         Err(e) => Err(e),
         Ok(()) => {
             let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
-            let password = form.password.clone();
             let client = client_ip(&req).to_string();
-            state
-                .db(move |conn, config, now| {
-                    accounts::login(conn, config, now, &email, &password, ua.as_deref(), &client)
-                })
-                .await
+            credentials::login(&state, email, form.password.clone(), ua, client).await
         }
     };
     match result {
@@ -253,14 +249,17 @@ pub async fn login(
             csrf::rotate(&mut res, state.config.secure_cookies())?;
             Ok(res)
         }
-        Err(e @ (AppError::Unauthenticated(_) | AppError::RateLimited { .. })) => {
+        Err(e @ (AppError::Unauthenticated(_) | AppError::RateLimited { .. } | AppError::Busy { .. })) => {
             let ctx = Ctx::new(&req, &user, "login.title");
             let (status, key) = match e {
                 AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "errors.rate_limited"),
+                AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "errors.busy"),
                 _ => (StatusCode::UNAUTHORIZED, "errors.login_failed"),
             };
             let error = Some(ctx.t.t(key).to_string());
-            Ok(render(status, &LoginPage { ctx, email: form.email, next, error, notice: None }))
+            let mut res = render(status, &LoginPage { ctx, email: form.email, next, error, notice: None });
+            crate::web::errors::set_retry_after(&e, &mut res);
+            Ok(res)
         }
         Err(e) => Err(page_error(&req, e)),
     }
@@ -363,18 +362,13 @@ pub async fn accept_invite(
         errors.add("password_confirm", "password_mismatch");
     }
     if errors.is_empty() {
-        let (token, password) = (form.token.clone(), form.password.clone());
-        let accepted = state.db(move |conn, _, now| accounts::accept_invite(conn, now, &token, &password)).await;
+        let accepted = credentials::accept_invite(&state, form.token.clone(), form.password.clone()).await;
         match accepted {
-            Ok(view) => {
-                // Sign the new user in straight away.
-                let password = form.password.clone();
+            Ok(account) => {
+                // Sign the new user in straight away: the password was just set.
                 let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
-                let client = client_ip(&req).to_string();
                 let login = state
-                    .db(move |conn, config, now| {
-                        accounts::login(conn, config, now, &view.email, &password, ua.as_deref(), &client)
-                    })
+                    .db(move |conn, config, now| login::open_session(conn, config, now, &account, ua.as_deref()))
                     .await
                     .map_err(|e| page_error(&req, e))?;
                 let mut res = redirect("/");

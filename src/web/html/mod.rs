@@ -182,10 +182,13 @@ pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
 /// An error on a page, as a page (never a JSON body, never a stack trace).
 pub fn page_error(req: &HttpRequest, e: AppError) -> actix_web::Error {
     let t = Tr::new(locale(req, None));
-    let res = match &e {
+    let mut res = match &e {
         AppError::NotFound(_) | AppError::Forbidden(_) => not_found_page(req),
         AppError::RateLimited { .. } => {
             message(req, StatusCode::TOO_MANY_REQUESTS, "errors.server_title", t.t("errors.rate_limited").into(), None)
+        }
+        AppError::Busy { .. } => {
+            message(req, StatusCode::SERVICE_UNAVAILABLE, "errors.server_title", t.t("errors.busy").into(), None)
         }
         _ => {
             if let AppError::Internal(inner) = &e {
@@ -200,6 +203,7 @@ pub fn page_error(req: &HttpRequest, e: AppError) -> actix_web::Error {
             )
         }
     };
+    super::errors::set_retry_after(&e, &mut res);
     actix_web::error::InternalError::from_response(e, res).into()
 }
 

@@ -244,9 +244,10 @@ impl TestApp {
         let password = "một-mật-khẩu-dài-42".to_string();
         let pw = password.clone();
         let now = self.state.clock.now();
+        let hasher = self.state.hasher.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().unwrap();
-            accounts::create_with_password(&mut conn, now, &input, &pw).expect("create user");
+            accounts::create_with_password(&mut conn, &hasher, now, &input, &pw).expect("create user");
         })
         .await
         .unwrap();

@@ -291,26 +291,33 @@ pub async fn attach(
     req: HttpRequest,
     user: PageUser,
     path: web::Path<String>,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
     let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
     let id = path.into_inner();
-    let upload = read_upload(payload, state.config.max_upload_bytes).await;
-    let (file, fields) = match upload {
+    // Whether the viewer may attach here is settled before a byte of the body is read.
+    let (p2, id2) = (p.clone(), id.clone());
+    match state.db(move |conn, _, _| attachments::may_attach(conn, &p2, &id2)).await {
+        Ok(()) => {}
+        Err(e @ (AppError::InvalidTransition(_) | AppError::Forbidden(_))) => {
+            return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await;
+        }
+        Err(e) => return Err(page_error(&req, e)),
+    }
+    let upload = match upload::read(&req, payload, &state.config).await {
         Ok(x) => x,
         Err(e) => return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
     };
-    let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
-    if !csrf::valid(&req, token) {
+    if !csrf::valid(&req, upload.field("csrf").unwrap_or_default()) {
         return Ok(csrf_refused(&req));
     }
-    let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some(file) = upload.file.filter(|f| f.size > 0) else {
         let mut errors = FieldErrors::new();
         errors.add("file", "required");
         return detail_page(&state, &req, &user, id, Feedback::fields("attach", errors)).await;
     };
     let id2 = id.clone();
-    match state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id2, &filename, &bytes)).await {
+    match state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id2, file)).await {
         Ok(_) => Ok(redirect(&format!("/requests/{id}?done=1#attachments"))),
         Err(
             e @ (AppError::UnsupportedMediaType(_)

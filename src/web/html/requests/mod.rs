@@ -9,7 +9,6 @@ mod new;
 pub use detail::{act, attach, detail, download};
 pub use new::{new_form, new_submit};
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -29,9 +28,10 @@ use crate::service::requests::file::{self, FileInput};
 use crate::service::requests::read::{self, DeadlineView, ListQuery, RequestDetail, RequestSummary};
 use crate::service::{AppError, Page, attachments};
 use crate::web::AppState;
-use crate::web::api::requests::{file_response, read_upload};
+use crate::web::api::requests::file_response;
 use crate::web::auth::PageUser;
 use crate::web::csrf;
+use crate::web::upload;
 
 /// Pages below need a signed-in user: others go to the login page and back.
 fn login_first(req: &HttpRequest) -> HttpResponse {

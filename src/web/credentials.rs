@@ -1,0 +1,61 @@
+//! The account steps that involve a password, for the API and the pages
+//! alike. Each runs as read, hash, write: no database connection is held
+//! while a caller waits for a hashing slot, the hash itself runs on the
+//! blocking pool (never on an async worker), and a caller past the hashing
+//! queue gets `Busy` at once.
+
+use actix_web::web;
+
+use super::AppState;
+use crate::db::models::User;
+use crate::service::accounts::{self, RegisterReporter, Registered};
+use crate::service::login::{self, Login};
+use crate::service::{AppError, AppResult};
+
+fn blocking_failed(e: actix_web::error::BlockingError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+}
+
+/// The PHC string of a new password.
+pub async fn hash(state: &AppState, password: String) -> AppResult<String> {
+    let admitted = state.hasher.admit()?;
+    web::block(move || admitted.hash(&password)).await.map_err(blocking_failed)?
+}
+
+/// Whether the password matches (a dummy hash stands in for a missing one).
+pub async fn verify(state: &AppState, stored: Option<String>, password: String) -> AppResult<bool> {
+    let admitted = state.hasher.admit()?;
+    web::block(move || admitted.verify(stored.as_deref(), &password)).await.map_err(blocking_failed)?
+}
+
+/// Checks the credentials of `email` from the client address `client` and
+/// opens a session.
+pub async fn login(
+    state: &AppState,
+    email: String,
+    password: String,
+    user_agent: Option<String>,
+    client: String,
+) -> AppResult<Login> {
+    let attempt = state.db(move |conn, _, now| login::candidate(conn, now, &email, &client)).await?;
+    let stored = attempt.user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = verify(state, stored, password).await?;
+    state.db(move |conn, config, now| login::finish(conn, config, now, attempt, ok, user_agent.as_deref())).await
+}
+
+/// Registers a reporter (and queues the verification mail); the answer is the
+/// same whether the address was free or taken.
+pub async fn register(state: &AppState, input: RegisterReporter) -> AppResult<Registered> {
+    accounts::check_registration(&input)?;
+    let input = std::sync::Arc::new(input);
+    let password_hash = hash(state, input.password.clone()).await?;
+    state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input, password_hash)).await
+}
+
+/// Sets the password chosen from an invitation.
+pub async fn accept_invite(state: &AppState, token: String, password: String) -> AppResult<User> {
+    let (t, p) = (token.clone(), password.clone());
+    state.db(move |conn, _, now| accounts::check_invite(conn, now, &t, &p)).await?;
+    let password_hash = hash(state, password).await?;
+    state.db(move |conn, _, now| accounts::accept_invite(conn, now, &token, &password_hash)).await
+}
