@@ -450,11 +450,31 @@ async fn every_post_page_checks_csrf(backend: Backend) {
         let r = s.post_form(path, form).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
     }
-    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("a.pdf");
-    let upload = reqwest::multipart::Form::new().part("file", part);
-    let r = s.client.post(s.url(&format!("/requests/{id}/attachments"))).multipart(upload).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN, "attachments");
+    // (An upload is first checked against the request, before its body, where
+    // its CSRF field is: see `the_upload_page_checks_csrf`.)
     let (_, home) = s.text("/").await;
     assert!(home.contains("action=\"/logout\""), "still signed in: the logout was refused too");
 }
 both!(every_post_page_checks_csrf);
+
+/// The upload form's token travels in its multipart body: an upload to a
+/// request the visitor may attach to, without the right token, is refused and
+/// stores nothing.
+async fn the_upload_page_checks_csrf(backend: Backend) {
+    let w = crate::requests::world(backend).await;
+    let id = w.file(&w.syt_id, "information", "Số liệu").await["id"].as_str().unwrap().to_string();
+    let s = w.app.page_login("pv@tuoitre.test", "một-mật-khẩu-dài-42").await;
+    for token in [None, Some("forged-token-chosen-by-the-attacker-000")] {
+        let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("a.pdf");
+        let mut upload = reqwest::multipart::Form::new();
+        if let Some(t) = token {
+            upload = upload.text("csrf", t.to_string());
+        }
+        let upload = upload.part("file", part);
+        let r = s.client.post(s.url(&format!("/requests/{id}/attachments"))).multipart(upload).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "token {token:?}");
+    }
+    let detail = body(w.get(&w.reporter, &id).await).await;
+    assert_eq!(detail["attachments"], json!([]), "nothing stored");
+}
+both!(the_upload_page_checks_csrf);
