@@ -12,7 +12,8 @@ use crate::both;
 use crate::helpers::{Backend, TestDb, body};
 use crate::requests::world;
 
-fn tiepcan(db: &TestDb) -> Command {
+/// The real binary on `db`, with nothing from the test's own environment.
+pub fn tiepcan(db: &TestDb) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tiepcan"));
     c.env_clear()
         .env("DATABASE_URL", &db.url)

@@ -4,7 +4,6 @@
 //! outbox row can stop the mailer, and text people typed is never expanded as
 //! a placeholder in a mail.
 
-use std::process::Command;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -138,15 +137,7 @@ both!(one_line_fields_refuse_control_characters_and_texts_keep_line_feeds);
 
 async fn cli_arguments_with_control_characters_are_refused(backend: Backend) {
     let db = TestDb::create(&backend);
-    let tiepcan = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tiepcan"));
-        c.env_clear()
-            .env("DATABASE_URL", &db.url)
-            .env("TIEPCAN_DATA_DIR", db.dir().join("data"))
-            .env("RUST_LOG", "warn")
-            .current_dir(db.dir());
-        c
-    };
+    let tiepcan = || crate::cli::tiepcan(&db);
     assert!(tiepcan().arg("migrate").output().unwrap().status.success());
     let out = tiepcan()
         .args(["create-jurisdiction", "--code", "TNG", "--name", "Thái\nNguyên", "--department-name", "Sở VHTTDL"])
