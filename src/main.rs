@@ -248,6 +248,8 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
                 .map_err(describe)?;
             let env = tiepcan::service::requests::Env { config, rules: &rules, now };
             let r = tiepcan::service::sweeper::sweep(&mut conn, env).map_err(describe)?;
+            // What a serving instance's sweep also does: expired unconfirmed accounts, stale login throttles.
+            tiepcan::service::unverified::housekeeping(&mut conn, config, now);
             println!(
                 "sweep as of {}: {} request(s) checked, {} reminder(s), {} overdue escalation(s), {} review reminder(s), {} closed",
                 now.to_rfc3339(),
