@@ -320,3 +320,26 @@ fn hold_requests_lock(url: &str, locked: std::sync::mpsc::Sender<()>, release: s
         diesel::sql_query("ROLLBACK").execute(&mut c).unwrap();
     }
 }
+
+/// `tiepcan sweep --once` does the accounts' housekeeping a serving sweep
+/// does: a reporter who never confirmed is gone a week later.
+async fn a_cli_sweep_removes_expired_unconfirmed_accounts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.register("cham@x.test", PW).await.status(), StatusCode::CREATED);
+    let later = (chrono::Utc::now() + chrono::Duration::days(8)).to_rfc3339();
+    let db = app._db.as_ref().unwrap();
+    let out = crate::cli::tiepcan(db)
+        .env("DATABASE_URL", &app.db_url)
+        .args(["sweep", "--once", "--now", &later])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pool = app.pool.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        tiepcan::db::users::by_email(&mut pool.get().unwrap(), "cham@x.test").unwrap().is_some()
+    })
+    .await
+    .unwrap();
+    assert!(!found, "the unconfirmed account expired");
+}
+both!(a_cli_sweep_removes_expired_unconfirmed_accounts);
