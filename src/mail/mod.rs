@@ -115,3 +115,12 @@ pub fn queue(
     outbox::insert(conn, &row)?;
     Ok(id)
 }
+
+/// A failed send: `permanent` when retrying cannot help (the server refused the
+/// recipient or the message with a 5xx reply, or the row cannot form a mail).
+/// Shared by the transports (`transport`, `smtp`), so it lives above both.
+#[derive(Debug)]
+pub struct SendError {
+    pub permanent: bool,
+    pub message: String,
+}

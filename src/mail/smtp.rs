@@ -15,7 +15,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 
-use super::transport::SendError;
+use super::SendError;
 
 /// A connection unused for this long may have been closed by the server: it
 /// is not reused.

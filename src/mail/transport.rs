@@ -12,6 +12,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::SendError;
 use super::smtp::SmtpPool;
 use crate::config::{Config, SmtpTls};
 use crate::db::models::OutboxRow;
@@ -22,14 +23,6 @@ pub enum Transport {
     /// TLS from the first byte (SMTPS): lettre's pooled transport.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(PathBuf),
-}
-
-/// A failed send: `permanent` when retrying cannot help (the server refused the
-/// recipient or the message with a 5xx reply, or the row cannot form a mail).
-#[derive(Debug)]
-pub struct SendError {
-    pub permanent: bool,
-    pub message: String,
 }
 
 impl Transport {
