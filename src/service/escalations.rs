@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
-use super::requests::read::{AgencyRef, EscalationView};
+use super::requests::views::{AgencyRef, EscalationView};
 use super::requests::{Env, mail, place_of, utc};
 use super::{Page, paging, timeline};
 use crate::db::models::{EscalationRow, RequestRow};

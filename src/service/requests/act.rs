@@ -6,7 +6,7 @@ use super::super::error::{AppError, AppResult};
 use super::super::rules::{agency_key, kind_of, office_hours_of};
 use super::super::timeline;
 use super::file::{open_escalation, route_for};
-use super::read::AgencyRef;
+use super::views::AgencyRef;
 use super::{Env, clock_events, load_for_change, mail, party_of, place_of, utc};
 use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
 use crate::db::{self, DbConn, agencies, requests};

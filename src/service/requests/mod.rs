@@ -5,6 +5,7 @@ pub mod act;
 pub mod file;
 pub mod mail;
 pub mod read;
+pub mod views;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 

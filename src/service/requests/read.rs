@@ -14,7 +14,7 @@ use super::act;
 use super::file::{FileInput, check};
 use super::mail::agency_name;
 use super::{Env, deadline_of, load_visible, place_of, utc};
-use crate::db::models::{EscalationRow, SummaryRow};
+use crate::db::models::SummaryRow;
 use crate::db::{DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::deadline::{ClockEvent, Deadline};
@@ -23,12 +23,7 @@ use crate::domain::request::{Party, Status, is_overdue};
 use crate::domain::text::query_terms;
 use crate::i18n::Tr;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct AgencyRef {
-    pub id: String,
-    pub name: String,
-    pub name_en: Option<String>,
-}
+pub use super::views::{AgencyRef, EscalationView};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReporterRef {
@@ -59,27 +54,6 @@ impl DeadlineView {
             policy_title: title.clone(),
             steps: steps_text(dl, tr),
             step_details: step_details(dl, tr),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EscalationView {
-    pub id: String,
-    pub status: String,
-    pub reason: String,
-    pub opened_at: DateTime<Utc>,
-    pub due_at: Option<DateTime<Utc>>,
-}
-
-impl From<&EscalationRow> for EscalationView {
-    fn from(e: &EscalationRow) -> Self {
-        EscalationView {
-            id: e.id.clone(),
-            status: e.status.clone(),
-            reason: e.reason.clone(),
-            opened_at: utc(e.opened_at),
-            due_at: e.due_at.map(utc),
         }
     }
 }
