@@ -3,6 +3,9 @@
 //! outage gives its real error at once instead of a fallback attempt), embedded
 //! migrations per backend, and the only place SQL is written.
 
+/// The embedded default: a SQLite file under `data/`, the one file created when missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tiepcan.sqlite3";
+
 pub mod agencies;
 pub mod jurisdictions;
 pub mod login_throttles;
@@ -63,7 +66,7 @@ impl DbUrl {
         if path.is_empty() {
             return Err("the sqlite URL has no file path".into());
         }
-        let create = query.split('&').any(|kv| kv == "mode=rwc") || url == crate::config::DEFAULT_DATABASE_URL;
+        let create = query.split('&').any(|kv| kv == "mode=rwc") || url == DEFAULT_DATABASE_URL;
         for kv in query.split('&').filter(|kv| !kv.is_empty()) {
             if kv != "mode=rwc" {
                 return Err(format!("unknown sqlite option \"{kv}\" (only mode=rwc)"));
@@ -311,7 +314,7 @@ mod tests {
             DbUrl::Sqlite { path: "/tmp/x.db".into(), create: true }
         );
         assert_eq!(
-            DbUrl::parse(crate::config::DEFAULT_DATABASE_URL).unwrap(),
+            DbUrl::parse(DEFAULT_DATABASE_URL).unwrap(),
             DbUrl::Sqlite { path: "data/tiepcan.sqlite3".into(), create: true }
         );
         assert_eq!(
