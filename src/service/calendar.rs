@@ -136,7 +136,7 @@ pub fn recompute_open(conn: &mut DbConn, env: Env<'_>, reason: &str) -> AppResul
         };
         timeline::append(conn, &mut row, None, "system", &event, env.now)?;
         row.due_at = new_due;
-        row.next_check_at = super::sweeper::next_check_for(conn, env, &row)?;
+        row.next_check_at = super::next_check::next_check_for(conn, env, &row)?;
         row.updated_at = env.now.naive_utc();
         if !requests::update_state(conn, &row, expected)? {
             return Err(AppError::Conflict("a request changed during the recomputation; try again".into()));

@@ -214,7 +214,7 @@ pub fn act(
         requests::update_escalation(conn, &esc)?;
         let event = NewEvent { kind: kind.into(), body: body.clone(), data, internal };
         timeline::append(conn, &mut row, Some(&p.user.id), "staff", &event, now)?;
-        row.next_check_at = super::sweeper::next_check_for(conn, env, &row)?;
+        row.next_check_at = super::next_check::next_check_for(conn, env, &row)?;
         row.updated_at = now.naive_utc();
         if !requests::update_state(conn, &row, expected)? {
             return Err(AppError::Conflict("the request changed meanwhile; reload and try again".into()));
@@ -267,4 +267,44 @@ pub fn follow_transfer(
     };
     timeline::append(conn, row, Some(actor.0), actor.1, &event, env.now)?;
     mail::escalation_followed(conn, env, row, &esc.reason, from_jurisdiction, from_agency)
+}
+
+/// Opens an escalation to the Department (unless one is open) with its
+/// timeline event, and mails the Department.
+pub fn open(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    row: &mut RequestRow,
+    reason: &str,
+    actor: Option<(&str, &str)>,
+) -> AppResult<EscalationRow> {
+    if let Some(open) = requests::open_escalation(conn, &row.id)? {
+        return Ok(open);
+    }
+    // The Department's own review deadline, in working days (policy).
+    let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
+    let review_due = crate::domain::deadline::department_review_due(pack, &env.rules.calendar, env.now);
+    let esc = EscalationRow {
+        id: db::new_id(),
+        request_id: row.id.clone(),
+        jurisdiction_id: row.jurisdiction_id.clone(),
+        reason: reason.into(),
+        status: "open".into(),
+        opened_at: env.now.naive_utc(),
+        due_at: Some(review_due.naive_utc()),
+        assigned_to: None,
+        closed_at: None,
+        resolution: None,
+    };
+    requests::insert_escalation(conn, &esc)?;
+    let event = NewEvent {
+        kind: "escalation_opened".into(),
+        body: None,
+        data: json!({"escalation_id": esc.id, "reason": reason}),
+        internal: false,
+    };
+    let (actor_id, role) = actor.unwrap_or(("", "system"));
+    timeline::append(conn, row, Some(actor_id).filter(|a| !a.is_empty()), role, &event, env.now)?;
+    mail::escalated(conn, env, row, reason)?;
+    Ok(esc)
 }

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod installation_keys;
 pub mod login;
 pub mod login_throttle;
+pub mod next_check;
 pub mod ops;
 pub mod passwords;
 pub mod requests;

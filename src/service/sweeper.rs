@@ -6,20 +6,17 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::json;
 
 use super::error::{AppError, AppResult};
-use super::requests::file::open_escalation;
-use super::requests::{Env, mail, place_of, utc};
-use super::rules::{agency_key, kind_of};
+use super::escalations::open as open_escalation;
+use super::next_check::{inputs, next_check_of};
+use super::requests::{Env, mail, place_of};
 use super::timeline;
-use crate::db::models::{Agency, EscalationRow, Jurisdiction, RequestRow};
 use crate::db::{self, DbConn, Pool, requests};
-use crate::domain::directory::{default_office_hours, parse_office_hours};
 use crate::domain::request::{NewEvent, Status};
-use crate::domain::sweep::{self, Step, SweepRule, SweepView};
+use crate::domain::sweep::{self, Step};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
@@ -87,72 +84,6 @@ pub fn sweep(conn: &mut DbConn, env: Env<'_>) -> AppResult<SweepReport> {
             return Ok(report);
         }
     }
-}
-
-fn view_and_rule(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult<(SweepView, SweepRule)> {
-    let (agency, j) = place_of(conn, row)?;
-    let esc = requests::open_escalation(conn, &row.id)?;
-    Ok(inputs(env, row, &agency, &j, esc.as_ref()))
-}
-
-/// The sweep's view of a request and its rule, from what is already loaded.
-fn inputs(
-    env: Env<'_>,
-    row: &RequestRow,
-    agency: &Agency,
-    j: &Jurisdiction,
-    esc: Option<&EscalationRow>,
-) -> (SweepView, SweepRule) {
-    let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
-    let kind = kind_of(row);
-    let rule = pack.rule(kind, Some(&agency_key(j, agency)));
-    let office_hours = serde_json::from_str::<Vec<[String; 2]>>(&j.office_hours)
-        .ok()
-        .and_then(|pairs| parse_office_hours(&pairs).ok())
-        .unwrap_or_else(default_office_hours);
-    let view = SweepView {
-        kind,
-        status: Status::parse(&row.status).unwrap_or(Status::Closed),
-        received_at: utc(row.received_at),
-        due_at: row.due_at.map(utc),
-        finished_at: row.finished_at.map(utc),
-        escalation_open: esc.is_some(),
-        escalation_due: esc.and_then(|e| e.due_at.map(|d| (e.id.clone(), utc(d)))),
-    };
-    let rule = SweepRule {
-        reminder_hours_before: rule.reminder_hours_before.clone(),
-        escalation_grace_hours: rule.escalation_grace_hours,
-        complaint_window_days: pack.complaint_window_days,
-        office_hours,
-    };
-    (view, rule)
-}
-
-/// When the sweeper must next look at this request (None: never, until an
-/// event changes it). Called by every use case that changes a request.
-pub fn next_check_for(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult<Option<NaiveDateTime>> {
-    let (view, rule) = view_and_rule(conn, env, row)?;
-    let done: HashSet<String> = requests::steps_done(conn, &row.id)?.into_iter().collect();
-    Ok(next_check_of(env, &view, &rule, &done))
-}
-
-/// The same for a request just filed, whose place and escalation the caller
-/// holds and which has no step done yet: no query needed.
-pub fn next_check_for_new(
-    env: Env<'_>,
-    row: &RequestRow,
-    agency: &Agency,
-    j: &Jurisdiction,
-    esc: Option<&EscalationRow>,
-) -> Option<NaiveDateTime> {
-    let (view, rule) = inputs(env, row, agency, j, esc);
-    next_check_of(env, &view, &rule, &HashSet::new())
-}
-
-fn next_check_of(env: Env<'_>, view: &SweepView, rule: &SweepRule, done: &HashSet<String>) -> Option<NaiveDateTime> {
-    let plan = sweep::plan(view, rule, &env.rules.calendar, done, env.now);
-    // Steps already due are for the sweeper to take at once.
-    if plan.steps.is_empty() { plan.next_check } else { Some(env.now) }.map(|t| t.naive_utc())
 }
 
 fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) -> AppResult<()> {

@@ -5,7 +5,7 @@ use super::super::accounts::Principal;
 use super::super::error::{AppError, AppResult};
 use super::super::rules::{agency_key, kind_of, office_hours_of};
 use super::super::timeline;
-use super::file::{open_escalation, route_for};
+use super::file::route_for;
 use super::views::AgencyRef;
 use super::{Env, clock_events, load_for_change, mail, party_of, place_of, utc};
 use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
@@ -14,6 +14,7 @@ use crate::domain::deadline::{self, ClockEvent};
 use crate::domain::request::{self, Action, ActionInput, DomainError, Party, RequestView, Rules, Status, Transition};
 use crate::domain::routing::Route;
 use crate::domain::validation::FieldErrors;
+use crate::service::escalations::open as open_escalation;
 
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
@@ -173,7 +174,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
     if let Some(reason) = t.opens_escalation {
         open_escalation(conn, env, &mut row, reason, Some((actor_id, role)))?;
     }
-    row.next_check_at = crate::service::sweeper::next_check_for(conn, env, &row)?;
+    row.next_check_at = crate::service::next_check::next_check_for(conn, env, &row)?;
     if !requests::update_state(conn, &row, expected_version)? {
         return Err(AppError::Conflict(
             "the request was changed by someone else meanwhile; reload it and try again".into(),

@@ -10,7 +10,7 @@ use super::super::accounts::Principal;
 use super::super::error::{AppError, AppResult};
 use super::super::timeline;
 use super::{Env, mail};
-use crate::db::models::{EscalationRow, IdempotencyRow, RequestRow};
+use crate::db::models::{IdempotencyRow, RequestRow};
 use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::deadline::ClockEvent;
@@ -210,10 +210,10 @@ fn file_in_tx(
     row.reference = format!("{}-{year}-{n:06}", j.code);
     row.search_text = fold(&format!("{} {subject} {body}", row.reference));
     let esc = match route {
-        Route::Department => Some(open_escalation(conn, env, &mut row, "unroutable", None)?),
+        Route::Department => Some(crate::service::escalations::open(conn, env, &mut row, "unroutable", None)?),
         Route::Spokespeople(_) => None,
     };
-    row.next_check_at = crate::service::sweeper::next_check_for_new(env, &row, &agency, &j, esc.as_ref());
+    row.next_check_at = crate::service::next_check::next_check_for_new(env, &row, &agency, &j, esc.as_ref());
     requests::update_state(conn, &row, row.version)?;
     mail::filed(conn, env, &row, &agency, &reporter.user, &route, &deadline)?;
     Ok(Filed { id: row.id, replayed: false })
@@ -231,44 +231,4 @@ pub fn route_for(conn: &mut DbConn, agency_id: &str, now: chrono::DateTime<chron
         })
         .collect();
     Ok(routing::route(&assignments, now))
-}
-
-/// Opens an escalation to the Department (unless one is open) with its
-/// timeline event, and mails the Department.
-pub fn open_escalation(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    row: &mut RequestRow,
-    reason: &str,
-    actor: Option<(&str, &str)>,
-) -> AppResult<EscalationRow> {
-    if let Some(open) = requests::open_escalation(conn, &row.id)? {
-        return Ok(open);
-    }
-    // The Department's own review deadline, in working days (policy).
-    let pack = env.rules.pack_of(&row.policy_version, super::utc(row.received_at));
-    let review_due = crate::domain::deadline::department_review_due(pack, &env.rules.calendar, env.now);
-    let esc = EscalationRow {
-        id: db::new_id(),
-        request_id: row.id.clone(),
-        jurisdiction_id: row.jurisdiction_id.clone(),
-        reason: reason.into(),
-        status: "open".into(),
-        opened_at: env.now.naive_utc(),
-        due_at: Some(review_due.naive_utc()),
-        assigned_to: None,
-        closed_at: None,
-        resolution: None,
-    };
-    requests::insert_escalation(conn, &esc)?;
-    let event = NewEvent {
-        kind: "escalation_opened".into(),
-        body: None,
-        data: json!({"escalation_id": esc.id, "reason": reason}),
-        internal: false,
-    };
-    let (actor_id, role) = actor.unwrap_or(("", "system"));
-    timeline::append(conn, row, Some(actor_id).filter(|a| !a.is_empty()), role, &event, env.now)?;
-    mail::escalated(conn, env, row, reason)?;
-    Ok(esc)
 }
