@@ -102,8 +102,6 @@ fn err(var: &str, message: impl Into<String>) -> ConfigError {
     ConfigError { var: var.to_string(), message: message.into() }
 }
 
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tiepcan.sqlite3";
-
 impl Config {
     /// Reads the process environment and `tiepcan.toml` (or the file named by
     /// `TIEPCAN_CONFIG`).
@@ -150,7 +148,7 @@ impl Config {
         if bind.parse::<SocketAddr>().is_err() {
             return Err(err("TIEPCAN_BIND", format!("\"{bind}\" is not an address like 127.0.0.1:8080")));
         }
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| crate::db::DEFAULT_DATABASE_URL.into());
         crate::db::DbUrl::parse(&database_url).map_err(|m| err("DATABASE_URL", m))?;
 
         let base = get("TIEPCAN_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
@@ -279,7 +277,7 @@ mod tests {
     fn defaults_need_nothing() {
         let c = Config::from_sources(&HashMap::new(), None).unwrap();
         assert_eq!(c.bind, "127.0.0.1:8080");
-        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.database_url, crate::db::DEFAULT_DATABASE_URL);
         assert!(c.smtp.is_none());
         assert_eq!(c.data_dir, PathBuf::from("data"));
         assert!(c.hash_concurrency >= 1);

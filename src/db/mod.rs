@@ -36,6 +36,10 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Where the database is when DATABASE_URL is not set: a SQLite file that is
+/// created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tiepcan.sqlite3";
+
 /// The kinds of database URL we accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DbUrl {
@@ -63,7 +67,7 @@ impl DbUrl {
         if path.is_empty() {
             return Err("the sqlite URL has no file path".into());
         }
-        let create = query.split('&').any(|kv| kv == "mode=rwc") || url == crate::config::DEFAULT_DATABASE_URL;
+        let create = query.split('&').any(|kv| kv == "mode=rwc") || url == DEFAULT_DATABASE_URL;
         for kv in query.split('&').filter(|kv| !kv.is_empty()) {
             if kv != "mode=rwc" {
                 return Err(format!("unknown sqlite option \"{kv}\" (only mode=rwc)"));
@@ -311,7 +315,7 @@ mod tests {
             DbUrl::Sqlite { path: "/tmp/x.db".into(), create: true }
         );
         assert_eq!(
-            DbUrl::parse(crate::config::DEFAULT_DATABASE_URL).unwrap(),
+            DbUrl::parse(DEFAULT_DATABASE_URL).unwrap(),
             DbUrl::Sqlite { path: "data/tiepcan.sqlite3".into(), create: true }
         );
         assert_eq!(
