@@ -3,9 +3,6 @@
 //! outage gives its real error at once instead of a fallback attempt), embedded
 //! migrations per backend, and the only place SQL is written.
 
-/// The embedded default: a SQLite file under `data/`, the one file created when missing.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tiepcan.sqlite3";
-
 pub mod agencies;
 pub mod jurisdictions;
 pub mod login_throttles;
@@ -38,6 +35,10 @@ pub enum DbConn {
     Pg(PgConnection),
     Sqlite(SqliteConnection),
 }
+
+/// Where the database is when DATABASE_URL is not set: a SQLite file that is
+/// created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tiepcan.sqlite3";
 
 /// The kinds of database URL we accept.
 #[derive(Debug, Clone, PartialEq, Eq)]

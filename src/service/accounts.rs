@@ -43,7 +43,7 @@ pub struct UserView {
 /// The signed-in user, as the web layer keeps it for one request.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user: User,
+    pub user: Account,
     pub role: Role,
     pub session_id: String,
     pub agency_ids: Vec<String>,
@@ -51,7 +51,35 @@ pub struct Principal {
 
 impl Principal {
     pub fn locale(&self) -> Locale {
-        Locale::parse(&self.user.locale).unwrap_or_default()
+        self.user.locale
+    }
+}
+
+/// An account as handlers see it (the one behind a session, the one an
+/// invitation is for): what pages show and rules check, never the stored
+/// password hash.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub full_name: String,
+    pub locale: Locale,
+    pub verified: bool,
+    pub jurisdiction_id: Option<String>,
+    pub outlet: Option<String>,
+}
+
+impl From<&User> for Account {
+    fn from(u: &User) -> Account {
+        Account {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            full_name: u.full_name.clone(),
+            locale: Locale::parse(&u.locale).unwrap_or_default(),
+            verified: u.email_verified_at.is_some(),
+            jurisdiction_id: u.jurisdiction_id.clone(),
+            outlet: u.outlet.clone(),
+        }
     }
 }
 
@@ -67,6 +95,12 @@ fn recipient(user: &User) -> Recipient {
         name: Some(user.full_name.clone()),
         locale: Locale::parse(&user.locale).unwrap_or_default(),
     }
+}
+
+/// The view of the account with this id.
+pub fn view_by_id(conn: &mut DbConn, user_id: &str, now: DateTime<Utc>) -> AppResult<UserView> {
+    let user = users::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
+    view(conn, &user, now)
 }
 
 pub fn view(conn: &mut DbConn, user: &User, now: DateTime<Utc>) -> AppResult<UserView> {
@@ -271,7 +305,13 @@ pub fn authenticate(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppRe
     };
     let agency_ids =
         users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
-    Ok(Some(Principal { role: role_of(&user), user, session_id: session.id, agency_ids }))
+    Ok(Some(Principal { role: role_of(&user), user: (&user).into(), session_id: session.id, agency_ids }))
+}
+
+/// `resend_verification` for the signed-in account, by its id.
+pub fn resend_verification_of(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, user_id: &str) -> AppResult<()> {
+    let user = users::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
+    resend_verification(conn, config, now, &user)
 }
 
 pub fn logout(conn: &mut DbConn, now: DateTime<Utc>, session_id: &str) -> AppResult<()> {
@@ -504,21 +544,21 @@ pub fn invite(
 }
 
 /// The account an invitation link is for, if the link is still usable.
-pub fn invitation(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResult<Option<User>> {
+pub fn invitation(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResult<Option<Account>> {
     match tokens::usable(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())? {
-        Some(t) => Ok(users::by_id(conn, &t.user_id)?),
+        Some(t) => Ok(users::by_id(conn, &t.user_id)?.as_ref().map(Account::from)),
         None => Ok(None),
     }
 }
 
-/// The invited account, if the link is usable and the chosen password
-/// passes the rules: checked before the password is hashed.
-pub fn check_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password: &str) -> AppResult<User> {
+/// Whether the link is usable and the chosen password passes the rules:
+/// checked before the password is hashed.
+pub fn check_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password: &str) -> AppResult<()> {
     let user = invitation(conn, now, token)?.ok_or_else(|| AppError::field("token", "invalid_token"))?;
     if let Some(p) = password::problem(password, &user.email) {
         return Err(AppError::field("password", p));
     }
-    Ok(user)
+    Ok(())
 }
 
 /// Sets the password (its hash) chosen from an invitation; the mailed link

@@ -97,6 +97,28 @@ fn store(config: &Config, file: &mut Received) -> AppResult<()> {
     Ok(())
 }
 
+/// An attachment as callers see it: what to show and how to serve it.
+#[derive(Debug, Clone)]
+pub struct AttachmentView {
+    pub id: String,
+    pub request_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+impl From<AttachmentRow> for AttachmentView {
+    fn from(a: AttachmentRow) -> AttachmentView {
+        AttachmentView {
+            id: a.id,
+            request_id: a.request_id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+        }
+    }
+}
+
 /// Whether the caller may attach files to the request now: settled before an
 /// upload's body is read, and again when it is recorded.
 pub fn may_attach(conn: &mut DbConn, p: &Principal, request_id: &str) -> AppResult<()> {
@@ -121,7 +143,7 @@ pub fn attach(
     p: &Principal,
     request_id: &str,
     mut file: Received,
-) -> AppResult<AttachmentRow> {
+) -> AppResult<AttachmentView> {
     may_attach(conn, p, request_id)?;
     if file.size == 0 {
         return Err(AppError::field("file", "required"));
@@ -137,7 +159,7 @@ pub fn attach(
     // row without its file.
     store(env.config, &mut file)?;
     let sha256 = file.sha256.clone();
-    db::write(conn, |conn| -> AppResult<AttachmentRow> {
+    db::write(conn, |conn| -> AppResult<AttachmentView> {
         let (mut row, party) = super::requests::load_for_change(conn, p, request_id)?;
         let expected = row.version;
         let a = AttachmentRow {
@@ -162,7 +184,7 @@ pub fn attach(
         if !requests::update_state(conn, &row, expected)? {
             return Err(AppError::Conflict("the request was changed by someone else meanwhile; try again".into()));
         }
-        Ok(a)
+        Ok(a.into())
     })
 }
 
@@ -173,7 +195,7 @@ pub fn download(
     p: &Principal,
     request_id: &str,
     id: &str,
-) -> AppResult<(AttachmentRow, Vec<u8>)> {
+) -> AppResult<(AttachmentView, Vec<u8>)> {
     let (row, _) = load_visible(conn, p, request_id)?;
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::not_found());
@@ -181,7 +203,7 @@ pub fn download(
     let a = requests::attachment(conn, &row.id, id)?.ok_or_else(AppError::not_found)?;
     let bytes =
         std::fs::read(path_of(config, &a.sha256)).map_err(|e| anyhow::anyhow!("attachment file {}: {e}", a.sha256))?;
-    Ok((a, bytes))
+    Ok((a.into(), bytes))
 }
 
 #[cfg(test)]

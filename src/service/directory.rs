@@ -143,16 +143,25 @@ pub fn search(
         return Ok(Page { items: vec![], total: 0, page, per_page });
     }
     let (rows, total) = agencies::search(conn, &terms, jurisdiction.as_deref(), (page - 1) * per_page, per_page)?;
+    let items = views_of(conn, now, rows)?;
+    Ok(Page { items, total, page, per_page })
+}
+
+/// Directory rows as shown, each with the spokespeople assigned at `now`.
+fn views_of(conn: &mut DbConn, now: DateTime<Utc>, rows: Vec<(Agency, Jurisdiction)>) -> AppResult<Vec<AgencyView>> {
     let ids: Vec<String> = rows.iter().map(|(a, _)| a.id.clone()).collect();
     let mut people: HashMap<String, Vec<SpokespersonView>> = HashMap::new();
-    for (a, u) in users::spokespeople_of(conn, &ids, now.naive_utc())? {
-        people.entry(a.agency_id).or_default().push(SpokespersonView {
-            full_name: u.full_name,
-            title: u.title,
-            primary: a.is_primary,
-        });
+    // In slices, so that a long list stays within the databases' bound-parameter limits.
+    for chunk in ids.chunks(500) {
+        for (a, u) in users::spokespeople_of(conn, chunk, now.naive_utc())? {
+            people.entry(a.agency_id).or_default().push(SpokespersonView {
+                full_name: u.full_name,
+                title: u.title,
+                primary: a.is_primary,
+            });
+        }
     }
-    let items = rows
+    Ok(rows
         .into_iter()
         .map(|(a, j)| AgencyView {
             spokespeople: people.remove(&a.id).unwrap_or_default(),
@@ -165,8 +174,35 @@ pub fn search(
             jurisdiction: j.code,
             email: a.email,
         })
-        .collect();
-    Ok(Page { items, total, page, per_page })
+        .collect())
+}
+
+/// One agency as the directory shows it; `None` for an id that names none
+/// (including one that is not an id at all).
+pub fn agency(conn: &mut DbConn, now: DateTime<Utc>, id: &str) -> AppResult<Option<AgencyView>> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Ok(None);
+    }
+    let Some(row) = agencies::with_jurisdiction(conn, id)? else {
+        return Ok(None);
+    };
+    Ok(views_of(conn, now, vec![row])?.pop())
+}
+
+/// The most agencies a transfer picker lists (far more than any directory holds).
+const TRANSFER_TARGETS_MAX: i64 = 20_000;
+
+/// What the transfer picker needs: every other agency of the directory and
+/// every jurisdiction, in one call.
+pub struct TransferChoices {
+    pub agencies: Vec<AgencyView>,
+    pub jurisdictions: Vec<JurisdictionView>,
+}
+
+pub fn transfer_choices(conn: &mut DbConn, now: DateTime<Utc>, except_agency: &str) -> AppResult<TransferChoices> {
+    let (rows, _) = agencies::search(conn, &[], None, 0, TRANSFER_TARGETS_MAX)?;
+    let rows = rows.into_iter().filter(|(a, _)| a.id != except_agency).collect();
+    Ok(TransferChoices { agencies: views_of(conn, now, rows)?, jurisdictions: list_jurisdictions(conn)? })
 }
 
 /// Folded words with a space before each, so that a query word can be matched

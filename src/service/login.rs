@@ -28,6 +28,13 @@ pub struct Attempt {
     pub user: Option<User>,
 }
 
+impl Attempt {
+    /// The stored password hash the password is checked against, if any.
+    pub fn stored_hash(&self) -> Option<String> {
+        self.user.as_ref().and_then(|u| u.password_hash.clone())
+    }
+}
+
 /// Reads the account an email names; a locked (address, client) pair is
 /// refused here, before any hashing, whether or not the address has an account.
 pub fn candidate(conn: &mut DbConn, now: DateTime<Utc>, email: &str, client: &str) -> AppResult<Attempt> {
@@ -61,6 +68,18 @@ pub fn finish(
             Err(AppError::Unauthenticated("wrong email or password".into()))
         }
     }
+}
+
+/// `open_session` for the account with this id.
+pub fn open_session_for(
+    conn: &mut DbConn,
+    config: &Config,
+    now: DateTime<Utc>,
+    user_id: &str,
+    user_agent: Option<&str>,
+) -> AppResult<Login> {
+    let user = users::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
+    open_session(conn, config, now, &user, user_agent)
 }
 
 /// A session for an account whose password was just proven (a login, or an

@@ -1,6 +1,7 @@
 //! Who is asking. The API takes only `Authorization: Bearer <token>`; pages take
 //! only the session cookie. Keeping them apart is what lets the API skip CSRF
-//! tokens: a browser never sends a bearer token on its own.
+//! tokens: a browser never sends a bearer token on its own. (The page
+//! extractors built on `principal_from` are in `html::extract`.)
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,7 +26,8 @@ pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
-async fn principal_from(req: &HttpRequest, token: Option<String>) -> Result<Option<Principal>, AppError> {
+/// The principal behind a session or bearer token, if it is live.
+pub(crate) async fn principal_from(req: &HttpRequest, token: Option<String>) -> Result<Option<Principal>, AppError> {
     let Some(token) = token else {
         return Ok(None);
     };
@@ -48,25 +50,6 @@ impl FromRequest for ApiUser {
                 None => Err(AppError::Unauthenticated(
                     "sign in with POST /api/v1/sessions and send Authorization: Bearer <token>".into(),
                 )),
-            }
-        })
-    }
-}
-
-/// The page visitor, signed in or not.
-pub struct PageUser(pub Option<Principal>);
-
-impl FromRequest for PageUser {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
-            match principal_from(&req, token).await {
-                Ok(p) => Ok(PageUser(p)),
-                Err(e) => Err(super::html::page_error(&req, e)),
             }
         })
     }

@@ -7,7 +7,6 @@
 use actix_web::web;
 
 use super::AppState;
-use crate::db::models::User;
 use crate::service::accounts::{self, RegisterReporter, Registered};
 use crate::service::login::{self, Login};
 use crate::service::{AppError, AppResult};
@@ -38,7 +37,7 @@ pub async fn login(
     client: String,
 ) -> AppResult<Login> {
     let attempt = state.db(move |conn, _, now| login::candidate(conn, now, &email, &client)).await?;
-    let stored = attempt.user.as_ref().and_then(|u| u.password_hash.clone());
+    let stored = attempt.stored_hash();
     let ok = verify(state, stored, password).await?;
     state.db(move |conn, config, now| login::finish(conn, config, now, attempt, ok, user_agent.as_deref())).await
 }
@@ -52,10 +51,10 @@ pub async fn register(state: &AppState, input: RegisterReporter) -> AppResult<Re
     state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input, password_hash)).await
 }
 
-/// Sets the password chosen from an invitation.
-pub async fn accept_invite(state: &AppState, token: String, password: String) -> AppResult<User> {
+/// Sets the password chosen from an invitation; the answer is the account's id.
+pub async fn accept_invite(state: &AppState, token: String, password: String) -> AppResult<String> {
     let (t, p) = (token.clone(), password.clone());
     state.db(move |conn, _, now| accounts::check_invite(conn, now, &t, &p)).await?;
     let password_hash = hash(state, password).await?;
-    state.db(move |conn, _, now| accounts::accept_invite(conn, now, &token, &password_hash)).await
+    state.db(move |conn, _, now| accounts::accept_invite(conn, now, &token, &password_hash).map(|u| u.id)).await
 }

@@ -6,11 +6,15 @@ pub mod api;
 pub mod auth;
 pub mod credentials;
 pub mod csrf;
+pub mod download;
 pub mod errors;
 pub mod html;
 pub mod metrics_guard;
 pub mod ratelimit;
 pub mod upload;
+
+#[cfg(test)]
+mod layering_tests;
 
 use std::sync::Arc;
 

@@ -302,3 +302,29 @@ async fn transfer_with_the_agency_picker(backend: Backend) {
     assert!(page.contains("Sở Giáo dục và Đào tạo") && page.contains("Thuộc thẩm quyền Sở Giáo dục."));
 }
 both!(transfer_with_the_agency_picker);
+
+/// Pages for signed-in visitors send others to the login page and back to the
+/// page they asked for (query included), whichever role the page is for; a
+/// form posted without a session goes to the login page alone (its address
+/// answers only posts, so there is nothing to come back to).
+async fn signed_in_pages_send_visitors_to_the_login_page_and_back(backend: Backend) {
+    let app = crate::helpers::TestApp::spawn(backend).await;
+    let id = "0190a0a0-0000-7000-8000-000000000000";
+    for (page, next) in [
+        ("/requests?status=closed", "%2Frequests%3Fstatus%3Dclosed"),
+        ("/requests/new?agency_q=so", "%2Frequests%2Fnew%3Fagency_q%3Dso"),
+        (&format!("/requests/{id}") as &str, &format!("%2Frequests%2F{id}") as &str),
+        ("/escalations?status=all", "%2Fescalations%3Fstatus%3Dall"),
+        ("/admin/calendar/2026", "%2Fadmin%2Fcalendar%2F2026"),
+    ] {
+        let r = app.browser.get(app.url(page)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(location(&r), format!("/login?next={next}"), "{page}");
+    }
+    let csrf = app.csrf("/login").await;
+    let form = [("csrf", csrf.as_str()), ("action", "comment"), ("body", "x")];
+    let r = app.browser.post(app.url(&format!("/requests/{id}/actions"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login");
+}
+both!(signed_in_pages_send_visitors_to_the_login_page_and_back);

@@ -89,7 +89,7 @@ pub fn file(
     if reporter.role != Role::Reporter {
         return Err(AppError::Forbidden("only reporters file requests".into()));
     }
-    if reporter.user.email_verified_at.is_none() {
+    if !reporter.user.verified {
         return Err(AppError::Forbidden(
             "confirm your email address first: open the link we mailed you (or ask for a new one)".into(),
         ));
@@ -215,7 +215,9 @@ fn file_in_tx(
     };
     row.next_check_at = crate::service::next_check::next_check_for_new(env, &row, &agency, &j, esc.as_ref());
     requests::update_state(conn, &row, row.version)?;
-    mail::filed(conn, env, &row, &agency, &reporter.user, &route, &deadline)?;
+    // The receipt goes to the account as stored (the principal carries only its view).
+    let reporter_row = users::by_id(conn, &reporter.user.id)?.ok_or_else(AppError::not_found)?;
+    mail::filed(conn, env, &row, &agency, &reporter_row, &route, &deadline)?;
     Ok(Filed { id: row.id, replayed: false })
 }
 

@@ -35,11 +35,10 @@ pub async fn verify_email(state: web::Data<AppState>, q: web::Query<TokenQuery>)
 
 pub async fn resend_verification(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
     ratelimit::check(&state.limits.resend_by_user, &p.user.id)?;
-    let user = p.user.clone();
-    state.db(move |conn, config, now| accounts::resend_verification(conn, config, now, &user)).await?;
+    let id = p.user.id.clone();
+    state.db(move |conn, config, now| accounts::resend_verification_of(conn, config, now, &id)).await?;
     state.wake_mailer();
-    Ok(HttpResponse::Accepted()
-        .json(json!({"email": p.user.email, "email_verified": p.user.email_verified_at.is_some()})))
+    Ok(HttpResponse::Accepted().json(json!({"email": p.user.email, "email_verified": p.user.verified})))
 }
 
 #[derive(Deserialize)]
@@ -60,8 +59,8 @@ pub async fn login(
     let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
     let client = client_ip(&req).to_string();
     let login = credentials::login(&state, email, password, ua, client).await?;
-    let user = login.user.clone();
-    let view = state.db(move |conn, _, now| accounts::view(conn, &user, now)).await?;
+    let id = login.session.user_id.clone();
+    let view = state.db(move |conn, _, now| accounts::view_by_id(conn, &id, now)).await?;
     let expires = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(login.session.expires_at, chrono::Utc);
     Ok(HttpResponse::Created().json(json!({
         "token": login.token,
@@ -78,8 +77,8 @@ pub async fn logout(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResul
 }
 
 pub async fn me(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
-    let user = p.user.clone();
-    let view = state.db(move |conn, _, now| accounts::view(conn, &user, now)).await?;
+    let id = p.user.id.clone();
+    let view = state.db(move |conn, _, now| accounts::view_by_id(conn, &id, now)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -107,7 +106,7 @@ pub async fn accept_invite(state: web::Data<AppState>, body: web::Json<AcceptInv
     if token.is_empty() {
         return Err(AppError::field("token", "required"));
     }
-    let user = credentials::accept_invite(&state, token, password).await?;
-    let view = state.db(move |conn, _, now| accounts::view(conn, &user, now)).await?;
+    let id = credentials::accept_invite(&state, token, password).await?;
+    let view = state.db(move |conn, _, now| accounts::view_by_id(conn, &id, now)).await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -12,6 +12,7 @@ use crate::service::requests::read::{self, ListQuery};
 use crate::service::requests::{act, file};
 use crate::service::{AppError, AppResult, attachments};
 use crate::web::auth::ApiUser;
+use crate::web::download::file_response;
 use crate::web::{AppState, upload};
 
 /// API answers explain deadlines in the caller's language.
@@ -103,22 +104,6 @@ pub async fn attach(
         "id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes,
         "url": format!("/api/v1/requests/{}/attachments/{}", a.request_id, a.id),
     })))
-}
-
-/// `Content-Disposition: attachment` with the name in RFC 6266 / 5987 form.
-pub fn file_response(a: &crate::db::models::AttachmentRow, bytes: Vec<u8>) -> HttpResponse {
-    let ascii: String =
-        a.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let encoded: String =
-        url::form_urlencoded::byte_serialize(a.filename.as_bytes()).collect::<String>().replace('+', "%20");
-    HttpResponse::Ok()
-        .content_type(a.content_type.clone())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes)
 }
 
 pub async fn download(

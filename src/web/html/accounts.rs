@@ -5,13 +5,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Ctx, csrf_refused, message, page_error, redirect, render, safe_next};
+use super::extract::{CsrfForm, PageUser, csrf_field};
+use super::page_errors::{OrPage, PageError, PageResult};
+use super::{Ctx, message, redirect, render, safe_next};
 use crate::domain::account::Locale;
 use crate::domain::validation::FieldErrors;
 use crate::service::AppError;
 use crate::service::accounts::{self, RegisterReporter};
 use crate::service::login;
-use crate::web::auth::{PageUser, clear_session_cookie, session_cookie};
+use crate::web::auth::{clear_session_cookie, session_cookie};
 use crate::web::csrf;
 use crate::web::ratelimit::{self, client_ip};
 use crate::web::{AppState, credentials};
@@ -73,15 +75,9 @@ pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
-    form: web::Form<RegisterForm>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let mut form = form.into_inner();
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
-    if let Err(e) = ratelimit::check(&state.limits.register_by_ip, &client_ip(&req)) {
-        return Err(page_error(&req, e));
-    }
+    CsrfForm(mut form): CsrfForm<RegisterForm>,
+) -> PageResult {
+    ratelimit::check(&state.limits.register_by_ip, &client_ip(&req)).or_page(&req)?;
     let input = RegisterReporter {
         email: form.email.clone(),
         password: form.password.clone(),
@@ -108,7 +104,7 @@ pub async fn register(
         Err(e) => {
             let errors = match e {
                 AppError::Validation(f) => f,
-                other => return Err(page_error(&req, other)),
+                other => return Err(PageError::new(&req, other)),
             };
             form.password.clear();
             let ctx = Ctx::new(&req, &user, "register.title");
@@ -142,7 +138,7 @@ pub async fn verify_email(state: web::Data<AppState>, req: HttpRequest, q: web::
             t.t("verify.bad_body").into(),
             Some(("/login".into(), t.t("nav.login").into())),
         ),
-        Err(e) => page_error(&req, e).error_response(),
+        Err(e) => actix_web::ResponseError::error_response(&PageError::new(&req, e)),
     }
 }
 
@@ -156,20 +152,12 @@ pub async fn resend_verification(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
-    form: web::Form<CsrfOnly>,
-) -> Result<HttpResponse, actix_web::Error> {
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
-    let Some(p) = user.0 else {
-        return Ok(redirect("/login"));
-    };
-    ratelimit::check(&state.limits.resend_by_user, &p.user.id).map_err(|e| page_error(&req, e))?;
-    let u = p.user.clone();
-    state
-        .db(move |conn, config, now| accounts::resend_verification(conn, config, now, &u))
-        .await
-        .map_err(|e| page_error(&req, e))?;
+    _: CsrfForm<CsrfOnly>,
+) -> PageResult {
+    let p = user.signed_in(&req)?;
+    ratelimit::check(&state.limits.resend_by_user, &p.user.id).or_page(&req)?;
+    let id = p.user.id.clone();
+    state.db(move |conn, config, now| accounts::resend_verification_of(conn, config, now, &id)).await.or_page(&req)?;
     state.wake_mailer();
     Ok(redirect("/?resent=1"))
 }
@@ -225,12 +213,8 @@ pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
-    form: web::Form<LoginForm>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let form = form.into_inner();
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> PageResult {
     let next = safe_next(form.next.as_deref(), &state.config.base_url);
     let limited = ratelimit::check(&state.limits.login_by_ip, &client_ip(&req));
     let email = form.email.clone();
@@ -261,22 +245,14 @@ pub async fn login(
             crate::web::errors::set_retry_after(&e, &mut res);
             Ok(res)
         }
-        Err(e) => Err(page_error(&req, e)),
+        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 
-pub async fn logout(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    user: PageUser,
-    form: web::Form<CsrfOnly>,
-) -> Result<HttpResponse, actix_web::Error> {
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest, user: PageUser, _: CsrfForm<CsrfOnly>) -> PageResult {
     if let Some(p) = user.0 {
         let sid = p.session_id.clone();
-        state.db(move |conn, _, now| accounts::logout(conn, now, &sid)).await.map_err(|e| page_error(&req, e))?;
+        state.db(move |conn, _, now| accounts::logout(conn, now, &sid)).await.or_page(&req)?;
     }
     let mut res = redirect("/login?out=1");
     res.add_cookie(&clear_session_cookie(state.config.secure_cookies()))?;
@@ -295,6 +271,8 @@ pub struct InviteForm {
     #[serde(default)]
     password_confirm: String,
 }
+
+csrf_field!(RegisterForm, CsrfOnly, LoginForm, InviteForm);
 
 #[derive(Template)]
 #[template(path = "accept_invite.html")]
@@ -321,20 +299,17 @@ pub async fn accept_invite_form(
     req: HttpRequest,
     user: PageUser,
     q: web::Query<TokenQuery>,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> PageResult {
     let token = q.into_inner().token;
     let t2 = token.clone();
-    let invited =
-        state.db(move |conn, _, now| accounts::invitation(conn, now, &t2)).await.map_err(|e| page_error(&req, e))?;
+    let invited = state.db(move |conn, _, now| accounts::invitation(conn, now, &t2)).await.or_page(&req)?;
     let Some(u) = invited else {
         return Ok(bad_invite(&req));
     };
     let mut ctx = Ctx::new(&req, &user, "invite.title");
     if user.0.is_none() {
         ctx.t = crate::i18n::Tr::new(
-            req.cookie(super::LANG_COOKIE)
-                .and_then(|c| Locale::parse(c.value()))
-                .unwrap_or(Locale::parse(&u.locale).unwrap_or_default()),
+            req.cookie(super::LANG_COOKIE).and_then(|c| Locale::parse(c.value())).unwrap_or(u.locale),
         );
         ctx.title = ctx.t.t("invite.title").into();
     }
@@ -345,15 +320,10 @@ pub async fn accept_invite(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
-    form: web::Form<InviteForm>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let form = form.into_inner();
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
+    CsrfForm(form): CsrfForm<InviteForm>,
+) -> PageResult {
     let token = form.token.clone();
-    let invited =
-        state.db(move |conn, _, now| accounts::invitation(conn, now, &token)).await.map_err(|e| page_error(&req, e))?;
+    let invited = state.db(move |conn, _, now| accounts::invitation(conn, now, &token)).await.or_page(&req)?;
     let Some(invited) = invited else {
         return Ok(bad_invite(&req));
     };
@@ -368,9 +338,9 @@ pub async fn accept_invite(
                 // Sign the new user in straight away: the password was just set.
                 let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
                 let login = state
-                    .db(move |conn, config, now| login::open_session(conn, config, now, &account, ua.as_deref()))
+                    .db(move |conn, config, now| login::open_session_for(conn, config, now, &account, ua.as_deref()))
                     .await
-                    .map_err(|e| page_error(&req, e))?;
+                    .or_page(&req)?;
                 let mut res = redirect("/");
                 res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
                 csrf::rotate(&mut res, state.config.secure_cookies())?;
@@ -378,7 +348,7 @@ pub async fn accept_invite(
             }
             Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_invite(&req)),
             Err(AppError::Validation(f)) => errors = f,
-            Err(e) => return Err(page_error(&req, e)),
+            Err(e) => return Err(PageError::new(&req, e)),
         }
     }
     let ctx = Ctx::new(&req, &user, "invite.title");

@@ -7,17 +7,16 @@ use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use serde::Deserialize;
 
+use super::extract::{AdminOnly, CsrfForm, PageUser, SignedIn, StaffOnly, csrf_field};
+use super::page_errors::{OrPage, PageError, PageResult};
 use super::requests::{DueText, due_text};
-use super::{Ctx, csrf_refused, page_error, redirect, render};
-use crate::domain::account::Role;
+use super::{Ctx, redirect, render};
 use crate::domain::validation::FieldErrors;
 use crate::i18n::vietnam;
 use crate::service::AppError;
 use crate::service::calendar::{self, DayInput, YearInput};
 use crate::service::escalations::{self, EscalationAction, EscalationItem};
 use crate::web::AppState;
-use crate::web::auth::PageUser;
-use crate::web::csrf;
 
 #[derive(Deserialize)]
 pub struct QueueQuery {
@@ -56,10 +55,7 @@ impl QueuePage {
         self.ctx.t.due(*t)
     }
     fn agency_name(&self, a: &crate::service::requests::read::AgencyRef) -> String {
-        match (self.ctx.t.lang(), &a.name_en) {
-            ("en", Some(en)) => en.clone(),
-            _ => a.name.clone(),
-        }
+        self.ctx.agency_name(&a.name, a.name_en.as_deref())
     }
     fn status_name(&self, s: &str) -> String {
         self.ctx.t.t(&format!("esc.status_{s}")).to_string()
@@ -73,20 +69,16 @@ impl QueuePage {
 pub async fn queue(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    SignedIn { principal: p, user, .. }: SignedIn<StaffOnly>,
     q: web::Query<QueueQuery>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let Some(p) = user.0.clone() else { return Ok(redirect("/login?next=%2Fescalations")) };
-    if p.role != Role::Staff {
-        return Err(page_error(&req, AppError::not_found()));
-    }
+) -> PageResult {
     let QueueQuery { status, page } = q.into_inner();
     let status = status.unwrap_or_else(|| "open".into());
     let filter = if status == "all" { None } else { Some(status.clone()) };
     let page = state
         .db_rules(move |conn, env| escalations::list(conn, env, &p, filter.as_deref(), page, Some(QUEUE_PAGE)))
         .await
-        .map_err(|e| page_error(&req, e))?;
+        .or_page(&req)?;
     let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
     let number = page.page;
     let ctx = Ctx::new(&req, &user, "esc.title");
@@ -138,18 +130,16 @@ pub struct EscalationForm {
     resolution: Option<String>,
 }
 
+csrf_field!(EscalationForm, CalendarForm);
+
 pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
     path: web::Path<String>,
-    form: web::Form<EscalationForm>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let form = form.into_inner();
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
-    let Some(p) = user.0.clone() else { return Ok(redirect("/login")) };
+    CsrfForm(form): CsrfForm<EscalationForm>,
+) -> PageResult {
+    let p = user.signed_in(&req)?;
     let due_at = form
         .due_local
         .as_deref()
@@ -191,7 +181,7 @@ pub async fn act(
             };
             Ok(super::message(&req, e.status(), "esc.failed", detail, Some((back, t.t("req.back").into()))))
         }
-        Err(e) => Err(page_error(&req, e)),
+        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 
@@ -233,13 +223,6 @@ fn parse_lines(text: &str) -> Vec<DayInput> {
         .collect()
 }
 
-fn admin_only(req: &HttpRequest, user: &PageUser) -> Result<(), actix_web::Error> {
-    match &user.0 {
-        Some(p) if p.role == Role::Admin => Ok(()),
-        _ => Err(page_error(req, AppError::not_found())),
-    }
-}
-
 /// `/admin/calendar`: this year's calendar.
 pub async fn calendar_now(state: web::Data<AppState>) -> HttpResponse {
     use chrono::Datelike;
@@ -249,13 +232,12 @@ pub async fn calendar_now(state: web::Data<AppState>) -> HttpResponse {
 pub async fn calendar_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    SignedIn { user, .. }: SignedIn<AdminOnly>,
     path: web::Path<i32>,
-) -> Result<HttpResponse, actix_web::Error> {
-    admin_only(&req, &user)?;
+) -> PageResult {
     let year = path.into_inner();
     if !(2000..=2100).contains(&year) {
-        return Err(page_error(&req, AppError::not_found()));
+        return Err(PageError::not_found(&req));
     }
     let y = state.rules.current().calendar.year(year);
     let ctx = Ctx::new(&req, &user, "cal.title");
@@ -295,15 +277,13 @@ pub async fn calendar_save(
     req: HttpRequest,
     user: PageUser,
     path: web::Path<i32>,
-    form: web::Form<CalendarForm>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let form = form.into_inner();
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
-    admin_only(&req, &user)?;
+    CsrfForm(form): CsrfForm<CalendarForm>,
+) -> PageResult {
+    let p = match user.0.clone() {
+        Some(p) if p.role == crate::domain::account::Role::Admin => p,
+        _ => return Err(PageError::not_found(&req)),
+    };
     let year = path.into_inner();
-    let p = user.0.clone().ok_or_else(|| page_error(&req, AppError::not_found()))?;
     let input = YearInput {
         year: Some(year),
         holidays: parse_lines(&form.holidays),
@@ -332,7 +312,7 @@ pub async fn calendar_save(
                 },
             ))
         }
-        Err(e) => Err(page_error(&req, e)),
+        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 

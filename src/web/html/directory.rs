@@ -1,13 +1,14 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Ctx, page_error, render};
+use super::extract::PageUser;
+use super::page_errors::{OrPage, PageResult};
+use super::{Ctx, render};
 use crate::service::Page;
 use crate::service::directory::{self, AgencyView, JurisdictionView};
 use crate::web::AppState;
-use crate::web::auth::PageUser;
 
 #[derive(Deserialize)]
 pub struct DirectoryQuery {
@@ -53,7 +54,7 @@ pub async fn agencies(
     req: HttpRequest,
     user: PageUser,
     q: web::Query<DirectoryQuery>,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> PageResult {
     let DirectoryQuery { q, jurisdiction, page } = q.into_inner();
     let (q2, j2) = (q.clone(), jurisdiction.clone());
     let (result, jurisdictions) = state
@@ -62,7 +63,7 @@ pub async fn agencies(
             Ok((result, directory::list_jurisdictions(conn)?))
         })
         .await
-        .map_err(|e| page_error(&req, e))?;
+        .or_page(&req)?;
     let pages = ((result.total + result.per_page - 1) / result.per_page).max(1);
     let ctx = Ctx::new(&req, &user, "directory.title");
     Ok(render(

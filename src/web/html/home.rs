@@ -3,8 +3,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::extract::PageUser;
 use super::{Ctx, render};
-use crate::web::auth::PageUser;
 
 #[derive(Template)]
 #[template(path = "home.html")]

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod department;
 pub mod directory;
+pub mod extract;
 pub mod home;
+pub mod page_errors;
 pub mod requests;
 
 use actix_web::http::StatusCode;
@@ -13,13 +15,12 @@ use actix_web::{HttpRequest, HttpResponse, Scope, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::auth::PageUser;
 use super::csrf::{self, Csrf};
 use crate::domain::account::{Locale, Role};
 use crate::domain::validation::FieldErrors;
 use crate::i18n::Tr;
-use crate::service::AppError;
 use crate::service::accounts::Principal;
+use extract::PageUser;
 
 pub const LANG_COOKIE: &str = "tiepcan_lang";
 
@@ -113,7 +114,7 @@ impl Ctx {
                 full_name: p.user.full_name.clone(),
                 role: p.role,
                 email: p.user.email.clone(),
-                verified: p.user.email_verified_at.is_some(),
+                verified: p.user.verified,
             }),
             csrf: csrf::token(req),
             switch_url,
@@ -127,6 +128,24 @@ impl Ctx {
 
     pub fn role_name(&self, role: &Role) -> String {
         self.t.t(&format!("role.{}", role.as_str())).to_string()
+    }
+
+    /// An agency's name in the reader's language: the English name on English
+    /// pages when the directory has one, else the official Vietnamese name.
+    pub fn agency_name(&self, name: &str, name_en: Option<&str>) -> String {
+        match (self.t.lang(), name_en) {
+            ("en", Some(en)) => en.to_string(),
+            _ => name.to_string(),
+        }
+    }
+
+    /// An agency's name for choosing it: on English pages the English name
+    /// followed by the official one ("Department of Health — Sở Y tế").
+    pub fn agency_label(&self, name: &str, name_en: Option<&str>) -> String {
+        match (self.t.lang(), name_en) {
+            ("en", Some(en)) => format!("{en} — {name}"),
+            _ => name.to_string(),
+        }
     }
 }
 
@@ -177,40 +196,6 @@ pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
         t.t("errors.not_found_body").into(),
         Some(("/".into(), t.t("errors.back_home").into())),
     )
-}
-
-/// An error on a page, as a page (never a JSON body, never a stack trace).
-pub fn page_error(req: &HttpRequest, e: AppError) -> actix_web::Error {
-    let t = Tr::new(locale(req, None));
-    let mut res = match &e {
-        AppError::NotFound(_) | AppError::Forbidden(_) => not_found_page(req),
-        AppError::RateLimited { .. } => {
-            message(req, StatusCode::TOO_MANY_REQUESTS, "errors.server_title", t.t("errors.rate_limited").into(), None)
-        }
-        AppError::Busy { .. } => {
-            message(req, StatusCode::SERVICE_UNAVAILABLE, "errors.server_title", t.t("errors.busy").into(), None)
-        }
-        _ => {
-            if let AppError::Internal(inner) = &e {
-                tracing::error!(error = ?inner, "internal error on a page");
-            }
-            message(
-                req,
-                e.status(),
-                "errors.server_title",
-                t.t("errors.server_body").into(),
-                Some(("/".into(), t.t("errors.back_home").into())),
-            )
-        }
-    };
-    super::errors::set_retry_after(&e, &mut res);
-    actix_web::error::InternalError::from_response(e, res).into()
-}
-
-/// The answer to a form whose CSRF token does not match.
-pub fn csrf_refused(req: &HttpRequest) -> HttpResponse {
-    let t = Tr::new(locale(req, None));
-    message(req, StatusCode::FORBIDDEN, "errors.server_title", t.t("errors.csrf").into(), None)
 }
 
 /// See other: the usual answer to a successful form post. A target that is not

@@ -33,10 +33,7 @@ impl DetailPage {
         self.ctx.t.datetime(*t)
     }
     fn agency_name(&self) -> String {
-        match (self.ctx.t.lang(), &self.r.agency.name_en) {
-            ("en", Some(en)) => en.clone(),
-            _ => self.r.agency.name.clone(),
-        }
+        self.ctx.agency_name(&self.r.agency.name, self.r.agency.name_en.as_deref())
     }
     fn outcome_name(&self, o: &str) -> String {
         self.ctx.t.t(&format!("outcome.{o}")).to_string()
@@ -112,28 +109,21 @@ impl Feedback {
     }
 }
 
-async fn detail_page(
-    state: &AppState,
-    req: &HttpRequest,
-    user: &PageUser,
-    id: String,
-    fb: Feedback,
-) -> Result<HttpResponse, actix_web::Error> {
-    let Some(p) = user.0.clone() else { return Ok(login_first(req)) };
+async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: String, fb: Feedback) -> PageResult {
+    let p = user.signed_in(req)?;
     let tr = crate::i18n::Tr::new(crate::web::html::locale(req, Some(&p)));
-    let (r, targets, provinces) = state
+    let (r, choices) = state
         .db_rules(move |conn, env| {
             let r = read::detail(conn, env, &p, &id, &tr)?;
-            let (targets, provinces) = if r.allowed_actions.contains(&"transfer") {
-                let all = all_agencies(conn, env.now)?.into_iter().filter(|a| a.id != r.agency.id).collect();
-                (all, directory::list_jurisdictions(conn)?)
+            let choices = if r.allowed_actions.contains(&"transfer") {
+                Some(directory::transfer_choices(conn, env.now, &r.agency.id)?)
             } else {
-                (vec![], vec![])
+                None
             };
-            Ok((r, targets, provinces))
+            Ok((r, choices))
         })
         .await
-        .map_err(|e| page_error(req, e))?;
+        .or_page(req)?;
     let ctx = Ctx::new(req, user, "req.timeline");
     let mut ctx = ctx;
     ctx.title = format!("{} — {}", r.reference, r.subject);
@@ -143,40 +133,21 @@ async fn detail_page(
     let pack = rules.pack_of(&r.deadline.policy_version, received);
     let kind = RequestKind::parse(&r.kind).unwrap_or(RequestKind::Information);
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
-    let transfer_groups = transfer_groups(&ctx, &r.jurisdiction, targets, &provinces);
+    let transfer_groups = choices.map(|c| transfer_groups(&ctx, &r.jurisdiction, c)).unwrap_or_default();
     let Feedback { errors, failed_action, status, message } = fb;
     Ok(render(status, &DetailPage { ctx, r, due, grounds, transfer_groups, errors, failed_action, message }))
-}
-
-/// Every agency of the directory, by name (the directory pages through them).
-fn all_agencies(conn: &mut crate::db::DbConn, now: DateTime<Utc>) -> Result<Vec<AgencyView>, AppError> {
-    let mut all = Vec::new();
-    for page in 1..=200 {
-        let found = directory::search(conn, now, None, None, Some(page), Some(100))?;
-        let done = found.items.len() < 100 || all.len() + found.items.len() >= found.total as usize;
-        all.extend(found.items);
-        if done {
-            break;
-        }
-    }
-    Ok(all)
 }
 
 /// Where a request can be transferred: the agency competent for it, which may
 /// be in another province or at the national level. The request's own
 /// province comes first, one group per level; then each other jurisdiction in
 /// one group, by name.
-fn transfer_groups(
-    ctx: &Ctx,
-    own: &str,
-    agencies: Vec<AgencyView>,
-    jurisdictions: &[crate::service::directory::JurisdictionView],
-) -> Vec<AgencyGroup> {
+fn transfer_groups(ctx: &Ctx, own: &str, choices: directory::TransferChoices) -> Vec<AgencyGroup> {
     let (here, elsewhere): (Vec<AgencyView>, Vec<AgencyView>) =
-        agencies.into_iter().partition(|a| a.jurisdiction == own);
+        choices.agencies.into_iter().partition(|a| a.jurisdiction == own);
     let mut groups = agency_groups(ctx, here);
     let mut others: Vec<&crate::service::directory::JurisdictionView> =
-        jurisdictions.iter().filter(|j| j.code != own).collect();
+        choices.jurisdictions.iter().filter(|j| j.code != own).collect();
     others.sort_by_cached_key(|j| (crate::domain::text::fold(&j.name), j.code.clone()));
     for j in others {
         let mut options: Vec<AgencyOption> =
@@ -217,10 +188,7 @@ fn agency_groups(ctx: &Ctx, agencies: Vec<AgencyView>) -> Vec<AgencyGroup> {
 }
 
 fn option_of(ctx: &Ctx, a: &AgencyView) -> AgencyOption {
-    let name = match (ctx.t.lang(), &a.name_en) {
-        ("en", Some(en)) => format!("{en} — {}", a.name),
-        _ => a.name.clone(),
-    };
+    let name = ctx.agency_label(&a.name, a.name_en.as_deref());
     let label =
         if a.spokespeople.is_empty() { format!("{name} ({})", ctx.t.t("act.target_no_spokesperson")) } else { name };
     AgencyOption { id: a.id.clone(), label }
@@ -229,9 +197,9 @@ fn option_of(ctx: &Ctx, a: &AgencyView) -> AgencyOption {
 pub async fn detail(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    SignedIn { user, .. }: SignedIn,
     path: web::Path<String>,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> PageResult {
     let message = req
         .query_string()
         .contains("done=1")
@@ -248,18 +216,16 @@ pub struct ActForm {
     input: ActionInput,
 }
 
+csrf_field!(ActForm);
+
 pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
     path: web::Path<String>,
-    form: web::Form<ActForm>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let form = form.into_inner();
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
-    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+    CsrfForm(form): CsrfForm<ActForm>,
+) -> PageResult {
+    let p = user.signed_in(&req)?;
     let id = path.into_inner();
     let (id2, input) = (id.clone(), form.input.clone());
     match state.db_rules(move |conn, env| act::act(conn, env, &p, &id2, &input)).await {
@@ -282,7 +248,7 @@ pub async fn act(
             | AppError::Conflict(_)
             | AppError::Forbidden(_)),
         ) => detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
-        Err(e) => Err(page_error(&req, e)),
+        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 
@@ -292,8 +258,8 @@ pub async fn attach(
     user: PageUser,
     path: web::Path<String>,
     payload: web::Payload,
-) -> Result<HttpResponse, actix_web::Error> {
-    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+) -> PageResult {
+    let p = user.signed_in(&req)?;
     let id = path.into_inner();
     // Whether the viewer may attach here is settled before a byte of the body is read.
     let (p2, id2) = (p.clone(), id.clone());
@@ -302,14 +268,14 @@ pub async fn attach(
         Err(e @ (AppError::InvalidTransition(_) | AppError::Forbidden(_))) => {
             return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await;
         }
-        Err(e) => return Err(page_error(&req, e)),
+        Err(e) => return Err(PageError::new(&req, e)),
     }
     let upload = match upload::read(&req, payload, &state.config).await {
         Ok(x) => x,
         Err(e) => return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
     };
     if !csrf::valid(&req, upload.field("csrf").unwrap_or_default()) {
-        return Ok(csrf_refused(&req));
+        return Err(PageError::csrf(&req));
     }
     let Some(file) = upload.file.filter(|f| f.size > 0) else {
         let mut errors = FieldErrors::new();
@@ -326,21 +292,18 @@ pub async fn attach(
             | AppError::Forbidden(_)
             | AppError::Conflict(_)),
         ) => detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
-        Err(e) => Err(page_error(&req, e)),
+        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 
 pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    SignedIn { principal: p, .. }: SignedIn,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+) -> PageResult {
     let (id, aid) = path.into_inner();
-    let (a, bytes) = state
-        .db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid))
-        .await
-        .map_err(|e| page_error(&req, e))?;
+    let (a, bytes) =
+        state.db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid)).await.or_page(&req)?;
     Ok(file_response(&a, bytes))
 }

@@ -10,12 +10,14 @@ pub use detail::{act, attach, detail, download};
 pub use new::{new_form, new_submit};
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{Ctx, csrf_refused, page_error, redirect, render};
+use super::extract::{CsrfForm, PageUser, SignedIn, csrf_field};
+use super::page_errors::{OrPage, PageError, PageResult};
+use super::{Ctx, redirect, render};
 use crate::domain::account::Role;
 use crate::domain::calendar::Calendar;
 use crate::domain::kind::RequestKind;
@@ -28,19 +30,9 @@ use crate::service::requests::file::{self, FileInput};
 use crate::service::requests::read::{self, DeadlineView, ListQuery, RequestDetail, RequestSummary};
 use crate::service::{AppError, Page, attachments};
 use crate::web::AppState;
-use crate::web::api::requests::file_response;
-use crate::web::auth::PageUser;
 use crate::web::csrf;
+use crate::web::download::file_response;
 use crate::web::upload;
-
-/// Pages below need a signed-in user: others go to the login page and back.
-fn login_first(req: &HttpRequest) -> HttpResponse {
-    let here = match req.query_string() {
-        "" => req.path().to_string(),
-        q => format!("{}?{q}", req.path()),
-    };
-    redirect(&format!("/login?next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()))
-}
 
 /// A due instant with its plain hint, as lists and pages show it.
 pub struct DueText {
@@ -128,36 +120,31 @@ impl ListPage {
         )
     }
     fn agency_name(&self, r: &RequestSummary) -> String {
-        match (self.ctx.t.lang(), &r.agency.name_en) {
-            ("en", Some(en)) => en.clone(),
-            _ => r.agency.name.clone(),
-        }
+        self.ctx.agency_name(&r.agency.name, r.agency.name_en.as_deref())
     }
 }
 
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    SignedIn { principal: p, user, .. }: SignedIn,
     q: web::Query<ListQuery>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+) -> PageResult {
     let mut q = q.into_inner();
     if q.per_page.is_none() {
         q.per_page = Some(50);
     }
     let role = p.role;
-    let query = q.clone();
-    let page = match state.db_rules(move |conn, env| read::list(conn, env, &p, &query)).await {
+    let (query, p2) = (q.clone(), p.clone());
+    let page = match state.db_rules(move |conn, env| read::list(conn, env, &p2, &query)).await {
         Ok(page) => page,
         Err(AppError::Validation(_)) => {
             // A hand-edited filter: show everything rather than an error.
-            let p = user.0.clone().ok_or_else(|| page_error(&req, AppError::not_found()))?;
             q = ListQuery { per_page: Some(50), ..Default::default() };
             let query = q.clone();
-            state.db_rules(move |conn, env| read::list(conn, env, &p, &query)).await.map_err(|e| page_error(&req, e))?
+            state.db_rules(move |conn, env| read::list(conn, env, &p, &query)).await.or_page(&req)?
         }
-        Err(e) => return Err(page_error(&req, e)),
+        Err(e) => return Err(PageError::new(&req, e)),
     };
     let (title, empty) = match role {
         Role::Reporter => ("list.title_reporter", "list.empty_reporter"),

@@ -21,6 +21,8 @@ pub struct NewForm {
     body: String,
 }
 
+csrf_field!(NewForm);
+
 pub struct KindChoice {
     pub value: &'static str,
     pub name: String,
@@ -62,10 +64,7 @@ impl NewPage {
         known.chain(others).collect()
     }
     fn agency_label(&self, a: &AgencyView) -> String {
-        match (self.ctx.t.lang(), &a.name_en) {
-            ("en", Some(en)) => format!("{en} — {}", a.name),
-            _ => a.name.clone(),
-        }
+        self.ctx.agency_label(&a.name, a.name_en.as_deref())
     }
 }
 
@@ -76,9 +75,9 @@ async fn new_page(
     form: NewForm,
     errors: FieldErrors,
     preview: Option<(DeadlineView, String)>,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> PageResult {
     let ctx = Ctx::new(req, user, "new.title");
-    let verified = user.0.as_ref().is_some_and(|p| p.user.email_verified_at.is_some());
+    let verified = user.0.as_ref().is_some_and(|p| p.user.verified);
     let q = form.agency_q.trim().to_string();
     let chosen = form.agency_id.trim().to_string();
     let agencies = state
@@ -90,17 +89,15 @@ async fn new_page(
             };
             if !chosen.is_empty()
                 && !list.iter().any(|a| a.id == chosen)
-                && uuid::Uuid::parse_str(&chosen).is_ok()
-                && let Some(a) = crate::db::agencies::by_id(conn, &chosen)?
+                && let Some(a) = directory::agency(conn, now, &chosen)?
             {
                 // Keep the chosen agency on the page across searches and previews.
-                let found = directory::search(conn, now, Some(&a.code), None, Some(1), Some(100))?;
-                list.extend(found.items.into_iter().filter(|x| x.id == a.id));
+                list.push(a);
             }
             Ok(list)
         })
         .await
-        .map_err(|e| page_error(req, e))?;
+        .or_page(req)?;
     let rules = state.rules.current();
     let pack = rules.policies.in_force(state.clock.now());
     let kinds = RequestKind::ALL
@@ -133,12 +130,9 @@ pub struct NewQuery {
 pub async fn new_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    SignedIn { user, .. }: SignedIn,
     q: web::Query<NewQuery>,
-) -> Result<HttpResponse, actix_web::Error> {
-    if user.0.is_none() {
-        return Ok(login_first(&req));
-    }
+) -> PageResult {
     let q = q.into_inner();
     let form = NewForm {
         agency_id: q.agency_id.unwrap_or_default(),
@@ -153,13 +147,9 @@ pub async fn new_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
-    form: web::Form<NewForm>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let form = form.into_inner();
-    if !csrf::valid(&req, &form.csrf) {
-        return Ok(csrf_refused(&req));
-    }
-    let Some(p) = user.0.clone() else { return Ok(login_first(&req)) };
+    CsrfForm(form): CsrfForm<NewForm>,
+) -> PageResult {
+    let p = user.signed_in(&req)?;
     let input = FileInput {
         agency_id: form.agency_id.clone(),
         kind: form.kind.clone(),
@@ -181,7 +171,7 @@ pub async fn new_submit(
                     errors.add("agency_id", "unverified");
                     new_page(&state, &req, &user, form, errors, None).await
                 }
-                Err(e) => Err(page_error(&req, e)),
+                Err(e) => Err(PageError::new(&req, e)),
             }
         }
         "preview" => {
@@ -193,7 +183,7 @@ pub async fn new_submit(
                     errors.0.retain(|k, _| k == "agency_id" || k == "kind");
                     new_page(&state, &req, &user, form, errors, None).await
                 }
-                Err(e) => Err(page_error(&req, e)),
+                Err(e) => Err(PageError::new(&req, e)),
             }
         }
         _ => new_page(&state, &req, &user, form, FieldErrors::new(), None).await,
