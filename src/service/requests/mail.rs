@@ -86,14 +86,9 @@ fn send(
     to: &[Recipient],
     event: RequestEvent,
 ) -> AppResult<()> {
-    if to.is_empty() {
-        return Ok(());
-    }
-    let mut notice = Notice::Request { name: None, request: facts(r, agency), event };
+    let request = facts(r, agency);
     for rcpt in to {
-        if let Notice::Request { name, .. } = &mut notice {
-            name.clone_from(&rcpt.name);
-        }
+        let notice = Notice::Request { name: rcpt.name.clone(), request: request.clone(), event: event.clone() };
         mail::queue(conn, env.config, env.now, rcpt, &notice)?;
     }
     Ok(())
