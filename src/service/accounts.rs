@@ -15,8 +15,7 @@ use crate::db::{self, DbConn, agencies, jurisdictions, sessions, tokens, users};
 use crate::domain::account::{Locale, Role, check_email, is_plausible_phone};
 use crate::domain::password;
 use crate::domain::validation::FieldErrors;
-use crate::i18n::Tr;
-use crate::mail::{self, Content, Recipient};
+use crate::mail::{self, Notice, Recipient};
 
 pub const VERIFY_PURPOSE: &str = "verify_email";
 pub const INVITE_PURPOSE: &str = "invite";
@@ -263,16 +262,8 @@ fn queue_verification(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, us
             used_at: None,
         },
     )?;
-    let to = recipient(user);
-    let tr = Tr::new(to.locale);
-    let content = Content {
-        subject: tr.t("mail.verify.subject").into(),
-        greeting: tr.f("mail.verify.greeting", &[("name", &user.full_name)]),
-        paragraphs: vec![tr.t("mail.verify.body").into()],
-        link: Some(config.link(&format!("/verify-email?token={token}"))),
-        after: vec![tr.t("mail.verify.ignore").into()],
-    };
-    mail::queue(conn, config, now, "verify_email", &to, &content)?;
+    let notice = Notice::VerifyEmail { name: user.full_name.clone(), token };
+    mail::queue(conn, config, now, &recipient(user), &notice)?;
     Ok(())
 }
 
@@ -521,23 +512,19 @@ pub fn invite(
                 used_at: None,
             },
         )?;
-        let to = recipient(&user);
-        let tr = Tr::new(to.locale);
-        let role_name = tr.t(&format!("role.{}", c.role.as_str())).to_string();
-        let mut paragraphs =
-            vec![tr.f("mail.invite.body", &[("inviter", &inviter.user.full_name), ("role", &role_name)])];
-        if !c.agency_ids.is_empty() {
-            let names: Vec<String> = agencies::by_ids(conn, &c.agency_ids)?.into_iter().map(|a| a.name).collect();
-            paragraphs.push(tr.f("mail.invite.agencies", &[("agencies", &names.join(", "))]));
-        }
-        let content = Content {
-            subject: tr.t("mail.invite.subject").into(),
-            greeting: tr.f("mail.invite.greeting", &[("name", &user.full_name)]),
-            paragraphs,
-            link: Some(config.link(&format!("/accept-invite?token={token}"))),
-            after: vec![],
+        let agencies = if c.agency_ids.is_empty() {
+            vec![]
+        } else {
+            agencies::by_ids(conn, &c.agency_ids)?.into_iter().map(|a| a.name).collect()
         };
-        mail::queue(conn, config, now, "invite", &to, &content)?;
+        let notice = Notice::Invite {
+            name: user.full_name.clone(),
+            inviter: inviter.user.full_name.clone(),
+            role: c.role,
+            agencies,
+            token,
+        };
+        mail::queue(conn, config, now, &recipient(&user), &notice)?;
         Ok(user)
     })?;
     view(conn, &user, now)

@@ -13,8 +13,7 @@ use crate::config::Config;
 use crate::db::models::User;
 use crate::db::{self, DbConn, users};
 use crate::domain::account::Locale;
-use crate::i18n::Tr;
-use crate::mail::{self, Content, Recipient};
+use crate::mail::{self, Notice, Recipient};
 
 /// How long a new reporter account may stay unconfirmed.
 pub const UNVERIFIED_TTL_DAYS: i64 = 7;
@@ -67,14 +66,6 @@ pub fn queue_taken_notice(conn: &mut DbConn, config: &Config, now: DateTime<Utc>
         name: Some(owner.full_name.clone()),
         locale: Locale::parse(&owner.locale).unwrap_or_default(),
     };
-    let tr = Tr::new(to.locale);
-    let content = Content {
-        subject: tr.t("mail.register_taken.subject").into(),
-        greeting: tr.f("mail.register_taken.greeting", &[("name", &owner.full_name)]),
-        paragraphs: vec![tr.t("mail.register_taken.body").into(), tr.t("mail.register_taken.login").into()],
-        link: Some(config.link("/login")),
-        after: vec![tr.t("mail.register_taken.ignore").into()],
-    };
-    mail::queue(conn, config, now, "register_taken", &to, &content)?;
+    mail::queue(conn, config, now, &to, &Notice::RegisterTaken { name: owner.full_name.clone() })?;
     Ok(())
 }

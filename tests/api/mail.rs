@@ -62,23 +62,20 @@ async fn rows_written_by_another_process_are_sent(backend: Backend) {
             name: Some("Người nhận".into()),
             locale: Default::default(),
         };
-        let content = tiepcan::mail::Content {
-            subject: "Thư từ tiến trình khác".into(),
-            greeting: "Chào,".into(),
-            paragraphs: vec!["Nội dung <b>không</b> phải HTML.".into()],
-            link: None,
-            after: vec![],
+        let notice = tiepcan::mail::Notice::VerifyEmail {
+            name: "Nội dung <b>không</b> phải HTML".into(),
+            token: "t".into(),
         };
-        tiepcan::mail::queue(&mut conn, &config, chrono::Utc::now(), "test", &to, &content).unwrap();
+        tiepcan::mail::queue(&mut conn, &config, chrono::Utc::now(), &to, &notice).unwrap();
     })
     .await
     .unwrap();
     let mail = &app.smtp.wait_for("other@x.test", 1).await[0];
-    assert_eq!(mail.subject(), "Thư từ tiến trình khác");
-    assert!(mail.text().contains("Nội dung <b>không</b> phải HTML."));
+    assert_eq!(mail.subject(), "Xác nhận địa chỉ thư điện tử của bạn");
+    assert!(mail.text().contains("Nội dung <b>không</b> phải HTML"));
     let html = mail.html();
     assert!(
-        html.contains("Nội dung &#60;b&#62;không&#60;/b&#62; phải HTML."),
+        html.contains("Nội dung &#60;b&#62;không&#60;/b&#62; phải HTML"),
         "user text is escaped in HTML mail: {html}"
     );
     assert_eq!(mail.from, "no-reply@tiepcan.test");

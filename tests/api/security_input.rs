@@ -196,14 +196,12 @@ async fn a_row_that_cannot_be_built_does_not_stop_the_mailer(backend: Backend) {
                 name: Some(format!("Người nhận {i}")),
                 locale: Default::default(),
             };
-            let content = tiepcan::mail::Content {
+            let mail = tiepcan::mail::Rendered {
                 subject: format!("Thư số {i}"),
-                greeting: "Chào,".into(),
-                paragraphs: vec!["Nội dung.".into()],
-                link: None,
-                after: vec![],
+                text: "Nội dung.".into(),
+                html: "<p>Nội dung.</p>".into(),
             };
-            tiepcan::mail::queue(&mut conn, &config, chrono::Utc::now(), "test", &to, &content).unwrap();
+            tiepcan::mail::queue_rendered(&mut conn, &config, chrono::Utc::now(), "test", &to, &mail).unwrap();
         }
     })
     .await

@@ -180,7 +180,8 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
             "the request was changed by someone else meanwhile; reload it and try again".into(),
         ));
     }
-    mail::acted(conn, env, &row, &agency, &action, &old_agency, route.as_ref(), &dl, party)?;
+    let transferred = mail::Transferred { from_agency_id: &old_agency, route: route.as_ref() };
+    mail::acted(conn, env, &row, &agency, &action, &dl, transferred)?;
     Ok(Acted {
         viewer: party_of(p, &row),
         agency: AgencyRef { id: agency.id.clone(), name: agency.name.clone(), name_en: agency.name_en.clone() },

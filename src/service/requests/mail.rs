@@ -1,5 +1,6 @@
-//! The mails a request's events cause, each in its recipient's language, all
-//! written to the outbox inside the event's transaction.
+//! The mails a request's events cause: who gets which notice, built from what
+//! the event loaded, each queued in its recipient's language inside the
+//! event's transaction.
 
 use super::super::error::AppResult;
 use super::super::explain::{cite, steps_text};
@@ -8,10 +9,11 @@ use crate::db::models::{Agency, RequestRow, User};
 use crate::db::{DbConn, agencies, jurisdictions, users};
 use crate::domain::account::Locale;
 use crate::domain::deadline::Deadline;
-use crate::domain::request::{Action, Party};
+use crate::domain::request::Action;
 use crate::domain::routing::Route;
 use crate::i18n::Tr;
-use crate::mail::{self, Content, Recipient};
+use crate::mail::notice::{ByLocale, Decision, DueLine, RequestEvent, RequestFacts, Side};
+use crate::mail::{self, Notice, Recipient};
 
 fn to_user(u: &User) -> Recipient {
     Recipient {
@@ -59,74 +61,47 @@ pub fn agency_name(a: &Agency, tr: &Tr) -> String {
     }
 }
 
-struct Mail<'a> {
-    kind: &'a str,
-    key: &'a str,
-    args: Vec<(&'a str, String)>,
-    /// Free text of a person (an answer, a question), quoted as its own paragraph.
-    quote: Option<String>,
-    deadline: Option<&'a Deadline>,
+/// The request as every mail about it names it.
+fn facts(r: &RequestRow, agency: &Agency) -> RequestFacts {
+    RequestFacts {
+        id: r.id.clone(),
+        reference: r.reference.clone(),
+        subject: r.subject.clone(),
+        kind: r.kind.clone(),
+        agency: ByLocale::each(|tr| agency_name(agency, tr)),
+    }
 }
 
+/// A deadline with its explanation in both languages.
+fn due_line(dl: &Deadline) -> DueLine {
+    DueLine { due: dl.due_at, steps: ByLocale::each(|tr| steps_text(dl, tr)) }
+}
+
+/// Queues `event` about `r` to each of `to`, greeted by name.
 fn send(
     conn: &mut DbConn,
     env: Env<'_>,
     r: &RequestRow,
     agency: &Agency,
     to: &[Recipient],
-    m: &Mail<'_>,
+    event: RequestEvent,
 ) -> AppResult<()> {
-    send_linked(conn, env, r, agency, to, m, true)
-}
-
-/// `send`, with or without the link to the request's page (none for readers
-/// who can no longer open it).
-fn send_linked(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    r: &RequestRow,
-    agency: &Agency,
-    to: &[Recipient],
-    m: &Mail<'_>,
-    with_link: bool,
-) -> AppResult<()> {
+    let request = facts(r, agency);
     for rcpt in to {
-        let tr = Tr::new(rcpt.locale);
-        let mut args: Vec<(&str, String)> = vec![
-            ("reference", r.reference.clone()),
-            ("subject", r.subject.clone()),
-            ("agency", agency_name(agency, &tr)),
-            ("kind", tr.t(&format!("kind.{}", r.kind)).to_string()),
-        ];
-        args.extend(m.args.iter().cloned());
-        let a: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let mut paragraphs = vec![tr.f(&format!("mail.req.{}.body", m.key), &a)];
-        if let Some(q) = &m.quote {
-            paragraphs.push(q.clone());
-        }
-        if let Some(dl) = m.deadline {
-            match dl.due_at {
-                Some(due) => paragraphs.push(tr.f("mail.req.due", &[("due", &tr.due(due))])),
-                None => paragraphs.push(tr.t("mail.req.paused").to_string()),
-            }
-            let steps = steps_text(dl, &tr);
-            if !steps.is_empty() {
-                paragraphs.push(format!("{} {}", tr.t("mail.req.why"), steps.join(" → ")));
-            }
-        }
-        let content = Content {
-            subject: tr.f(&format!("mail.req.{}.subject", m.key), &a),
-            greeting: match &rcpt.name {
-                Some(n) => tr.f("mail.req.greeting", &[("name", n)]),
-                None => tr.t("mail.req.greeting_plain").to_string(),
-            },
-            paragraphs,
-            link: with_link.then(|| env.config.link(&format!("/requests/{}", r.id))),
-            after: vec![],
-        };
-        mail::queue(conn, env.config, env.now, m.kind, rcpt, &content)?;
+        let notice = Notice::Request { name: rcpt.name.clone(), request: request.clone(), event: event.clone() };
+        mail::queue(conn, env.config, env.now, rcpt, &notice)?;
     }
     Ok(())
+}
+
+/// The notice of a new request to its spokespeople.
+fn new_request(r: &RequestRow, reporter: Option<&User>, dl: &Deadline) -> RequestEvent {
+    RequestEvent::New {
+        reporter: reporter.map(|u| u.full_name.clone()).unwrap_or_default(),
+        outlet: reporter.and_then(|u| u.outlet.clone()).unwrap_or_default(),
+        body: r.body.clone(),
+        deadline: due_line(dl),
+    }
 }
 
 /// A new request: a receipt to the reporter, the request to the spokespeople
@@ -140,21 +115,11 @@ pub fn filed(
     route: &Route,
     dl: &Deadline,
 ) -> AppResult<()> {
-    let receipt = Mail { kind: "request_receipt", key: "receipt", args: vec![], quote: None, deadline: Some(dl) };
-    send(conn, env, r, agency, &[to_user(reporter_user)], &receipt)?;
+    let receipt = RequestEvent::Receipt { deadline: due_line(dl) };
+    send(conn, env, r, agency, &[to_user(reporter_user)], receipt)?;
     if let Route::Spokespeople(_) = route {
         let to = spokespeople(conn, env, &agency.id)?;
-        let m = Mail {
-            kind: "request_new",
-            key: "new",
-            args: vec![
-                ("reporter", reporter_user.full_name.clone()),
-                ("outlet", reporter_user.outlet.clone().unwrap_or_default()),
-            ],
-            quote: Some(r.body.clone()),
-            deadline: Some(dl),
-        };
-        send(conn, env, r, agency, &to, &m)?;
+        send(conn, env, r, agency, &to, new_request(r, Some(reporter_user), dl))?;
     }
     Ok(())
 }
@@ -163,10 +128,8 @@ pub fn filed(
 pub fn escalated(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, reason: &str) -> AppResult<()> {
     let Some(agency) = agencies::by_id(conn, &r.agency_id)? else { return Ok(()) };
     let to = department(conn, &r.jurisdiction_id)?;
-    let who = reporter(conn, r)?.map(|u| u.full_name).unwrap_or_default();
-    let key = format!("escalation_{reason}");
-    let m = Mail { kind: "escalation_opened", key: &key, args: vec![("reporter", who)], quote: None, deadline: None };
-    send(conn, env, r, &agency, &to, &m)
+    let reporter = reporter(conn, r)?.map(|u| u.full_name).unwrap_or_default();
+    send(conn, env, r, &agency, &to, RequestEvent::Escalated { reason: reason.to_string(), reporter })
 }
 
 /// A transfer took a request with an open escalation to another province: the
@@ -186,138 +149,83 @@ pub fn escalation_followed(
         Ok(jurisdictions::by_id(conn, id)?.map(|j| j.name).unwrap_or_default())
     };
     let (old_province, new_province) = (province(conn, from_jurisdiction)?, province(conn, &r.jurisdiction_id)?);
-    for (to, key, with_link) in [
-        (department(conn, &r.jurisdiction_id)?, "escalation_transferred_in", true),
-        (department(conn, from_jurisdiction)?, "escalation_transferred_out", false),
-    ] {
-        for rcpt in to {
-            let tr = Tr::new(rcpt.locale);
-            let m = Mail {
-                kind: "escalation_transferred",
-                key,
-                args: vec![
-                    ("old_agency", old.as_ref().map(|a| agency_name(a, &tr)).unwrap_or_default()),
-                    ("old_province", old_province.clone()),
-                    ("province", new_province.clone()),
-                    ("reason", tr.t(&format!("escalation_reason.{reason}")).to_string()),
-                ],
-                quote: None,
-                deadline: None,
-            };
-            send_linked(conn, env, r, &agency, std::slice::from_ref(&rcpt), &m, with_link)?;
-        }
+    let old_agency = ByLocale::each(|tr| old.as_ref().map(|a| agency_name(a, tr)).unwrap_or_default());
+    for (to, side) in
+        [(department(conn, &r.jurisdiction_id)?, Side::In), (department(conn, from_jurisdiction)?, Side::Out)]
+    {
+        let event = RequestEvent::EscalationMoved {
+            side,
+            old_agency: old_agency.clone(),
+            old_province: old_province.clone(),
+            province: new_province.clone(),
+            reason: reason.to_string(),
+        };
+        send(conn, env, r, &agency, &to, event)?;
     }
     Ok(())
 }
 
-/// The mails of an action on a request.
-#[allow(clippy::too_many_arguments)]
+/// Where a transferred request came from, and where it goes now.
+#[derive(Debug, Clone, Copy)]
+pub struct Transferred<'a> {
+    pub from_agency_id: &'a str,
+    /// Who answers at the new agency; None when not looked up.
+    pub route: Option<&'a Route>,
+}
+
+/// The mails of an action on a request (`transferred` for a transfer).
 pub fn acted(
     conn: &mut DbConn,
     env: Env<'_>,
     r: &RequestRow,
     agency: &Agency,
     action: &Action,
-    old_agency_id: &str,
-    route: Option<&Route>,
     dl: &Deadline,
-    _party: Party,
+    transferred: Transferred<'_>,
 ) -> AppResult<()> {
+    use RequestEvent as E;
     let to_reporter: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
-    let name = action.name();
-    let plain = |key: &'static str, quote: Option<String>, with_deadline: bool| Mail {
-        kind: name,
-        key,
-        args: vec![],
-        quote,
-        deadline: with_deadline.then_some(dl),
-    };
-    match action {
-        Action::Acknowledge => send(conn, env, r, agency, &to_reporter, &plain("acknowledge", None, true)),
+    let deadline = || due_line(dl);
+    let (to, event) = match action {
+        Action::Acknowledge => (to_reporter, E::Acknowledge { deadline: deadline() }),
         Action::MarkComplex { reason } => {
-            send(conn, env, r, agency, &to_reporter, &plain("mark_complex", Some(reason.clone()), true))
+            (to_reporter, E::MarkComplex { reason: reason.clone(), deadline: deadline() })
         }
         Action::RequestClarification { question } => {
-            send(conn, env, r, agency, &to_reporter, &plain("request_clarification", Some(question.clone()), false))
+            (to_reporter, E::RequestClarification { question: question.clone() })
         }
         Action::Clarify { body } => {
-            let to = spokespeople(conn, env, &r.agency_id)?;
-            send(conn, env, r, agency, &to, &plain("clarify", Some(body.clone()), true))
+            (spokespeople(conn, env, &r.agency_id)?, E::Clarify { body: body.clone(), deadline: deadline() })
         }
-        Action::Extend { reason } => {
-            send(conn, env, r, agency, &to_reporter, &plain("extend", Some(reason.clone()), true))
-        }
-        Action::Reply { body, outcome } => {
-            for rcpt in &to_reporter {
-                let tr = Tr::new(rcpt.locale);
-                let m = Mail {
-                    kind: name,
-                    key: "reply",
-                    args: vec![("outcome", tr.t(&format!("outcome.{}", outcome.as_str())).to_string())],
-                    quote: Some(body.clone()),
-                    deadline: None,
-                };
-                send(conn, env, r, agency, std::slice::from_ref(rcpt), &m)?;
-            }
-            Ok(())
-        }
+        Action::Extend { reason } => (to_reporter, E::Extend { reason: reason.clone(), deadline: deadline() }),
+        Action::Reply { body, outcome } => (to_reporter, E::Reply { outcome: *outcome, body: body.clone() }),
         Action::Refuse { ground, reasons } => {
             let pack = env.rules.pack_of(&r.policy_version, super::utc(r.received_at));
-            for rcpt in &to_reporter {
-                let tr = Tr::new(rcpt.locale);
-                let (title, citation) = match pack.ground(ground) {
-                    Some(g) if rcpt.locale == Locale::En => (g.title_en.clone(), cite(&tr, &g.cited())),
-                    Some(g) => (g.title_vi.clone(), cite(&tr, &g.cited())),
-                    None => (ground.clone(), String::new()),
-                };
-                let m = Mail {
-                    kind: name,
-                    key: "refuse",
-                    args: vec![("ground", ground.clone()), ("ground_title", title), ("citation", citation)],
-                    quote: Some(reasons.clone()),
-                    deadline: None,
-                };
-                send(conn, env, r, agency, std::slice::from_ref(rcpt), &m)?;
-            }
-            Ok(())
+            let (ground_title, citation) = match pack.ground(ground) {
+                Some(g) => (
+                    ByLocale { vi: g.title_vi.clone(), en: g.title_en.clone() },
+                    ByLocale::each(|tr| cite(tr, &g.cited())),
+                ),
+                None => (ByLocale::same(ground.clone()), ByLocale::same(String::new())),
+            };
+            (to_reporter, E::Refuse { ground: ground.clone(), ground_title, citation, reasons: reasons.clone() })
         }
         Action::Transfer { reason, .. } => {
-            let old = agencies::by_id(conn, old_agency_id)?.map(|a| a.name).unwrap_or_default();
-            let m = Mail {
-                kind: name,
-                key: "transfer",
-                args: vec![("old_agency", old)],
-                quote: Some(reason.clone()),
-                deadline: Some(dl),
-            };
-            send(conn, env, r, agency, &to_reporter, &m)?;
-            if let Some(Route::Spokespeople(_)) = route {
+            let old_agency = agencies::by_id(conn, transferred.from_agency_id)?.map(|a| a.name).unwrap_or_default();
+            let event = E::Transfer { old_agency, reason: reason.clone(), deadline: deadline() };
+            send(conn, env, r, agency, &to_reporter, event)?;
+            if let Some(Route::Spokespeople(_)) = transferred.route {
                 let who = reporter(conn, r)?;
                 let to = spokespeople(conn, env, &r.agency_id)?;
-                let m = Mail {
-                    kind: "request_new",
-                    key: "new",
-                    args: vec![
-                        ("reporter", who.as_ref().map(|u| u.full_name.clone()).unwrap_or_default()),
-                        ("outlet", who.and_then(|u| u.outlet).unwrap_or_default()),
-                    ],
-                    quote: Some(r.body.clone()),
-                    deadline: Some(dl),
-                };
-                send(conn, env, r, agency, &to, &m)?;
+                send(conn, env, r, agency, &to, new_request(r, who.as_ref(), dl))?;
             }
-            Ok(())
+            return Ok(());
         }
-        Action::Withdraw => {
-            let to = spokespeople(conn, env, &r.agency_id)?;
-            send(conn, env, r, agency, &to, &plain("withdraw", None, false))
-        }
-        Action::Complain { reason } => {
-            let m = Mail { kind: name, key: "complain", args: vec![], quote: Some(reason.clone()), deadline: None };
-            send(conn, env, r, agency, &to_reporter, &m)
-        }
-        Action::Comment { .. } => Ok(()),
-    }
+        Action::Withdraw => (spokespeople(conn, env, &r.agency_id)?, E::Withdraw),
+        Action::Complain { reason } => (to_reporter, E::Complain { reason: reason.clone() }),
+        Action::Comment { .. } => return Ok(()),
+    };
+    send(conn, env, r, agency, &to, event)
 }
 
 /// A reminder to the spokespeople before the due instant.
@@ -330,18 +238,8 @@ pub fn reminder(
 ) -> AppResult<()> {
     let to = spokespeople(conn, env, &r.agency_id)?;
     let to = if to.is_empty() { department(conn, &r.jurisdiction_id)? } else { to };
-    for rcpt in to {
-        let tr = Tr::new(rcpt.locale);
-        let m = Mail {
-            kind: "reminder",
-            key: "reminder",
-            args: vec![("due", tr.due_by(due)), ("left", tr.due_hint(&env.rules.calendar, due, env.now))],
-            quote: None,
-            deadline: None,
-        };
-        send(conn, env, r, agency, std::slice::from_ref(&rcpt), &m)?;
-    }
-    Ok(())
+    let left = ByLocale::each(|tr| tr.due_hint(&env.rules.calendar, due, env.now));
+    send(conn, env, r, agency, &to, RequestEvent::Reminder { due, left })
 }
 
 /// The reporter learns the request is overdue and went to the Department.
@@ -353,19 +251,13 @@ pub fn overdue_to_reporter(
     due: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
     let to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
-    for rcpt in to {
-        let tr = Tr::new(rcpt.locale);
-        let m = Mail { kind: "overdue", key: "overdue", args: vec![("due", tr.due(due))], quote: None, deadline: None };
-        send(conn, env, r, agency, std::slice::from_ref(&rcpt), &m)?;
-    }
-    Ok(())
+    send(conn, env, r, agency, &to, RequestEvent::Overdue { due })
 }
 
 /// The Department's own review deadline passed.
 pub fn review_overdue(conn: &mut DbConn, env: Env<'_>, r: &RequestRow, agency: &Agency) -> AppResult<()> {
     let to = department(conn, &r.jurisdiction_id)?;
-    let m = Mail { kind: "review_overdue", key: "review_overdue", args: vec![], quote: None, deadline: None };
-    send(conn, env, r, agency, &to, &m)
+    send(conn, env, r, agency, &to, RequestEvent::ReviewOverdue)
 }
 
 /// A deadline moved (a calendar or policy change): the reporter and the
@@ -379,11 +271,11 @@ pub fn deadline_changed(
 ) -> AppResult<()> {
     let mut to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
     to.extend(spokespeople(conn, env, &r.agency_id)?);
-    let m = Mail { kind: "deadline_changed", key: "deadline_changed", args: vec![], quote: None, deadline: Some(dl) };
-    send(conn, env, r, agency, &to, &m)
+    send(conn, env, r, agency, &to, RequestEvent::DeadlineChanged { deadline: due_line(dl) })
 }
 
-/// The Department acted on an escalation: the reporter and the agency learn it.
+/// The Department acted on an escalation: the reporter and the agency learn
+/// it. `kind` is the timeline event's; only decisions are mailed.
 pub fn escalation_action(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -392,19 +284,9 @@ pub fn escalation_action(
     kind: &str,
     text: Option<&str>,
 ) -> AppResult<()> {
+    let Some(decision) = Decision::of_event(kind) else { return Ok(()) };
     let mut to: Vec<Recipient> = reporter(conn, r)?.iter().map(to_user).collect();
     to.extend(spokespeople(conn, env, &r.agency_id)?);
-    let due = r.due_at.map(super::utc);
-    for rcpt in to {
-        let tr = Tr::new(rcpt.locale);
-        let m = Mail {
-            kind,
-            key: kind,
-            args: vec![("due", due.map(|d| tr.due_by(d)).unwrap_or_default())],
-            quote: text.map(str::to_string),
-            deadline: None,
-        };
-        send(conn, env, r, agency, std::slice::from_ref(&rcpt), &m)?;
-    }
-    Ok(())
+    let event = RequestEvent::Decided { decision, due: r.due_at.map(super::utc), note: text.map(str::to_string) };
+    send(conn, env, r, agency, &to, event)
 }

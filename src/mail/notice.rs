@@ -1,0 +1,453 @@
+//! Every mail the service sends, as typed data, and its rendering. A notice
+//! holds plain values already read from the database (names, reference,
+//! subject, the agency's name in each language, due instants, explanation
+//! lines); `render` turns it into subject, text and HTML for one reader's
+//! language without any I/O, so each kind of mail can be checked on its own.
+//!
+//! Placeholders are filled in one pass (`Tr::f`): text people typed (a
+//! subject, an answer) is copied as it is, never expanded.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::domain::account::{Locale, Role};
+use crate::domain::request::Outcome;
+use crate::i18n::Tr;
+
+/// A value in each of the two languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByLocale<T> {
+    pub vi: T,
+    pub en: T,
+}
+
+impl<T> ByLocale<T> {
+    /// The value computed for each language.
+    pub fn each(f: impl Fn(&Tr) -> T) -> Self {
+        Self { vi: f(&Tr::new(Locale::Vi)), en: f(&Tr::new(Locale::En)) }
+    }
+
+    pub fn get(&self, locale: Locale) -> &T {
+        match locale {
+            Locale::Vi => &self.vi,
+            Locale::En => &self.en,
+        }
+    }
+}
+
+impl<T: Clone> ByLocale<T> {
+    /// The same value in both languages.
+    pub fn same(v: T) -> Self {
+        Self { vi: v.clone(), en: v }
+    }
+}
+
+/// A deadline as a mail states it: the due instant (none while paused) and
+/// the lines that explain how it was counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueLine {
+    pub due: Option<DateTime<Utc>>,
+    pub steps: ByLocale<Vec<String>>,
+}
+
+/// The request a mail is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFacts {
+    pub id: String,
+    pub reference: String,
+    pub subject: String,
+    /// The request's kind, as stored (`information`, `event`, ...).
+    pub kind: String,
+    pub agency: ByLocale<String>,
+}
+
+/// What the Department decided on an escalation, as the parties learn it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    OrderResponse,
+    Resolve,
+    Dismiss,
+}
+
+impl Decision {
+    /// The decision of a timeline event kind that is mailed.
+    pub fn of_event(kind: &str) -> Option<Self> {
+        match kind {
+            "escalation_order_response" => Some(Self::OrderResponse),
+            "escalation_resolve" => Some(Self::Resolve),
+            "escalation_dismiss" => Some(Self::Dismiss),
+            _ => None,
+        }
+    }
+
+    pub fn event(self) -> &'static str {
+        match self {
+            Self::OrderResponse => "escalation_order_response",
+            Self::Resolve => "escalation_resolve",
+            Self::Dismiss => "escalation_dismiss",
+        }
+    }
+}
+
+/// Which side of a transfer between provinces a Department is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The escalation came to this Department.
+    In,
+    /// The escalation left this Department (which may no longer open the request).
+    Out,
+}
+
+/// What happened to a request, with what each mail about it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestEvent {
+    Receipt {
+        deadline: DueLine,
+    },
+    New {
+        reporter: String,
+        outlet: String,
+        body: String,
+        deadline: DueLine,
+    },
+    /// An escalation opened; `reason` is `unroutable`, `complaint` or `overdue`.
+    Escalated {
+        reason: String,
+        reporter: String,
+    },
+    EscalationMoved {
+        side: Side,
+        old_agency: ByLocale<String>,
+        old_province: String,
+        province: String,
+        reason: String,
+    },
+    Acknowledge {
+        deadline: DueLine,
+    },
+    MarkComplex {
+        reason: String,
+        deadline: DueLine,
+    },
+    RequestClarification {
+        question: String,
+    },
+    Clarify {
+        body: String,
+        deadline: DueLine,
+    },
+    Extend {
+        reason: String,
+        deadline: DueLine,
+    },
+    Reply {
+        outcome: Outcome,
+        body: String,
+    },
+    Refuse {
+        ground: String,
+        ground_title: ByLocale<String>,
+        citation: ByLocale<String>,
+        reasons: String,
+    },
+    /// `old_agency` is the Vietnamese name in both languages, as it always was.
+    Transfer {
+        old_agency: String,
+        reason: String,
+        deadline: DueLine,
+    },
+    Withdraw,
+    Complain {
+        reason: String,
+    },
+    Reminder {
+        due: DateTime<Utc>,
+        left: ByLocale<String>,
+    },
+    Overdue {
+        due: DateTime<Utc>,
+    },
+    ReviewOverdue,
+    DeadlineChanged {
+        deadline: DueLine,
+    },
+    Decided {
+        decision: Decision,
+        due: Option<DateTime<Utc>>,
+        note: Option<String>,
+    },
+}
+
+/// One mail's content, for one addressee.
+// A notice lives for one mail, so the size of its largest kind costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A new reporter confirms the address (`token` is the secret of the link).
+    VerifyEmail {
+        name: String,
+        token: String,
+    },
+    /// Someone tried to register an address that has an account.
+    RegisterTaken {
+        name: String,
+    },
+    Invite {
+        name: String,
+        inviter: String,
+        role: Role,
+        agencies: Vec<String>,
+        token: String,
+    },
+    /// `name` is the addressee's, for the greeting.
+    Request {
+        name: Option<String>,
+        request: RequestFacts,
+        event: RequestEvent,
+    },
+}
+
+impl Notice {
+    /// The outbox's kind of this mail.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Notice::VerifyEmail { .. } => "verify_email",
+            Notice::RegisterTaken { .. } => "register_taken",
+            Notice::Invite { .. } => "invite",
+            Notice::Request { event, .. } => event.kind(),
+        }
+    }
+}
+
+impl RequestEvent {
+    pub fn kind(&self) -> &'static str {
+        use RequestEvent as E;
+        match self {
+            E::Receipt { .. } => "request_receipt",
+            E::New { .. } => "request_new",
+            E::Escalated { .. } => "escalation_opened",
+            E::EscalationMoved { .. } => "escalation_transferred",
+            E::Acknowledge { .. } => "acknowledge",
+            E::MarkComplex { .. } => "mark_complex",
+            E::RequestClarification { .. } => "request_clarification",
+            E::Clarify { .. } => "clarify",
+            E::Extend { .. } => "extend",
+            E::Reply { .. } => "reply",
+            E::Refuse { .. } => "refuse",
+            E::Transfer { .. } => "transfer",
+            E::Withdraw => "withdraw",
+            E::Complain { .. } => "complain",
+            E::Reminder { .. } => "reminder",
+            E::Overdue { .. } => "overdue",
+            E::ReviewOverdue => "review_overdue",
+            E::DeadlineChanged { .. } => "deadline_changed",
+            E::Decided { decision, .. } => decision.event(),
+        }
+    }
+
+    /// The catalogue key under `mail.req.`.
+    fn key(&self) -> String {
+        use RequestEvent as E;
+        match self {
+            E::Receipt { .. } => "receipt".into(),
+            E::New { .. } => "new".into(),
+            E::Escalated { reason, .. } => format!("escalation_{reason}"),
+            E::EscalationMoved { side: Side::In, .. } => "escalation_transferred_in".into(),
+            E::EscalationMoved { side: Side::Out, .. } => "escalation_transferred_out".into(),
+            other => other.kind().into(),
+        }
+    }
+}
+
+/// A mail ready for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What every mail is made of, before the templates lay it out.
+struct Message {
+    subject: String,
+    greeting: String,
+    paragraphs: Vec<String>,
+    link: Option<String>,
+    after: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.txt")]
+struct TextMail<'a> {
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    link: &'a Option<String>,
+    after: &'a [String],
+    footer: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.html")]
+struct HtmlMail<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    link: &'a Option<String>,
+    link_label: &'a str,
+    after: &'a [String],
+    footer: &'a str,
+}
+
+/// `notice` in `locale`, its links under `base_url` (the site's public address).
+pub fn render(notice: &Notice, locale: Locale, base_url: &str) -> askama::Result<Rendered> {
+    let tr = Tr::new(locale);
+    let link = |path: String| format!("{}{path}", base_url.trim_end_matches('/'));
+    let m = match notice {
+        Notice::VerifyEmail { name, token } => Message {
+            subject: tr.t("mail.verify.subject").into(),
+            greeting: tr.f("mail.verify.greeting", &[("name", name)]),
+            paragraphs: vec![tr.t("mail.verify.body").into()],
+            link: Some(link(format!("/verify-email?token={token}"))),
+            after: vec![tr.t("mail.verify.ignore").into()],
+        },
+        Notice::RegisterTaken { name } => Message {
+            subject: tr.t("mail.register_taken.subject").into(),
+            greeting: tr.f("mail.register_taken.greeting", &[("name", name)]),
+            paragraphs: vec![tr.t("mail.register_taken.body").into(), tr.t("mail.register_taken.login").into()],
+            link: Some(link("/login".into())),
+            after: vec![tr.t("mail.register_taken.ignore").into()],
+        },
+        Notice::Invite { name, inviter, role, agencies, token } => {
+            let role_name = tr.t(&format!("role.{}", role.as_str())).to_string();
+            let mut paragraphs = vec![tr.f("mail.invite.body", &[("inviter", inviter), ("role", &role_name)])];
+            if !agencies.is_empty() {
+                paragraphs.push(tr.f("mail.invite.agencies", &[("agencies", &agencies.join(", "))]));
+            }
+            Message {
+                subject: tr.t("mail.invite.subject").into(),
+                greeting: tr.f("mail.invite.greeting", &[("name", name)]),
+                paragraphs,
+                link: Some(link(format!("/accept-invite?token={token}"))),
+                after: vec![],
+            }
+        }
+        Notice::Request { name, request, event } => {
+            let mut m = request_message(&tr, request, event);
+            m.greeting = match name {
+                Some(n) => tr.f("mail.req.greeting", &[("name", n)]),
+                None => tr.t("mail.req.greeting_plain").to_string(),
+            };
+            // A Department a request left may no longer open it.
+            let linked = !matches!(event, RequestEvent::EscalationMoved { side: Side::Out, .. });
+            m.link = linked.then(|| link(format!("/requests/{}", request.id)));
+            m
+        }
+    };
+    lay_out(&tr, &m)
+}
+
+/// The subject and paragraphs of a mail about a request (greeting and link
+/// are the caller's).
+fn request_message(tr: &Tr, r: &RequestFacts, event: &RequestEvent) -> Message {
+    use RequestEvent as E;
+    let locale = tr.locale;
+    let mut args: Vec<(&str, String)> = vec![
+        ("reference", r.reference.clone()),
+        ("subject", r.subject.clone()),
+        ("agency", r.agency.get(locale).clone()),
+        ("kind", tr.t(&format!("kind.{}", r.kind)).to_string()),
+    ];
+    // The text a person wrote (a question, an answer), quoted as its own paragraph.
+    let mut quote: Option<&String> = None;
+    let mut deadline: Option<&DueLine> = None;
+    match event {
+        E::Receipt { deadline: d } | E::Acknowledge { deadline: d } | E::DeadlineChanged { deadline: d } => {
+            deadline = Some(d)
+        }
+        E::New { reporter, outlet, body, deadline: d } => {
+            args.push(("reporter", reporter.clone()));
+            args.push(("outlet", outlet.clone()));
+            quote = Some(body);
+            deadline = Some(d);
+        }
+        E::Escalated { reporter, .. } => args.push(("reporter", reporter.clone())),
+        E::EscalationMoved { old_agency, old_province, province, reason, .. } => {
+            args.push(("old_agency", old_agency.get(locale).clone()));
+            args.push(("old_province", old_province.clone()));
+            args.push(("province", province.clone()));
+            args.push(("reason", tr.t(&format!("escalation_reason.{reason}")).to_string()));
+        }
+        E::MarkComplex { reason: text, deadline: d }
+        | E::Clarify { body: text, deadline: d }
+        | E::Extend { reason: text, deadline: d } => {
+            quote = Some(text);
+            deadline = Some(d);
+        }
+        E::RequestClarification { question: text } | E::Complain { reason: text } => quote = Some(text),
+        E::Reply { outcome, body } => {
+            args.push(("outcome", tr.t(&format!("outcome.{}", outcome.as_str())).to_string()));
+            quote = Some(body);
+        }
+        E::Refuse { ground, ground_title, citation, reasons } => {
+            args.push(("ground", ground.clone()));
+            args.push(("ground_title", ground_title.get(locale).clone()));
+            args.push(("citation", citation.get(locale).clone()));
+            quote = Some(reasons);
+        }
+        E::Transfer { old_agency, reason, deadline: d } => {
+            args.push(("old_agency", old_agency.clone()));
+            quote = Some(reason);
+            deadline = Some(d);
+        }
+        E::Withdraw | E::ReviewOverdue => {}
+        E::Reminder { due, left } => {
+            args.push(("due", tr.due_by(*due)));
+            args.push(("left", left.get(locale).clone()));
+        }
+        E::Overdue { due } => args.push(("due", tr.due(*due))),
+        E::Decided { due, note, .. } => {
+            args.push(("due", due.map(|d| tr.due_by(d)).unwrap_or_default()));
+            quote = note.as_ref();
+        }
+    }
+    let key = event.key();
+    let a: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut paragraphs = vec![tr.f(&format!("mail.req.{key}.body"), &a)];
+    paragraphs.extend(quote.cloned());
+    if let Some(dl) = deadline {
+        match dl.due {
+            Some(due) => paragraphs.push(tr.f("mail.req.due", &[("due", &tr.due(due))])),
+            None => paragraphs.push(tr.t("mail.req.paused").to_string()),
+        }
+        let steps = dl.steps.get(locale);
+        if !steps.is_empty() {
+            paragraphs.push(format!("{} {}", tr.t("mail.req.why"), steps.join(" → ")));
+        }
+    }
+    Message {
+        subject: tr.f(&format!("mail.req.{key}.subject"), &a),
+        greeting: String::new(),
+        paragraphs,
+        link: None,
+        after: vec![],
+    }
+}
+
+fn lay_out(tr: &Tr, m: &Message) -> askama::Result<Rendered> {
+    let footer = tr.t("mail.footer");
+    let text = TextMail { greeting: &m.greeting, paragraphs: &m.paragraphs, link: &m.link, after: &m.after, footer }
+        .render()?;
+    let html = HtmlMail {
+        lang: tr.lang(),
+        subject: &m.subject,
+        greeting: &m.greeting,
+        paragraphs: &m.paragraphs,
+        link: &m.link,
+        link_label: tr.t("mail.open_link"),
+        after: &m.after,
+        footer,
+    }
+    .render()?;
+    Ok(Rendered { subject: m.subject.clone(), text, html })
+}
