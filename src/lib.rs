@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod health;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;

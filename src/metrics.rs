@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::jobs::supervisor::JobSnapshot;
+use crate::health::JobSnapshot;
 
 pub struct Counter(AtomicU64);
 

@@ -3,7 +3,7 @@
 //! database for them.
 
 use crate::db::{DbConn, outbox};
-use crate::jobs::supervisor::{JobBoard, JobSnapshot};
+use crate::health::{JobBoard, JobSnapshot};
 
 use super::AppResult;
 

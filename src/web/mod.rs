@@ -37,7 +37,7 @@ pub struct AppState {
     pub limits: Arc<ratelimit::Limits>,
     pub rules: Arc<crate::service::rules::RulesCell>,
     /// The background jobs of this instance, for readiness and /metrics.
-    pub jobs: Arc<crate::jobs::supervisor::JobBoard>,
+    pub jobs: Arc<crate::health::JobBoard>,
     /// The installation's key for CSRF tokens (shared by every instance).
     pub csrf_key: Arc<csrf::CsrfKey>,
     /// The bound on password hashing: every hash and check goes through it.
