@@ -303,6 +303,11 @@ pub fn describe(database_url: &str) -> String {
     }
 }
 
+/// A trivial query: the database answers (readiness).
+pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

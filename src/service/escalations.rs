@@ -82,12 +82,11 @@ fn items_of(conn: &mut DbConn, env: Env<'_>, rows: Vec<(EscalationRow, RequestRo
     let ids: Vec<String> = rows.iter().map(|(_, r)| r.agency_id.clone()).collect();
     let names: std::collections::HashMap<String, (String, Option<String>)> =
         agencies::by_ids(conn, &ids)?.into_iter().map(|a| (a.id, (a.name, a.name_en))).collect();
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(e, r)| {
             let (name, name_en) = names.get(&r.agency_id).cloned().unwrap_or_default();
-            let st = Status::parse(&r.status).unwrap_or(Status::Closed);
-            EscalationItem {
+            let st = super::requests::stored_status(&r.status)?;
+            Ok(EscalationItem {
                 escalation: EscalationView::from(&e),
                 assigned_to: e.assigned_to.clone(),
                 resolution: e.resolution.clone(),
@@ -101,9 +100,9 @@ fn items_of(conn: &mut DbConn, env: Env<'_>, rows: Vec<(EscalationRow, RequestRo
                     status: r.status,
                     due_at: r.due_at.map(utc),
                 },
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

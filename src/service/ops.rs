@@ -23,9 +23,7 @@ impl Readiness {
 
 /// The database answers a trivial query.
 pub fn ping(conn: &mut DbConn) -> AppResult<()> {
-    use diesel::RunQueryDsl;
-    diesel::sql_query("SELECT 1").execute(conn)?;
-    Ok(())
+    Ok(crate::db::ping(conn)?)
 }
 
 pub fn readiness(database: Result<(), String>, jobs: &JobBoard) -> Readiness {

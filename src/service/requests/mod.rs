@@ -27,6 +27,19 @@ pub struct Env<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// A request status as the database holds it: an unknown value (a bug, or a
+/// row from a newer version) is an error, never read as some other status.
+pub fn stored_status(s: &str) -> AppResult<crate::domain::request::Status> {
+    crate::domain::request::Status::parse(s)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored request status {s:?}")))
+}
+
+/// A request kind as the database holds it (see `stored_status`).
+pub fn stored_kind(s: &str) -> AppResult<crate::domain::kind::RequestKind> {
+    crate::domain::kind::RequestKind::parse(s)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored request kind {s:?}")))
+}
+
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }

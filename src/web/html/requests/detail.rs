@@ -131,7 +131,7 @@ async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: S
     let due = due_text(&ctx, &rules.calendar, r.due_at, r.overdue, is_open(&r.status), state.clock.now());
     let received = crate::service::requests::utc(r.received_at.naive_utc());
     let pack = rules.pack_of(&r.deadline.policy_version, received);
-    let kind = RequestKind::parse(&r.kind).unwrap_or(RequestKind::Information);
+    let kind = crate::service::requests::stored_kind(&r.kind).or_page(req)?;
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
     let transfer_groups = choices.map(|c| transfer_groups(&ctx, &r.jurisdiction, c)).unwrap_or_default();
     let Feedback { errors, failed_action, status, message } = fb;
