@@ -38,11 +38,14 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn the_scanner_sees_every_way_of_naming_the_database() {
     // The samples are built at run time, so this file does not name the layer itself.
-    let krate = |rest: &str| format!("{}::{rest}", "crate");
-    assert_eq!(naming_db(&format!("use {};", krate("db::models::User"))).len(), 1);
-    assert_eq!(naming_db(&format!("fn f(a: &{}) {{}}", krate("db::models::AttachmentRow"))).len(), 1);
-    assert_eq!(naming_db("let a = db::agencies::by_id(conn, id)?;").len(), 1);
-    assert_eq!(naming_db("x\n    (db::models::User, y)").iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![2]);
+    let db = |rest: &str| format!("{}::{rest}", "db");
+    assert_eq!(naming_db(&format!("use crate::{};", db("models::User"))).len(), 1);
+    assert_eq!(naming_db(&format!("fn f(a: &crate::{}) {{}}", db("models::AttachmentRow"))).len(), 1);
+    assert_eq!(naming_db(&format!("let a = {}(conn, id)?;", db("agencies::by_id"))).len(), 1);
+    assert_eq!(
+        naming_db(&format!("x\n    ({}, y)", db("models::User"))).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        vec![2]
+    );
     assert!(naming_db("state.db(move |conn, _, now| f(conn)).await; state.db_rules(g); my_db::x").is_empty());
 }
 
