@@ -4,6 +4,7 @@
 //! migrations per backend, and the only place SQL is written.
 
 pub mod agencies;
+pub mod columns;
 pub mod jurisdictions;
 pub mod login_throttles;
 #[cfg(test)]
@@ -238,6 +239,15 @@ impl Drop for ResetOnDrop {
     fn drop(&mut self) {
         WRITING.set(false);
     }
+}
+
+/// Runs `f` in a savepoint inside the caller's transaction: an error undoes
+/// only what `f` did, and the transaction can go on.
+pub fn savepoint<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(f)
 }
 
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`,

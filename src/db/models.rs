@@ -1,9 +1,15 @@
-//! Rows as they are stored. Conversions to domain types live next to their use.
+//! Rows as they are stored. Enum columns are the domain's types (see
+//! `columns.rs`); other conversions live next to their use.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::account::{Locale, Role};
+use crate::domain::directory::AgencyLevel;
+use crate::domain::escalation::EscalationStatus;
+use crate::domain::kind::RequestKind;
+use crate::domain::request::{Outcome, Status};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = jurisdictions)]
@@ -27,7 +33,7 @@ pub struct Agency {
     pub code: String,
     pub name: String,
     pub name_en: Option<String>,
-    pub level: String,
+    pub level: AgencyLevel,
     pub parent_id: Option<String>,
     pub email: Option<String>,
     /// Code, name and English name folded (no diacritics, lower case) for search.
@@ -42,12 +48,12 @@ pub struct User {
     pub email: String,
     pub password_hash: Option<String>,
     pub full_name: String,
-    pub role: String,
+    pub role: Role,
     pub outlet: Option<String>,
     pub press_card_no: Option<String>,
     pub phone: Option<String>,
     pub title: Option<String>,
-    pub locale: String,
+    pub locale: Locale,
     pub email_verified_at: Option<NaiveDateTime>,
     pub jurisdiction_id: Option<String>,
     pub created_at: NaiveDateTime,
@@ -96,7 +102,7 @@ pub struct OutboxRow {
     pub kind: String,
     pub to_email: String,
     pub to_name: Option<String>,
-    pub locale: String,
+    pub locale: Locale,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
@@ -117,9 +123,9 @@ pub struct SummaryRow {
     pub id: String,
     pub reference: String,
     pub agency_id: String,
-    pub kind: String,
+    pub kind: RequestKind,
     pub subject: String,
-    pub status: String,
+    pub status: Status,
     pub received_at: NaiveDateTime,
     pub due_at: Option<NaiveDateTime>,
 }
@@ -132,11 +138,11 @@ pub struct RequestRow {
     pub jurisdiction_id: String,
     pub agency_id: String,
     pub reporter_id: String,
-    pub kind: String,
+    pub kind: RequestKind,
     pub subject: String,
     pub body: String,
-    pub status: String,
-    pub outcome: Option<String>,
+    pub status: Status,
+    pub outcome: Option<Outcome>,
     pub refusal_ground: Option<String>,
     pub policy_version: String,
     pub received_at: NaiveDateTime,
@@ -190,7 +196,7 @@ pub struct EscalationRow {
     pub request_id: String,
     pub jurisdiction_id: String,
     pub reason: String,
-    pub status: String,
+    pub status: EscalationStatus,
     pub opened_at: NaiveDateTime,
     pub due_at: Option<NaiveDateTime>,
     pub assigned_to: Option<String>,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::models::{AttachmentRow, EscalationRow, EventRow, IdempotencyRow, RequestRow, SummaryRow};
 use super::schema::{attachments, escalations, idempotency_keys, reference_counters, request_events, requests};
+use crate::domain::escalation::EscalationStatus;
 use crate::domain::text::like_escape;
 
 /// Allocates the next number of a jurisdiction's year, inside the caller's
@@ -277,7 +278,7 @@ pub fn open_escalation(conn: &mut DbConn, request_id: &str) -> QueryResult<Optio
         .filter(escalations::request_id.eq(request_id))
         .select(EscalationRow::as_select())
         .load(conn)?;
-    Ok(all.into_iter().find(|e| e.status == "open"))
+    Ok(all.into_iter().find(|e| e.status.is_open()))
 }
 
 pub fn latest_escalation(conn: &mut DbConn, request_id: &str) -> QueryResult<Option<EscalationRow>> {
@@ -305,6 +306,12 @@ pub fn claim_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResu
         DbConn::Pg(c) => q.for_update().skip_locked().load(c),
         DbConn::Sqlite(c) => q.load(c),
     }
+}
+
+/// Puts off a request's next check, without reading the row.
+pub fn defer_check(conn: &mut DbConn, request_id: &str, until: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(requests::table.find(request_id)).set(requests::next_check_at.eq(until)).execute(conn)?;
+    Ok(())
 }
 
 pub fn steps_done(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<String>> {
@@ -397,7 +404,7 @@ pub fn update_escalation(conn: &mut DbConn, e: &EscalationRow) -> QueryResult<()
 pub fn escalations_of(
     conn: &mut DbConn,
     jurisdiction_id: &str,
-    status: Option<&str>,
+    status: Option<EscalationStatus>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<(EscalationRow, RequestRow)>, i64)> {
@@ -411,8 +418,8 @@ pub fn escalations_of(
             // The rank that goes with the status, so the index's prefix is an
             // equality and the page is read in order.
             q = q
-                .filter(escalations::queue_rank.eq(i16::from(s != "open")))
-                .filter(escalations::status.eq(s.to_string()));
+                .filter(escalations::queue_rank.eq(i16::from(!s.is_open())))
+                .filter(escalations::status.eq(s));
         }
         q
     };

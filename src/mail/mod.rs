@@ -61,7 +61,7 @@ pub fn queue_rendered(
         kind: kind.to_string(),
         to_email: to.email.clone(),
         to_name: to.name.clone(),
-        locale: to.locale.as_str().to_string(),
+        locale: to.locale,
         subject: mail.subject.clone(),
         body_text: mail.text.clone(),
         body_html: mail.html.clone(),

@@ -11,6 +11,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use crate::domain::account::{Locale, Role};
+use crate::domain::kind::RequestKind;
 use crate::domain::request::Outcome;
 use crate::i18n::Tr;
 
@@ -56,8 +57,7 @@ pub struct RequestFacts {
     pub id: String,
     pub reference: String,
     pub subject: String,
-    /// The request's kind, as stored (`information`, `event`, ...).
-    pub kind: String,
+    pub kind: RequestKind,
     pub agency: ByLocale<String>,
 }
 

@@ -20,7 +20,7 @@ fn request() -> RequestFacts {
         reference: "HN-2026-000042".into(),
         // Text a reporter typed: placeholders in it stay as typed.
         subject: "Kế hoạch {reporter} <giải tỏa>".into(),
-        kind: "information".into(),
+        kind: crate::domain::kind::RequestKind::Information,
         agency: ByLocale { vi: "Sở Xây dựng Hà Nội".into(), en: "Hanoi Department of Construction".into() },
     }
 }

@@ -141,7 +141,7 @@ mod tests {
             kind: "verify_email".into(),
             to_email: "eve@example.vn".into(),
             to_name: Some(name.into()),
-            locale: "vi".into(),
+            locale: crate::domain::account::Locale::Vi,
             subject: subject.into(),
             body_text: "xin chào".into(),
             body_html: "<p>xin chào</p>".into(),

@@ -74,7 +74,7 @@ impl From<&User> for Account {
             id: u.id.clone(),
             email: u.email.clone(),
             full_name: u.full_name.clone(),
-            locale: Locale::parse(&u.locale).unwrap_or_default(),
+            locale: u.locale,
             verified: u.email_verified_at.is_some(),
             jurisdiction_id: u.jurisdiction_id.clone(),
             outlet: u.outlet.clone(),
@@ -82,17 +82,11 @@ impl From<&User> for Account {
     }
 }
 
-pub fn role_of(user: &User) -> Role {
-    // Roles are written only by this module; an unknown one is treated as the
-    // least privileged rather than crashing.
-    Role::parse(&user.role).unwrap_or(Role::Reporter)
-}
-
 fn recipient(user: &User) -> Recipient {
     Recipient {
         email: user.email.clone(),
         name: Some(user.full_name.clone()),
-        locale: Locale::parse(&user.locale).unwrap_or_default(),
+        locale: user.locale,
     }
 }
 
@@ -113,11 +107,11 @@ pub fn view(conn: &mut DbConn, user: &User, now: DateTime<Utc>) -> AppResult<Use
         id: user.id.clone(),
         email: user.email.clone(),
         full_name: user.full_name.clone(),
-        role: role_of(user),
+        role: user.role,
         agency_ids,
         jurisdiction,
         email_verified: user.email_verified_at.is_some(),
-        locale: Locale::parse(&user.locale).unwrap_or_default(),
+        locale: user.locale,
         outlet: user.outlet.clone(),
         press_card_no: user.press_card_no.clone(),
         phone: user.phone.clone(),
@@ -213,12 +207,12 @@ pub fn register_reporter(
         email: c.email,
         password_hash: Some(password_hash),
         full_name: c.full_name,
-        role: Role::Reporter.as_str().into(),
+        role: Role::Reporter,
         outlet: Some(c.outlet),
         press_card_no: c.press_card_no,
         phone: c.phone,
         title: None,
-        locale: c.locale.as_str().into(),
+        locale: c.locale,
         email_verified_at: None,
         jurisdiction_id: None,
         created_at: now.naive_utc(),
@@ -296,7 +290,7 @@ pub fn authenticate(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppRe
     };
     let agency_ids =
         users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
-    Ok(Some(Principal { role: role_of(&user), user: (&user).into(), session_id: session.id, agency_ids }))
+    Ok(Some(Principal { role: user.role, user: (&user).into(), session_id: session.id, agency_ids }))
 }
 
 /// `resend_verification` for the signed-in account, by its id.
@@ -449,12 +443,12 @@ fn insert_user(
         email: c.email.clone(),
         password_hash,
         full_name: c.full_name.clone(),
-        role: c.role.as_str().into(),
+        role: c.role,
         outlet: None,
         press_card_no: None,
         phone: c.phone.clone(),
         title: c.title.clone(),
-        locale: c.locale.as_str().into(),
+        locale: c.locale,
         email_verified_at: verified.then_some(now.naive_utc()),
         jurisdiction_id: c.jurisdiction_id.clone(),
         created_at: now.naive_utc(),

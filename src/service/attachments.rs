@@ -126,7 +126,7 @@ pub fn may_attach(conn: &mut DbConn, p: &Principal, request_id: &str) -> AppResu
     if !matches!(party, Party::Reporter | Party::Spokesperson) {
         return Err(AppError::Forbidden("only the reporter and the agency's spokespeople attach files".into()));
     }
-    let status = super::requests::stored_status(&row.status)?;
+    let status = row.status;
     if matches!(status, Status::Withdrawn | Status::Closed) {
         return Err(AppError::InvalidTransition(format!(
             "cannot attach files to a request that is {}",

@@ -12,6 +12,7 @@ use crate::db::models::{Agency, Jurisdiction};
 use crate::db::{self, DbConn, agencies, jurisdictions, users};
 use crate::domain::account::{Role, check_email};
 use crate::domain::directory::{
+    AgencyLevel,
     AgencyDraft, ImportError, RawAgency, check_agency_fields, check_code, default_office_hours, format_office_hours,
     is_known_timezone, parse_agency_csv, parse_office_hours,
 };
@@ -115,7 +116,7 @@ pub struct AgencyView {
     pub code: String,
     pub name: String,
     pub name_en: Option<String>,
-    pub level: String,
+    pub level: AgencyLevel,
     pub parent_id: Option<String>,
     pub jurisdiction: String,
     pub email: Option<String>,
@@ -287,7 +288,7 @@ pub fn create_agency(
         code: d.code.clone(),
         name: d.name.clone(),
         name_en: d.name_en.clone(),
-        level: d.level.as_str().into(),
+        level: d.level,
         parent_id,
         email: d.email.clone(),
         search_text: search_text(&d),
@@ -373,7 +374,7 @@ pub fn import_agencies(
                 code: d.code.clone(),
                 name: d.name.clone(),
                 name_en: d.name_en.clone(),
-                level: d.level.as_str().into(),
+                level: d.level,
                 parent_id,
                 email: d.email.clone(),
                 search_text: search_text(d),

@@ -19,6 +19,8 @@ use super::{Page, paging, timeline};
 use crate::db::models::{EscalationRow, RequestRow};
 use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
+use crate::domain::escalation::EscalationStatus;
+use crate::domain::kind::RequestKind;
 use crate::domain::request::{NewEvent, Status, is_overdue};
 use crate::domain::validation::FieldErrors;
 
@@ -36,8 +38,8 @@ pub struct EscalatedRequest {
     pub id: String,
     pub reference: String,
     pub subject: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: RequestKind,
+    pub status: Status,
     pub overdue: bool,
     pub due_at: Option<DateTime<Utc>>,
     pub agency: AgencyRef,
@@ -59,12 +61,10 @@ pub fn list(
     per_page: Option<i64>,
 ) -> AppResult<Page<EscalationItem>> {
     let j = staff_jurisdiction(p)?;
-    let status = status.map(str::trim).filter(|s| !s.is_empty());
-    if let Some(s) = status
-        && !matches!(s, "open" | "resolved" | "dismissed")
-    {
-        return Err(AppError::field("status", "invalid_value"));
-    }
+    let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(EscalationStatus::parse(s).ok_or_else(|| AppError::field("status", "invalid_value"))?),
+    };
     let (page, per_page) = paging(page, per_page);
     let (rows, total) = requests::escalations_of(conn, &j, status, (page - 1) * per_page, per_page)?;
     Ok(Page { items: items_of(conn, env, rows)?, total, page, per_page })
@@ -85,7 +85,7 @@ fn items_of(conn: &mut DbConn, env: Env<'_>, rows: Vec<(EscalationRow, RequestRo
     rows.into_iter()
         .map(|(e, r)| {
             let (name, name_en) = names.get(&r.agency_id).cloned().unwrap_or_default();
-            let st = super::requests::stored_status(&r.status)?;
+            let st = r.status;
             Ok(EscalationItem {
                 escalation: EscalationView::from(&e),
                 assigned_to: e.assigned_to.clone(),
@@ -151,7 +151,7 @@ pub fn act(
         if !matches!(action, "assign" | "note" | "order_response" | "resolve" | "dismiss") {
             return Err(AppError::field("action", if action.is_empty() { "required" } else { "unknown_action" }));
         }
-        if esc.status != "open" {
+        if !esc.status.is_open() {
             return Err(AppError::InvalidTransition(format!("the escalation is {}", esc.status)));
         }
         let now = env.now;
@@ -159,7 +159,7 @@ pub fn act(
             "assign" => {
                 let uid = text("user_id", &a.user_id)?;
                 let u = users::by_id(conn, &uid)?
-                    .filter(|u| u.role == "staff" && u.jurisdiction_id.as_deref() == Some(j.as_str()))
+                    .filter(|u| u.role == Role::Staff && u.jurisdiction_id.as_deref() == Some(j.as_str()))
                     .ok_or_else(|| AppError::field("user_id", "not_department_staff"))?;
                 esc.assigned_to = Some(u.id.clone());
                 (
@@ -185,10 +185,10 @@ pub fn act(
                 if due > now + MAX_ORDER_AHEAD {
                     return Err(AppError::field("due_at", "too_far"));
                 }
-                if matches!(Status::parse(&row.status), Some(Status::Withdrawn | Status::Closed) | None) {
+                if matches!(row.status, Status::Withdrawn | Status::Closed) {
                     return Err(AppError::InvalidTransition(format!("the request is {}", row.status)));
                 }
-                row.status = Status::AwaitingResponse.as_str().into();
+                row.status = Status::AwaitingResponse;
                 row.finished_at = None;
                 row.outcome = None;
                 row.refusal_ground = None;
@@ -197,14 +197,14 @@ pub fn act(
             }
             "resolve" => {
                 let r = text("resolution", &a.resolution)?;
-                esc.status = "resolved".into();
+                esc.status = EscalationStatus::Resolved;
                 esc.resolution = Some(r.clone());
                 esc.closed_at = Some(now.naive_utc());
                 ("escalation_resolve", Some(r), json!({"escalation_id": esc.id}), false)
             }
             _ => {
                 let r = text("reason", &a.reason)?;
-                esc.status = "dismissed".into();
+                esc.status = EscalationStatus::Dismissed;
                 esc.resolution = Some(r.clone());
                 esc.closed_at = Some(now.naive_utc());
                 ("escalation_dismiss", Some(r), json!({"escalation_id": esc.id}), false)
@@ -288,7 +288,7 @@ pub fn open(
         request_id: row.id.clone(),
         jurisdiction_id: row.jurisdiction_id.clone(),
         reason: reason.into(),
-        status: "open".into(),
+        status: EscalationStatus::Open,
         opened_at: env.now.naive_utc(),
         due_at: Some(review_due.naive_utc()),
         assigned_to: None,

@@ -9,11 +9,10 @@ use chrono::NaiveDateTime;
 
 use super::error::AppResult;
 use super::requests::{Env, place_of, utc};
-use super::rules::{agency_key, kind_of};
+use super::rules::agency_key;
 use crate::db::models::{Agency, EscalationRow, Jurisdiction, RequestRow};
 use crate::db::{DbConn, requests};
 use crate::domain::directory::{default_office_hours, parse_office_hours};
-use crate::domain::request::Status;
 use crate::domain::sweep::{self, SweepRule, SweepView};
 
 fn view_and_rule(conn: &mut DbConn, env: Env<'_>, row: &RequestRow) -> AppResult<(SweepView, SweepRule)> {
@@ -31,7 +30,7 @@ pub(crate) fn inputs(
     esc: Option<&EscalationRow>,
 ) -> (SweepView, SweepRule) {
     let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
-    let kind = kind_of(row);
+    let kind = row.kind;
     let rule = pack.rule(kind, Some(&agency_key(j, agency)));
     let office_hours = serde_json::from_str::<Vec<[String; 2]>>(&j.office_hours)
         .ok()
@@ -39,7 +38,7 @@ pub(crate) fn inputs(
         .unwrap_or_else(default_office_hours);
     let view = SweepView {
         kind,
-        status: Status::parse(&row.status).unwrap_or(Status::Closed),
+        status: row.status,
         received_at: utc(row.received_at),
         due_at: row.due_at.map(utc),
         finished_at: row.finished_at.map(utc),

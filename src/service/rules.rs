@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use crate::db::models::{Agency, Jurisdiction, RequestRow};
+use crate::db::models::{Agency, Jurisdiction};
 use crate::domain::calendar::Calendar;
 use crate::domain::deadline::{self, ClockEvent, Deadline};
 use crate::domain::directory::{OfficeHours, default_office_hours, parse_office_hours};
@@ -133,8 +133,4 @@ pub fn office_hours_of(j: &Jurisdiction) -> OfficeHours {
 /// How policy overrides name an agency: `JURISDICTION/AGENCY`.
 pub fn agency_key(jurisdiction: &Jurisdiction, agency: &Agency) -> String {
     format!("{}/{}", jurisdiction.code, agency.code)
-}
-
-pub fn kind_of(row: &RequestRow) -> RequestKind {
-    RequestKind::parse(&row.kind).unwrap_or(RequestKind::Information)
 }

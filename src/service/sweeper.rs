@@ -25,9 +25,27 @@ pub struct SweepReport {
     pub overdue: usize,
     pub review_overdue: usize,
     pub closed: usize,
+    /// Requests that could not be processed (e.g. a row this version cannot
+    /// read): logged and looked at again later, so that one bad row never
+    /// holds up the rest of the sweep.
+    pub skipped: usize,
 }
 
 const BATCH: i64 = 50;
+
+/// When a request the sweep could not process is looked at again.
+const SKIPPED_RETRY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+impl SweepReport {
+    fn add(&mut self, r: &SweepReport) {
+        self.checked += r.checked;
+        self.reminders += r.reminders;
+        self.overdue += r.overdue;
+        self.review_overdue += r.review_overdue;
+        self.closed += r.closed;
+        self.skipped += r.skipped;
+    }
+}
 
 /// Sweepers working side by side on PostgreSQL: a request's steps are mostly
 /// round trips to the database, which several connections overlap.
@@ -58,12 +76,7 @@ pub fn sweep_parallel(pool: &Pool, env: Env<'_>, workers: usize) -> AppResult<Sw
     });
     let mut total = SweepReport::default();
     for r in reports {
-        let r = r?;
-        total.checked += r.checked;
-        total.reminders += r.reminders;
-        total.overdue += r.overdue;
-        total.review_overdue += r.review_overdue;
-        total.closed += r.closed;
+        total.add(&r?);
     }
     Ok(total)
 }
@@ -75,7 +88,17 @@ pub fn sweep(conn: &mut DbConn, env: Env<'_>) -> AppResult<SweepReport> {
         let n = db::write(conn, |conn| -> AppResult<usize> {
             let ids = requests::claim_due(conn, env.now.naive_utc(), BATCH)?;
             for id in &ids {
-                process(conn, env, id, &mut report)?;
+                // A savepoint per request: a failure undoes only that
+                // request's work and the batch goes on.
+                let mut one = SweepReport::default();
+                match db::savepoint(conn, |conn| process(conn, env, id, &mut one)) {
+                    Ok(()) => report.add(&one),
+                    Err(e) => {
+                        tracing::error!(request = %id, error = %e, "sweep skipped a request; it is looked at again later");
+                        requests::defer_check(conn, id, (env.now + SKIPPED_RETRY).naive_utc())?;
+                        report.skipped += 1;
+                    }
+                }
             }
             Ok(ids.len())
         })?;
@@ -134,7 +157,7 @@ fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) 
             Step::Close => {
                 let event = NewEvent { kind: "close".into(), body: None, data: json!({}), internal: false };
                 timeline::append(conn, &mut row, None, "system", &event, env.now)?;
-                row.status = Status::Closed.as_str().into();
+                row.status = Status::Closed;
                 report.closed += 1;
             }
         }

@@ -12,7 +12,6 @@ use super::error::AppResult;
 use crate::config::Config;
 use crate::db::models::User;
 use crate::db::{self, DbConn, users};
-use crate::domain::account::Locale;
 use crate::mail::{self, Notice, Recipient};
 
 /// How long a new reporter account may stay unconfirmed.
@@ -64,7 +63,7 @@ pub fn queue_taken_notice(conn: &mut DbConn, config: &Config, now: DateTime<Utc>
     let to = Recipient {
         email: owner.email.clone(),
         name: Some(owner.full_name.clone()),
-        locale: Locale::parse(&owner.locale).unwrap_or_default(),
+        locale: owner.locale,
     };
     mail::queue(conn, config, now, &to, &Notice::RegisterTaken { name: owner.full_name.clone() })?;
     Ok(())

@@ -170,7 +170,7 @@ fn poisoned_row(config: &tiepcan::config::Config) -> tiepcan::db::models::Outbox
         kind: "verify_email".into(),
         to_email: "eve@evil.test".into(),
         to_name: Some("Eve\r\nBcc: x@example.com".into()),
-        locale: "vi".into(),
+        locale: tiepcan::domain::account::Locale::Vi,
         subject: "Xác nhận địa chỉ".into(),
         body_text: "xin chào".into(),
         body_html: "<p>xin chào</p>".into(),

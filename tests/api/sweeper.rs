@@ -210,3 +210,41 @@ async fn a_changed_policy_pack_moves_open_deadlines_at_start(backend: Backend) {
     assert_eq!(kinds.iter().filter(|k| **k == "deadline_changed").count(), 1, "applied once");
 }
 both!(a_changed_policy_pack_moves_open_deadlines_at_start);
+
+/// A stored status this version does not know (a hand edit, a newer version's
+/// row) is an error where the row is read, never some other status: the
+/// request's page says so with the error shape, and the sweep skips that one
+/// request, puts it off, and still handles the others.
+async fn a_row_of_unknown_status_is_an_error_not_a_default(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let (w, clock) = clocked_world(backend).await;
+    let bad = w.file(&w.syt_id, "information", "Trạng thái lạ").await["id"].as_str().unwrap().to_string();
+    let good = w.file(&w.syt_id, "information", "Bình thường").await["id"].as_str().unwrap().to_string();
+    let id = bad.clone();
+    w.app
+        .with_db(move |c| {
+            diesel::sql_query(format!("UPDATE requests SET status = 'on_hold' WHERE id = '{id}'")).execute(c).unwrap()
+        })
+        .await;
+
+    let r = w.get(&w.reporter, &bad).await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body(r).await["error"]["code"], "internal");
+    assert_eq!(w.get(&w.reporter, &good).await.status(), StatusCode::OK);
+
+    let report = sweep_to(&w, &clock, at("2026-03-14T00:00:00Z")).await;
+    assert_eq!((report.overdue, report.skipped), (1, 1), "{report:?}");
+    let id = bad.clone();
+    let next: Option<chrono::NaiveDateTime> = w
+        .app
+        .with_db(move |c| {
+            use diesel::prelude::*;
+            use tiepcan::db::schema::requests;
+            requests::table.find(id).select(requests::next_check_at).first(c).unwrap()
+        })
+        .await;
+    assert_eq!(next, Some(at("2026-03-14T01:00:00Z").naive_utc()), "put off by an hour");
+    // The next sweep within the hour does not meet it again.
+    assert_eq!(sweep_at(&w.app, at("2026-03-14T00:30:00Z")).await.skipped, 0);
+}
+both!(a_row_of_unknown_status_is_an_error_not_a_default);

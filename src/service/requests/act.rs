@@ -3,7 +3,7 @@
 
 use super::super::accounts::Principal;
 use super::super::error::{AppError, AppResult};
-use super::super::rules::{agency_key, kind_of, office_hours_of};
+use super::super::rules::{agency_key, office_hours_of};
 use super::super::timeline;
 use super::file::route_for;
 use super::views::AgencyRef;
@@ -37,8 +37,8 @@ pub fn view_of(conn: &mut DbConn, r: &RequestRow) -> AppResult<RequestView> {
 /// The same, when the caller knows whether an escalation is open.
 pub fn view_with(r: &RequestRow, escalation_open: bool) -> RequestView {
     RequestView {
-        kind: kind_of(r),
-        status: Status::parse(&r.status).unwrap_or(Status::Closed),
+        kind: r.kind,
+        status: r.status,
         agency_id: r.agency_id.clone(),
         acknowledged: r.acknowledged_at.is_some(),
         complex: r.complex,
@@ -58,7 +58,7 @@ pub fn rules_of(conn: &mut DbConn, env: Env<'_>, r: &RequestRow) -> AppResult<Ru
 /// The same, from a request's loaded place and timeline.
 pub fn rules_with(env: Env<'_>, r: &RequestRow, agency: &Agency, j: &Jurisdiction, events: &[EventRow]) -> Rules {
     let pack = env.rules.pack_of(&r.policy_version, utc(r.received_at));
-    let kind = kind_of(r);
+    let kind = r.kind;
     let key = agency_key(j, agency);
     let rule = pack.rule(kind, Some(&key));
     let (clock, hours) = (clock_events(events), office_hours_of(j));
@@ -86,7 +86,7 @@ pub fn rules_with(env: Env<'_>, r: &RequestRow, agency: &Agency, j: &Jurisdictio
 pub struct Acted {
     pub id: String,
     pub reference: String,
-    pub status: String,
+    pub status: Status,
     pub agency: AgencyRef,
     /// Always `outsider` when the actor lost sight of the request.
     pub viewer: Party,
@@ -117,7 +117,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
         Action::Acknowledge => row.acknowledged_at = Some(now),
         Action::MarkComplex { .. } => row.complex = true,
         Action::Extend { .. } => row.extensions += 1,
-        Action::Reply { outcome, .. } => row.outcome = Some(outcome.as_str().into()),
+        Action::Reply { outcome, .. } => row.outcome = Some(*outcome),
         Action::Refuse { ground, .. } => row.refusal_ground = Some(ground.clone()),
         Action::Transfer { agency_id, .. } => {
             let target = uuid::Uuid::parse_str(agency_id).ok().map(|_| agencies::by_id(conn, agency_id)).transpose()?;
@@ -135,7 +135,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
         }
         _ => {}
     }
-    row.status = t.status.as_str().into();
+    row.status = t.status;
     if !t.status.is_open() && view.status.is_open() {
         row.finished_at = Some(now);
     }
@@ -150,7 +150,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
     let (agency, j) = place_of(conn, &row)?;
     let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
     let clock: Vec<ClockEvent> = clock_events(&events);
-    let dl = env.rules.deadline(pack, kind_of(&row), &j, &agency, &clock);
+    let dl = env.rules.deadline(pack, row.kind, &j, &agency, &clock);
     row.due_at = dl.due_at.map(|d| d.naive_utc());
 
     // A transfer to another province takes the escalations along; one to an

@@ -19,7 +19,7 @@ fn to_user(u: &User) -> Recipient {
     Recipient {
         email: u.email.clone(),
         name: Some(u.full_name.clone()),
-        locale: Locale::parse(&u.locale).unwrap_or_default(),
+        locale: u.locale,
     }
 }
 
@@ -67,7 +67,7 @@ fn facts(r: &RequestRow, agency: &Agency) -> RequestFacts {
         id: r.id.clone(),
         reference: r.reference.clone(),
         subject: r.subject.clone(),
-        kind: r.kind.clone(),
+        kind: r.kind,
         agency: ByLocale::each(|tr| agency_name(agency, tr)),
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
-use super::rules::{Rulebook, kind_of};
+use super::rules::Rulebook;
 use crate::config::Config;
 use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
 use crate::db::{DbConn, agencies, requests};
@@ -25,19 +25,6 @@ pub struct Env<'a> {
     pub config: &'a Config,
     pub rules: &'a Rulebook,
     pub now: DateTime<Utc>,
-}
-
-/// A request status as the database holds it: an unknown value (a bug, or a
-/// row from a newer version) is an error, never read as some other status.
-pub fn stored_status(s: &str) -> AppResult<crate::domain::request::Status> {
-    crate::domain::request::Status::parse(s)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored request status {s:?}")))
-}
-
-/// A request kind as the database holds it (see `stored_status`).
-pub fn stored_kind(s: &str) -> AppResult<crate::domain::kind::RequestKind> {
-    crate::domain::kind::RequestKind::parse(s)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored request kind {s:?}")))
 }
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -117,5 +104,5 @@ pub fn deadline_of(
     events: &[EventRow],
 ) -> Deadline {
     let pack = rules.pack_of(&r.policy_version, utc(r.received_at));
-    rules.deadline(pack, kind_of(r), j, agency, &clock_events(events))
+    rules.deadline(pack, r.kind, j, agency, &clock_events(events))
 }

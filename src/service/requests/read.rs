@@ -19,7 +19,8 @@ use crate::db::{DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::deadline::{ClockEvent, Deadline};
 use crate::domain::policy::PolicyPack;
-use crate::domain::request::{Party, Status, is_overdue};
+use crate::domain::kind::RequestKind;
+use crate::domain::request::{Outcome, Party, Status, is_overdue};
 use crate::domain::text::query_terms;
 use crate::i18n::Tr;
 
@@ -91,10 +92,10 @@ pub struct AttachmentView {
 pub struct RequestDetail {
     pub id: String,
     pub reference: String,
-    pub kind: String,
+    pub kind: RequestKind,
     pub subject: String,
     pub body: String,
-    pub status: String,
+    pub status: Status,
     pub overdue: bool,
     pub agency: AgencyRef,
     pub jurisdiction: String,
@@ -102,7 +103,7 @@ pub struct RequestDetail {
     pub received_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
     pub deadline: DeadlineView,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub refusal_ground: Option<String>,
     pub escalation: Option<EscalationView>,
     pub events: Vec<EventView>,
@@ -131,7 +132,7 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
         users::by_ids(conn, &people)?.into_iter().map(|u| (u.id.clone(), u)).collect();
     let name_of = |id: &str| people.get(id).map(|u| u.full_name.clone());
     // Only one escalation is open at a time, and it is the latest.
-    let view = act::view_with(&r, latest.as_ref().is_some_and(|e| e.status == "open"));
+    let view = act::view_with(&r, latest.as_ref().is_some_and(|e| e.status.is_open()));
     let allowed = act::allowed_with(env, party, &view, &act::rules_with(env, &r, &agency, &j, &events));
     let hide_internal = party == Party::Reporter;
     let events = events
@@ -165,7 +166,7 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr)
         .collect();
     let reporter = people.remove(&r.reporter_id).ok_or_else(|| anyhow::anyhow!("reporter missing"))?;
     let escalation = latest.as_ref().map(EscalationView::from);
-    let status = Status::parse(&r.status).unwrap_or(Status::Closed);
+    let status = r.status;
     Ok(RequestDetail {
         allowed_actions: allowed,
         viewer: party,
@@ -222,9 +223,9 @@ pub fn after_action(conn: &mut DbConn, env: Env<'_>, p: &Principal, acted: act::
 pub struct RequestSummary {
     pub id: String,
     pub reference: String,
-    pub kind: String,
+    pub kind: RequestKind,
     pub subject: String,
-    pub status: String,
+    pub status: Status,
     pub overdue: bool,
     pub agency: AgencyRef,
     pub received_at: DateTime<Utc>,
@@ -292,7 +293,7 @@ pub fn list(conn: &mut DbConn, env: Env<'_>, p: &Principal, q: &ListQuery) -> Ap
     let items = rows
         .into_iter()
         .map(|r: SummaryRow| {
-            let status = Status::parse(&r.status).unwrap_or(Status::Closed);
+            let status = r.status;
             let (name, name_en) = names.get(&r.agency_id).cloned().unwrap_or_default();
             RequestSummary {
                 overdue: is_overdue(status, r.due_at.map(utc), env.now),

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::utc;
 use crate::db::models::EscalationRow;
+use crate::domain::escalation::EscalationStatus;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AgencyRef {
@@ -18,7 +19,7 @@ pub struct AgencyRef {
 #[derive(Debug, Clone, Serialize)]
 pub struct EscalationView {
     pub id: String,
-    pub status: String,
+    pub status: EscalationStatus,
     pub reason: String,
     pub opened_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,

@@ -57,7 +57,7 @@ impl QueuePage {
     fn agency_name(&self, a: &crate::service::requests::read::AgencyRef) -> String {
         self.ctx.agency_name(&a.name, a.name_en.as_deref())
     }
-    fn status_name(&self, s: &str) -> String {
+    fn status_name(&self, s: &dyn std::fmt::Display) -> String {
         self.ctx.t.t(&format!("esc.status_{s}")).to_string()
     }
     fn page_link(&self, page: i64) -> String {

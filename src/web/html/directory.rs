@@ -29,7 +29,7 @@ pub struct DirectoryPage {
 }
 
 impl DirectoryPage {
-    fn level_name(&self, level: &str) -> String {
+    fn level_name(&self, level: &dyn std::fmt::Display) -> String {
         self.ctx.t.t(&format!("level.{level}")).to_string()
     }
 

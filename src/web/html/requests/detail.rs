@@ -2,6 +2,7 @@
 //! forms of the actions the viewer may take, attachments.
 
 use super::*;
+use crate::domain::request::Status;
 
 #[derive(Template)]
 #[template(path = "request_detail.html")]
@@ -35,7 +36,7 @@ impl DetailPage {
     fn agency_name(&self) -> String {
         self.ctx.agency_name(&self.r.agency.name, self.r.agency.name_en.as_deref())
     }
-    fn outcome_name(&self, o: &str) -> String {
+    fn outcome_name(&self, o: &dyn std::fmt::Display) -> String {
         self.ctx.t.t(&format!("outcome.{o}")).to_string()
     }
     fn ground_title(&self, g: &RefusalGround) -> String {
@@ -51,7 +52,7 @@ impl DetailPage {
         crate::service::explain::cite(&self.ctx.t, &g.cited())
     }
     fn escalation_text(&self) -> Option<String> {
-        let e = self.r.escalation.as_ref().filter(|e| e.status == "open")?;
+        let e = self.r.escalation.as_ref().filter(|e| e.status.is_open())?;
         let reason = self.ctx.t.t(&format!("escalation_reason.{}", e.reason)).to_string();
         Some(self.ctx.t.f("req.escalation", &[("reason", &reason)]))
     }
@@ -74,12 +75,12 @@ impl DetailPage {
         if self.r.viewer != Party::Department {
             return None;
         }
-        self.r.escalation.as_ref().filter(|e| e.status == "open").map(|e| e.id.clone())
+        self.r.escalation.as_ref().filter(|e| e.status.is_open()).map(|e| e.id.clone())
     }
 
     fn can_attach(&self) -> bool {
         matches!(self.r.viewer, Party::Reporter | Party::Spokesperson)
-            && !matches!(self.r.status.as_str(), "withdrawn" | "closed")
+            && !matches!(self.r.status, Status::Withdrawn | Status::Closed)
     }
 }
 
@@ -128,10 +129,10 @@ async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: S
     let mut ctx = ctx;
     ctx.title = format!("{} — {}", r.reference, r.subject);
     let rules = state.rules.current();
-    let due = due_text(&ctx, &rules.calendar, r.due_at, r.overdue, is_open(&r.status), state.clock.now());
+    let due = due_text(&ctx, &rules.calendar, r.due_at, r.overdue, r.status.is_open(), state.clock.now());
     let received = crate::service::requests::utc(r.received_at.naive_utc());
     let pack = rules.pack_of(&r.deadline.policy_version, received);
-    let kind = crate::service::requests::stored_kind(&r.kind).or_page(req)?;
+    let kind = r.kind;
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
     let transfer_groups = choices.map(|c| transfer_groups(&ctx, &r.jurisdiction, c)).unwrap_or_default();
     let Feedback { errors, failed_action, status, message } = fb;
@@ -174,7 +175,7 @@ pub struct AgencyOption {
 
 fn agency_groups(ctx: &Ctx, agencies: Vec<AgencyView>) -> Vec<AgencyGroup> {
     use crate::domain::directory::AgencyLevel;
-    let level_of = |a: &AgencyView| AgencyLevel::parse(&a.level).unwrap_or(AgencyLevel::Other);
+    let level_of = |a: &AgencyView| a.level;
     AgencyLevel::ALL
         .into_iter()
         .filter_map(|level| {

@@ -61,10 +61,6 @@ pub fn due_text(
     }
 }
 
-fn is_open(status: &str) -> bool {
-    matches!(status, "awaiting_response" | "awaiting_clarification")
-}
-
 pub struct Row {
     pub r: RequestSummary,
     pub due: Option<DueText>,
@@ -85,10 +81,10 @@ pub struct ListPage {
 }
 
 impl ListPage {
-    fn status_name(&self, s: &str) -> String {
+    fn status_name(&self, s: &dyn std::fmt::Display) -> String {
         self.ctx.t.t(&format!("status.{s}")).to_string()
     }
-    fn kind_name(&self, k: &str) -> String {
+    fn kind_name(&self, k: &dyn std::fmt::Display) -> String {
         self.ctx.t.t(&format!("kind.{k}")).to_string()
     }
     fn statuses(&self) -> Vec<&'static str> {
@@ -158,7 +154,7 @@ pub async fn list(
     let rows = page
         .items
         .into_iter()
-        .map(|r| Row { due: due_text(&ctx, &rules.calendar, r.due_at, r.overdue, is_open(&r.status), now), r })
+        .map(|r| Row { due: due_text(&ctx, &rules.calendar, r.due_at, r.overdue, r.status.is_open(), now), r })
         .collect();
     let page = Page { items: vec![], total: page.total, page: page.page, per_page: page.per_page };
     let heading = ctx.title.clone();
