@@ -417,9 +417,7 @@ pub fn escalations_of(
         if let Some(s) = status {
             // The rank that goes with the status, so the index's prefix is an
             // equality and the page is read in order.
-            q = q
-                .filter(escalations::queue_rank.eq(i16::from(!s.is_open())))
-                .filter(escalations::status.eq(s));
+            q = q.filter(escalations::queue_rank.eq(i16::from(!s.is_open()))).filter(escalations::status.eq(s));
         }
         q
     };

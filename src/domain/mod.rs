@@ -20,6 +20,7 @@ pub mod deadline;
 pub mod directory;
 pub mod due_hint;
 pub mod escalation;
+pub mod id;
 pub mod kind;
 pub mod lunar;
 pub mod password;

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::db::models::{Assignment, User, UserToken};
 use crate::db::{self, DbConn, agencies, jurisdictions, sessions, tokens, users};
 use crate::domain::account::{Locale, Role, check_email, is_plausible_phone};
+use crate::domain::id::Id;
 use crate::domain::password;
 use crate::domain::validation::FieldErrors;
 use crate::mail::{self, Notice, Recipient};
@@ -83,11 +84,7 @@ impl From<&User> for Account {
 }
 
 fn recipient(user: &User) -> Recipient {
-    Recipient {
-        email: user.email.clone(),
-        name: Some(user.full_name.clone()),
-        locale: user.locale,
-    }
+    Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: user.locale }
 }
 
 /// The view of the account with this id.
@@ -378,7 +375,7 @@ fn check_new_user(
     if role == Role::Spokesperson && agency_ids.is_empty() {
         e.add("agency_ids", "spokesperson_needs_agency");
     }
-    if agency_ids.iter().any(|id| uuid::Uuid::parse_str(id).is_err()) {
+    if agency_ids.iter().any(|id| Id::parse(id).is_none()) {
         e.add("agency_ids", "unknown_agency");
     } else if !agency_ids.is_empty() {
         let found = agencies::by_ids(conn, &agency_ids)?;

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::db::models::AttachmentRow;
 use crate::db::{self, DbConn, requests};
 use crate::domain::attachment::{Sniffer, clean_filename};
+use crate::domain::id::Id;
 use crate::domain::request::{NewEvent, Party, Status};
 
 /// Where a file with this hash lives: data/attachments/ab/cd/abcd….
@@ -121,7 +122,7 @@ impl From<AttachmentRow> for AttachmentView {
 
 /// Whether the caller may attach files to the request now: settled before an
 /// upload's body is read, and again when it is recorded.
-pub fn may_attach(conn: &mut DbConn, p: &Principal, request_id: &str) -> AppResult<()> {
+pub fn may_attach(conn: &mut DbConn, p: &Principal, request_id: &Id) -> AppResult<()> {
     let (row, party) = load_visible(conn, p, request_id)?;
     if !matches!(party, Party::Reporter | Party::Spokesperson) {
         return Err(AppError::Forbidden("only the reporter and the agency's spokespeople attach files".into()));
@@ -141,7 +142,7 @@ pub fn attach(
     conn: &mut DbConn,
     env: Env<'_>,
     p: &Principal,
-    request_id: &str,
+    request_id: &Id,
     mut file: Received,
 ) -> AppResult<AttachmentView> {
     may_attach(conn, p, request_id)?;
@@ -193,14 +194,11 @@ pub fn download(
     conn: &mut DbConn,
     config: &Config,
     p: &Principal,
-    request_id: &str,
-    id: &str,
+    request_id: &Id,
+    id: &Id,
 ) -> AppResult<(AttachmentView, Vec<u8>)> {
     let (row, _) = load_visible(conn, p, request_id)?;
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(AppError::not_found());
-    }
-    let a = requests::attachment(conn, &row.id, id)?.ok_or_else(AppError::not_found)?;
+    let a = requests::attachment(conn, &row.id, id.as_str())?.ok_or_else(AppError::not_found)?;
     let bytes =
         std::fs::read(path_of(config, &a.sha256)).map_err(|e| anyhow::anyhow!("attachment file {}: {e}", a.sha256))?;
     Ok((a.into(), bytes))

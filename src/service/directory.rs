@@ -12,10 +12,10 @@ use crate::db::models::{Agency, Jurisdiction};
 use crate::db::{self, DbConn, agencies, jurisdictions, users};
 use crate::domain::account::{Role, check_email};
 use crate::domain::directory::{
-    AgencyLevel,
-    AgencyDraft, ImportError, RawAgency, check_agency_fields, check_code, default_office_hours, format_office_hours,
-    is_known_timezone, parse_agency_csv, parse_office_hours,
+    AgencyDraft, AgencyLevel, ImportError, RawAgency, check_agency_fields, check_code, default_office_hours,
+    format_office_hours, is_known_timezone, parse_agency_csv, parse_office_hours,
 };
+use crate::domain::id::Id;
 use crate::domain::text::{fold, query_terms};
 use crate::domain::validation::FieldErrors;
 
@@ -178,13 +178,9 @@ fn views_of(conn: &mut DbConn, now: DateTime<Utc>, rows: Vec<(Agency, Jurisdicti
         .collect())
 }
 
-/// One agency as the directory shows it; `None` for an id that names none
-/// (including one that is not an id at all).
-pub fn agency(conn: &mut DbConn, now: DateTime<Utc>, id: &str) -> AppResult<Option<AgencyView>> {
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Ok(None);
-    }
-    let Some(row) = agencies::with_jurisdiction(conn, id)? else {
+/// One agency as the directory shows it; `None` for an id that names none.
+pub fn agency(conn: &mut DbConn, now: DateTime<Utc>, id: &Id) -> AppResult<Option<AgencyView>> {
+    let Some(row) = agencies::with_jurisdiction(conn, id.as_str())? else {
         return Ok(None);
     };
     Ok(views_of(conn, now, vec![row])?.pop())

@@ -20,6 +20,7 @@ use crate::db::models::{EscalationRow, RequestRow};
 use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::escalation::EscalationStatus;
+use crate::domain::id::Id;
 use crate::domain::kind::RequestKind;
 use crate::domain::request::{NewEvent, Status, is_overdue};
 use crate::domain::validation::FieldErrors;
@@ -71,9 +72,9 @@ pub fn list(
 }
 
 /// One escalation of the caller's Department, or 404.
-pub fn one(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str) -> AppResult<EscalationItem> {
+pub fn one(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id) -> AppResult<EscalationItem> {
     let j = staff_jurisdiction(p)?;
-    let row = requests::escalation_with_request(conn, id)?.filter(|(_, r)| r.jurisdiction_id == j);
+    let row = requests::escalation_with_request(conn, id.as_str())?.filter(|(_, r)| r.jurisdiction_id == j);
     let row = row.ok_or_else(AppError::not_found)?;
     items_of(conn, env, vec![row])?.pop().ok_or_else(AppError::not_found)
 }
@@ -129,19 +130,10 @@ fn text(field: &str, v: &Option<String>) -> AppResult<String> {
 const MAX_ORDER_AHEAD: TimeDelta = TimeDelta::days(366);
 
 /// Takes an escalation action; returns the escalation as it is afterwards.
-pub fn act(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    p: &Principal,
-    id: &str,
-    a: &EscalationAction,
-) -> AppResult<EscalationItem> {
+pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, a: &EscalationAction) -> AppResult<EscalationItem> {
     let j = staff_jurisdiction(p)?;
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(AppError::not_found());
-    }
     db::write(conn, |conn| -> AppResult<()> {
-        let mut esc = requests::escalation(conn, id)?.ok_or_else(AppError::not_found)?;
+        let mut esc = requests::escalation(conn, id.as_str())?.ok_or_else(AppError::not_found)?;
         // The request's Department now, wherever the escalation was opened.
         let mut row = requests::get_for_update(conn, &esc.request_id)?
             .filter(|r| r.jurisdiction_id == j)

@@ -82,6 +82,20 @@ impl AppState {
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// Ids in paths are parsed by the extractor (`web::Path<Id>`): anything that
+/// is not an id names nothing, so it is a 404 in the shape of its side (the
+/// API's error body, or the site's not-found page).
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, req| {
+        let res = if req.path().starts_with("/api/") {
+            errors::json_error(&AppError::not_found())
+        } else {
+            html::not_found_page(req)
+        };
+        actix_web::error::InternalError::from_response(err, res).into()
+    })
+}
+
 /// All routes and their middleware.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
@@ -92,6 +106,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(errors::json_config(body_limit))
             .app_data(errors::query_config())
             .app_data(errors::form_config(body_limit))
+            .app_data(path_config())
             .app_data(web::PayloadConfig::new(body_limit))
             .route("/healthz", web::get().to(api::ops::healthz))
             .route("/readyz", web::get().to(api::ops::readyz))

@@ -122,6 +122,10 @@ async fn file_answer_and_download_through_the_pages(backend: Backend) {
     let other = w.app.page_login("sgd@tng.test", PW).await;
     assert_eq!(other.text(&path).await.0, StatusCode::NOT_FOUND);
     assert_eq!(other.client.get(other.url(link)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    // A path that holds no id is the same not-found page, not a bare error.
+    let (status, page) = reporter.text("/requests/not-an-id").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("<html") && page.contains("</html>"), "{page}");
 }
 both!(file_answer_and_download_through_the_pages);
 

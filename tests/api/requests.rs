@@ -304,7 +304,14 @@ async fn scoping_hides_what_is_not_yours(backend: Backend) {
     assert!(!kinds(&reporter_view).contains(&"comment".to_string()));
     assert!(!reporter_view.to_string().contains("Chỉ nội bộ"));
     // Unknown ids and garbage are 404, unknown actions 422.
-    assert_eq!(w.get(&w.reporter, "not-a-uuid").await.status(), StatusCode::NOT_FOUND);
+    for garbage in ["not-a-uuid", "%27%20OR%201=1", "0193f2a4-7c1e-7b3a-9d4e"] {
+        let r = w.get(&w.reporter, garbage).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{garbage}");
+        assert_eq!(body(r).await["error"]["code"], "not_found", "{garbage}");
+    }
+    // An id is parsed once, into its one spelling: in capitals it is the same id.
+    let r = w.get(&w.reporter, &id.to_uppercase()).await;
+    assert_eq!(body(r).await["id"], id.as_str());
     let r = w.act(&w.syt1, &id, json!({"action": "teleport"})).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -174,5 +174,5 @@ fn long_timeline(
         let a = format!("Trả lời lần {round}: các xã ven tuyến, giai đoạn 2024–2026.");
         act::act(conn, env, reporter, &id, &action("clarify", &a)).map_err(fail)?;
     }
-    Ok(id)
+    Ok(id.to_string())
 }

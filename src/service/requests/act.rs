@@ -11,6 +11,7 @@ use super::{Env, clock_events, load_for_change, mail, party_of, place_of, utc};
 use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
 use crate::db::{self, DbConn, agencies, requests};
 use crate::domain::deadline::{self, ClockEvent};
+use crate::domain::id::Id;
 use crate::domain::request::{self, Action, ActionInput, DomainError, Party, RequestView, Rules, Status, Transition};
 use crate::domain::routing::Route;
 use crate::domain::validation::FieldErrors;
@@ -84,7 +85,7 @@ pub fn rules_with(env: Env<'_>, r: &RequestRow, agency: &Agency, j: &Jurisdictio
 /// sight, e.g. a transfer), and whether the actor still sees it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Acted {
-    pub id: String,
+    pub id: Id,
     pub reference: String,
     pub status: Status,
     pub agency: AgencyRef,
@@ -99,11 +100,11 @@ impl Acted {
 }
 
 /// Takes an action on a request for the principal.
-pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<Acted> {
+pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, input: &ActionInput) -> AppResult<Acted> {
     db::write(conn, |conn| act_in_tx(conn, env, p, id, input))
 }
 
-fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &ActionInput) -> AppResult<Acted> {
+fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, input: &ActionInput) -> AppResult<Acted> {
     let (mut row, party) = load_for_change(conn, p, id)?;
     let action = input.parse()?;
     let expected_version = row.version;
@@ -120,7 +121,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
         Action::Reply { outcome, .. } => row.outcome = Some(*outcome),
         Action::Refuse { ground, .. } => row.refusal_ground = Some(ground.clone()),
         Action::Transfer { agency_id, .. } => {
-            let target = uuid::Uuid::parse_str(agency_id).ok().map(|_| agencies::by_id(conn, agency_id)).transpose()?;
+            let target = Id::parse(agency_id).map(|a| agencies::by_id(conn, a.as_str())).transpose()?;
             match target.flatten() {
                 Some(a) => {
                     row.agency_id = a.id;
@@ -185,7 +186,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, input: &A
     Ok(Acted {
         viewer: party_of(p, &row),
         agency: AgencyRef { id: agency.id.clone(), name: agency.name.clone(), name_en: agency.name_en.clone() },
-        id: row.id,
+        id: id.clone(),
         reference: row.reference,
         status: row.status,
     })

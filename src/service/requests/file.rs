@@ -14,6 +14,7 @@ use crate::db::models::{IdempotencyRow, RequestRow};
 use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::deadline::ClockEvent;
+use crate::domain::id::Id;
 use crate::domain::kind::RequestKind;
 use crate::domain::request::{MAX_TEXT, NewEvent, Status};
 use crate::domain::routing::{self, Route};
@@ -50,15 +51,15 @@ pub fn check(conn: &mut DbConn, input: &FileInput) -> AppResult<(db::models::Age
     let agency = if input.agency_id.trim().is_empty() {
         e.add("agency_id", "required");
         None
-    } else if uuid::Uuid::parse_str(input.agency_id.trim()).is_err() {
-        e.add("agency_id", "unknown_agency");
-        None
-    } else {
-        let a = agencies::by_id(conn, input.agency_id.trim())?;
+    } else if let Some(id) = Id::parse(&input.agency_id) {
+        let a = agencies::by_id(conn, id.as_str())?;
         if a.is_none() {
             e.add("agency_id", "unknown_agency");
         }
         a
+    } else {
+        e.add("agency_id", "unknown_agency");
+        None
     };
     e.into_result()?;
     match (agency, kind) {
@@ -70,7 +71,7 @@ pub fn check(conn: &mut DbConn, input: &FileInput) -> AppResult<(db::models::Age
 /// The outcome of a filing: the new request's id, or the earlier one when an
 /// Idempotency-Key is replayed.
 pub struct Filed {
-    pub id: String,
+    pub id: Id,
     pub replayed: bool,
 }
 
@@ -122,7 +123,9 @@ const IDEMPOTENCY_RACE: &str = "idempotency race";
 fn replay(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> AppResult<Option<Filed>> {
     match requests::idempotency(conn, user_id, key)? {
         None => Ok(None),
-        Some(row) if row.body_hash == hash => Ok(Some(Filed { id: row.request_id, replayed: true })),
+        Some(row) if row.body_hash == hash => {
+            Ok(Some(Filed { id: super::stored_id(&row.request_id)?, replayed: true }))
+        }
         Some(_) => Err(AppError::Conflict("this Idempotency-Key was already used with a different body".into())),
     }
 }
@@ -218,7 +221,7 @@ fn file_in_tx(
     // The receipt goes to the account as stored (the principal carries only its view).
     let reporter_row = users::by_id(conn, &reporter.user.id)?.ok_or_else(AppError::not_found)?;
     mail::filed(conn, env, &row, &agency, &reporter_row, &route, &deadline)?;
-    Ok(Filed { id: row.id, replayed: false })
+    Ok(Filed { id: super::stored_id(&row.id)?, replayed: false })
 }
 
 /// Where a request for this agency goes at `now`.

@@ -16,11 +16,7 @@ use crate::mail::notice::{ByLocale, Decision, DueLine, RequestEvent, RequestFact
 use crate::mail::{self, Notice, Recipient};
 
 fn to_user(u: &User) -> Recipient {
-    Recipient {
-        email: u.email.clone(),
-        name: Some(u.full_name.clone()),
-        locale: u.locale,
-    }
+    Recipient { email: u.email.clone(), name: Some(u.full_name.clone()), locale: u.locale }
 }
 
 /// The agency's spokespeople in force now.

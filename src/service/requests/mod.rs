@@ -17,6 +17,7 @@ use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
 use crate::db::{DbConn, agencies, requests};
 use crate::domain::account::Role;
 use crate::domain::deadline::{ClockEvent, Deadline};
+use crate::domain::id::Id;
 use crate::domain::request::Party;
 
 /// What every request use case needs besides the connection.
@@ -25,6 +26,12 @@ pub struct Env<'a> {
     pub config: &'a Config,
     pub rules: &'a Rulebook,
     pub now: DateTime<Utc>,
+}
+
+/// An id the database holds, as an `Id`: one that does not parse is a
+/// corrupt row, an internal error.
+pub fn stored_id(s: &str) -> AppResult<Id> {
+    Id::parse(s).ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored id {s:?} is not a UUID")))
 }
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -43,19 +50,17 @@ pub fn party_of(p: &Principal, r: &RequestRow) -> Party {
 }
 
 /// A request the caller may see, or 404.
-pub fn load_visible(conn: &mut DbConn, p: &Principal, id: &str) -> AppResult<(RequestRow, Party)> {
+pub fn load_visible(conn: &mut DbConn, p: &Principal, id: &Id) -> AppResult<(RequestRow, Party)> {
     load(conn, p, id, false)
 }
 
 /// Like `load_visible`, locking the row for a change (see `get_for_update`).
-pub fn load_for_change(conn: &mut DbConn, p: &Principal, id: &str) -> AppResult<(RequestRow, Party)> {
+pub fn load_for_change(conn: &mut DbConn, p: &Principal, id: &Id) -> AppResult<(RequestRow, Party)> {
     load(conn, p, id, true)
 }
 
-fn load(conn: &mut DbConn, p: &Principal, id: &str, lock: bool) -> AppResult<(RequestRow, Party)> {
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(AppError::not_found());
-    }
+fn load(conn: &mut DbConn, p: &Principal, id: &Id, lock: bool) -> AppResult<(RequestRow, Party)> {
+    let id = id.as_str();
     let r = if lock { requests::get_for_update(conn, id)? } else { requests::get(conn, id)? };
     let r = r.ok_or_else(AppError::not_found)?;
     match party_of(p, &r) {

@@ -18,8 +18,9 @@ use crate::db::models::SummaryRow;
 use crate::db::{DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::deadline::{ClockEvent, Deadline};
-use crate::domain::policy::PolicyPack;
+use crate::domain::id::Id;
 use crate::domain::kind::RequestKind;
+use crate::domain::policy::PolicyPack;
 use crate::domain::request::{Outcome, Party, Status, is_overdue};
 use crate::domain::text::query_terms;
 use crate::i18n::Tr;
@@ -115,7 +116,7 @@ pub struct RequestDetail {
 }
 
 /// One request as the caller may see it, explained in `tr`'s language.
-pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str, tr: &Tr) -> AppResult<RequestDetail> {
+pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, tr: &Tr) -> AppResult<RequestDetail> {
     let (r, party) = load_visible(conn, p, id)?;
     let (agency, j) = place_of(conn, &r)?;
     let events = requests::events_of(conn, &r.id)?;
@@ -276,9 +277,7 @@ pub fn list(conn: &mut DbConn, env: Env<'_>, p: &Principal, q: &ListQuery) -> Ap
         f.kind = Some(k.to_string());
     }
     if let Some(a) = q.agency_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if uuid::Uuid::parse_str(a).is_err() {
-            return Err(AppError::field("agency_id", "unknown_agency"));
-        }
+        let a = Id::parse(a).ok_or_else(|| AppError::field("agency_id", "unknown_agency"))?;
         f.agency_id = Some(a.to_string());
     }
     if truthy(&q.overdue) {

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::domain::id::Id;
 use crate::service::calendar::{self, YearInput};
 use crate::service::escalations::{self, EscalationAction};
 use crate::service::{AppError, AppResult};
@@ -32,7 +33,7 @@ pub async fn list(
 pub async fn act(
     state: web::Data<AppState>,
     user: ApiUser,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<EscalationAction>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();

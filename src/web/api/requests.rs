@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::domain::id::Id;
 use crate::domain::request::ActionInput;
 use crate::i18n::Tr;
 use crate::service::requests::file::FileInput;
@@ -57,7 +58,7 @@ pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<ListQ
     Ok(HttpResponse::Ok().json(page))
 }
 
-pub async fn get(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get(state: web::Data<AppState>, user: ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let tr = tr_of(&user);
     let p = user.0;
@@ -68,7 +69,7 @@ pub async fn get(state: web::Data<AppState>, user: ApiUser, path: web::Path<Stri
 pub async fn action(
     state: web::Data<AppState>,
     user: ApiUser,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<ActionInput>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
@@ -89,7 +90,7 @@ pub async fn attach(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: ApiUser,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
@@ -106,11 +107,7 @@ pub async fn attach(
     })))
 }
 
-pub async fn download(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
+pub async fn download(state: web::Data<AppState>, user: ApiUser, path: web::Path<(Id, Id)>) -> AppResult<HttpResponse> {
     let (id, aid) = path.into_inner();
     let p = user.0;
     let (a, bytes) = state.db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid)).await?;

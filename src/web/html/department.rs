@@ -11,6 +11,7 @@ use super::extract::{AdminOnly, CsrfForm, PageUser, SignedIn, StaffOnly, csrf_fi
 use super::page_errors::{OrPage, PageError, PageResult};
 use super::requests::{DueText, due_text};
 use super::{Ctx, redirect, render};
+use crate::domain::id::Id;
 use crate::domain::validation::FieldErrors;
 use crate::i18n::vietnam;
 use crate::service::AppError;
@@ -136,7 +137,7 @@ pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     CsrfForm(form): CsrfForm<EscalationForm>,
 ) -> PageResult {
     let p = user.signed_in(&req)?;
@@ -158,10 +159,9 @@ pub async fn act(
         resolution: form.resolution,
     };
     let id = path.into_inner();
-    let back = if uuid::Uuid::parse_str(&form.request_id).is_ok() {
-        format!("/requests/{}", form.request_id)
-    } else {
-        "/escalations".into()
+    let back = match Id::parse(&form.request_id) {
+        Some(r) => format!("/requests/{r}"),
+        None => "/escalations".into(),
     };
     match state.db_rules(move |conn, env| escalations::act(conn, env, &p, &id, &action)).await {
         Ok(_) => {

@@ -110,7 +110,7 @@ impl Feedback {
     }
 }
 
-async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: String, fb: Feedback) -> PageResult {
+async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: Id, fb: Feedback) -> PageResult {
     let p = user.signed_in(req)?;
     let tr = crate::i18n::Tr::new(crate::web::html::locale(req, Some(&p)));
     let (r, choices) = state
@@ -199,7 +199,7 @@ pub async fn detail(
     state: web::Data<AppState>,
     req: HttpRequest,
     SignedIn { user, .. }: SignedIn,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> PageResult {
     let message = req
         .query_string()
@@ -223,7 +223,7 @@ pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     CsrfForm(form): CsrfForm<ActForm>,
 ) -> PageResult {
     let p = user.signed_in(&req)?;
@@ -257,7 +257,7 @@ pub async fn attach(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: PageUser,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     payload: web::Payload,
 ) -> PageResult {
     let p = user.signed_in(&req)?;
@@ -301,7 +301,7 @@ pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
     SignedIn { principal: p, .. }: SignedIn,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
 ) -> PageResult {
     let (id, aid) = path.into_inner();
     let (a, bytes) =

@@ -20,6 +20,7 @@ use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, redirect, render};
 use crate::domain::account::Role;
 use crate::domain::calendar::Calendar;
+use crate::domain::id::Id;
 use crate::domain::kind::RequestKind;
 use crate::domain::policy::RefusalGround;
 use crate::domain::request::{ActionInput, Party};

@@ -87,8 +87,8 @@ async fn new_page(
             } else {
                 directory::search(conn, now, Some(&q), None, Some(1), Some(20))?.items
             };
-            if !chosen.is_empty()
-                && !list.iter().any(|a| a.id == chosen)
+            if let Some(chosen) = Id::parse(&chosen)
+                && !list.iter().any(|a| a.id == chosen.as_str())
                 && let Some(a) = directory::agency(conn, now, &chosen)?
             {
                 // Keep the chosen agency on the page across searches and previews.
