@@ -89,7 +89,7 @@ impl Application {
                 let (policies, fingerprint) = service::rules::load_policies(&config.data_dir)?;
                 let rules = service::rules::Rulebook::load_with(&mut conn, Arc::new(policies))
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                let env = service::requests::Env { config: &config, rules: &rules, now };
+                let env = service::Env { config: &config, rules: &rules, now };
                 if let Some(moved) = service::rule_changes::apply_policy_change(&mut conn, env, &fingerprint)
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?
                 {

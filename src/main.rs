@@ -127,9 +127,14 @@ fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
             let pool = pool.clone();
             let now = clock.now();
             let hasher = Hasher::from_config(&config);
+            let config = config.clone();
             let loaded = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = pool.get()?;
-                demo::load(&mut conn, &hasher, now).map_err(describe)
+                let (policies, _) = tiepcan::service::rules::load_policies(&config.data_dir)?;
+                let rules =
+                    tiepcan::service::rules::Rulebook::load_with(&mut conn, Arc::new(policies)).map_err(describe)?;
+                let env = tiepcan::service::Env { config: &config, rules: &rules, now };
+                demo::load(&mut conn, env, &hasher).map_err(describe)
             })
             .await??;
             match loaded {
@@ -177,11 +182,15 @@ fn describe(e: AppError) -> anyhow::Error {
 fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
     let mut conn = db::connect_one(&config.database_url)?;
     let now = SystemClock.now();
+    let (policies, _) = tiepcan::service::rules::load_policies(&config.data_dir)?;
+    let rules =
+        tiepcan::service::rules::Rulebook::load_with(&mut conn, std::sync::Arc::new(policies)).map_err(describe)?;
+    let env = tiepcan::service::Env { config, rules: &rules, now };
     match command {
         Command::CreateJurisdiction { code, name, department_name, department_email, timezone } => {
             let j = directory::create_jurisdiction(
                 &mut conn,
-                now,
+                env,
                 &NewJurisdiction {
                     code,
                     name,
@@ -199,7 +208,7 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
         }
         Command::ImportAgencies { file } => {
             let data = std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            match directory::import_agencies(&mut conn, now, None, &data).map_err(describe)? {
+            match directory::import_agencies(&mut conn, env, None, &data).map_err(describe)? {
                 ImportOutcome::Done(s) => println!("{} agencies created, {} updated", s.created, s.updated),
                 ImportOutcome::Rejected(errors) => {
                     let tr = Tr::new(Locale::En);
@@ -243,10 +252,7 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("--now {s:?} is not an RFC 3339 instant: {e}"))?
                     .with_timezone(&chrono::Utc),
             };
-            let (policies, _) = tiepcan::service::rules::load_policies(&config.data_dir)?;
-            let rules = tiepcan::service::rules::Rulebook::load_with(&mut conn, std::sync::Arc::new(policies))
-                .map_err(describe)?;
-            let env = tiepcan::service::requests::Env { config, rules: &rules, now };
+            let env = tiepcan::service::Env { now, ..env };
             let r = tiepcan::service::sweeper::sweep(&mut conn, env).map_err(describe)?;
             // What a serving instance's sweep also does: expired unconfirmed accounts, stale login throttles.
             tiepcan::service::unverified::housekeeping(&mut conn, config, now);

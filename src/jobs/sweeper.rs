@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Pool;
-use crate::service::requests::Env;
+use crate::service::Env;
 use crate::service::rules::{Rulebook, RulesCell};
 use crate::service::sweeper;
 

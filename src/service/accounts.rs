@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
+use super::Env;
 use super::error::{AppError, AppResult};
 use super::passwords::Hasher;
 use super::secrets;
@@ -88,7 +89,8 @@ fn recipient(user: &User) -> Recipient {
 }
 
 /// The view of the account with this id.
-pub fn view_by_id(conn: &mut DbConn, user_id: &str, now: DateTime<Utc>) -> AppResult<UserView> {
+pub fn view_by_id(conn: &mut DbConn, env: Env<'_>, user_id: &str) -> AppResult<UserView> {
+    let now = env.now;
     let user = users::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
     view(conn, &user, now)
 }
@@ -193,11 +195,11 @@ pub fn check_registration(input: &RegisterReporter) -> AppResult<()> {
 /// removed once expired (`unverified`), so nobody can squat an address.
 pub fn register_reporter(
     conn: &mut DbConn,
-    config: &Config,
-    now: DateTime<Utc>,
+    env: Env<'_>,
     input: &RegisterReporter,
     password_hash: String,
 ) -> AppResult<Registered> {
+    let (config, now) = (env.config, env.now);
     let c = check_reporter(input)?;
     let user = User {
         id: db::new_id(),
@@ -267,7 +269,8 @@ pub fn resend_verification(conn: &mut DbConn, config: &Config, now: DateTime<Utc
 }
 
 /// Confirms an email address from the mailed link.
-pub fn verify_email(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResult<UserView> {
+pub fn verify_email(conn: &mut DbConn, env: Env<'_>, token: &str) -> AppResult<UserView> {
+    let now = env.now;
     let user = db::write(conn, |conn| -> AppResult<User> {
         let t = tokens::consume(conn, &secrets::token_hash(token), VERIFY_PURPOSE, now.naive_utc())?
             .ok_or_else(|| AppError::field("token", "invalid_token"))?;
@@ -278,7 +281,8 @@ pub fn verify_email(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppRe
 }
 
 /// The principal behind a session token, if the session is live.
-pub fn authenticate(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResult<Option<Principal>> {
+pub fn authenticate(conn: &mut DbConn, env: Env<'_>, token: &str) -> AppResult<Option<Principal>> {
+    let now = env.now;
     if token.is_empty() || token.len() > 100 {
         return Ok(None);
     }
@@ -291,12 +295,14 @@ pub fn authenticate(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppRe
 }
 
 /// `resend_verification` for the signed-in account, by its id.
-pub fn resend_verification_of(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, user_id: &str) -> AppResult<()> {
+pub fn resend_verification_of(conn: &mut DbConn, env: Env<'_>, user_id: &str) -> AppResult<()> {
+    let (config, now) = (env.config, env.now);
     let user = users::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
     resend_verification(conn, config, now, &user)
 }
 
-pub fn logout(conn: &mut DbConn, now: DateTime<Utc>, session_id: &str) -> AppResult<()> {
+pub fn logout(conn: &mut DbConn, env: Env<'_>, session_id: &str) -> AppResult<()> {
+    let now = env.now;
     sessions::revoke(conn, session_id, now.naive_utc())?;
     Ok(())
 }
@@ -478,13 +484,8 @@ fn insert_user(
 
 /// Invites a spokesperson, staff member or administrator: the account is created
 /// without a password and a mail carries the link to choose one.
-pub fn invite(
-    conn: &mut DbConn,
-    config: &Config,
-    now: DateTime<Utc>,
-    inviter: &Principal,
-    input: &NewUser,
-) -> AppResult<UserView> {
+pub fn invite(conn: &mut DbConn, env: Env<'_>, inviter: &Principal, input: &NewUser) -> AppResult<UserView> {
+    let (config, now) = (env.config, env.now);
     if !matches!(inviter.role, Role::Admin | Role::Staff) {
         return Err(AppError::Forbidden("only administrators and Department staff invite users".into()));
     }
@@ -522,7 +523,8 @@ pub fn invite(
 }
 
 /// The account an invitation link is for, if the link is still usable.
-pub fn invitation(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResult<Option<Account>> {
+pub fn invitation(conn: &mut DbConn, env: Env<'_>, token: &str) -> AppResult<Option<Account>> {
+    let now = env.now;
     match tokens::usable(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())? {
         Some(t) => Ok(users::by_id(conn, &t.user_id)?.as_ref().map(Account::from)),
         None => Ok(None),
@@ -531,8 +533,8 @@ pub fn invitation(conn: &mut DbConn, now: DateTime<Utc>, token: &str) -> AppResu
 
 /// Whether the link is usable and the chosen password passes the rules:
 /// checked before the password is hashed.
-pub fn check_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password: &str) -> AppResult<()> {
-    let user = invitation(conn, now, token)?.ok_or_else(|| AppError::field("token", "invalid_token"))?;
+pub fn check_invite(conn: &mut DbConn, env: Env<'_>, token: &str, password: &str) -> AppResult<()> {
+    let user = invitation(conn, env, token)?.ok_or_else(|| AppError::field("token", "invalid_token"))?;
     if let Some(p) = password::problem(password, &user.email) {
         return Err(AppError::field("password", p));
     }
@@ -541,7 +543,8 @@ pub fn check_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password
 
 /// Sets the password (its hash) chosen from an invitation; the mailed link
 /// proves the address. The link is used up in the same transaction.
-pub fn accept_invite(conn: &mut DbConn, now: DateTime<Utc>, token: &str, password_hash: &str) -> AppResult<User> {
+pub fn accept_invite(conn: &mut DbConn, env: Env<'_>, token: &str, password_hash: &str) -> AppResult<User> {
+    let now = env.now;
     db::write(conn, |conn| -> AppResult<User> {
         let t = tokens::consume(conn, &secrets::token_hash(token), INVITE_PURPOSE, now.naive_utc())?
             .ok_or_else(|| AppError::field("token", "invalid_token"))?;

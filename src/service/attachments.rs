@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use super::Env;
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
-use super::requests::{Env, load_visible};
+use super::requests::load_visible;
 use super::timeline;
 use crate::config::Config;
 use crate::db::models::AttachmentRow;
@@ -192,11 +193,12 @@ pub fn attach(
 /// An attachment and its bytes, for someone who may see the request.
 pub fn download(
     conn: &mut DbConn,
-    config: &Config,
+    env: Env<'_>,
     p: &Principal,
     request_id: &Id,
     id: &Id,
 ) -> AppResult<(AttachmentView, Vec<u8>)> {
+    let config = env.config;
     let (row, _) = load_visible(conn, p, request_id)?;
     let a = requests::attachment(conn, &row.id, id.as_str())?.ok_or_else(AppError::not_found)?;
     let bytes =

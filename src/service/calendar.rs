@@ -8,9 +8,10 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::Env;
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
-use super::requests::{Env, deadline_of, mail, place_of, utc};
+use super::requests::{deadline_of, mail, place_of, utc};
 use super::rules::Rulebook;
 use super::timeline;
 use crate::db::{self, DbConn, requests};

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
+use super::Env;
 use super::accounts::{self, NewUser};
 use super::directory::{self, ImportOutcome, NewJurisdiction};
 use super::error::{AppError, AppResult};
@@ -24,13 +23,14 @@ pub struct DemoAccount {
 }
 
 /// Loads the demo province; `None` when the database already holds data.
-pub fn load(conn: &mut DbConn, hasher: &Arc<Hasher>, now: DateTime<Utc>) -> AppResult<Option<Vec<DemoAccount>>> {
+pub fn load(conn: &mut DbConn, env: Env<'_>, hasher: &Arc<Hasher>) -> AppResult<Option<Vec<DemoAccount>>> {
+    let now = env.now;
     if users::count(conn)? > 0 || !jurisdictions::all(conn)?.is_empty() {
         return Ok(None);
     }
     directory::create_jurisdiction(
         conn,
-        now,
+        env,
         &NewJurisdiction {
             code: "TNG".into(),
             name: "Thái Nguyên".into(),
@@ -40,7 +40,7 @@ pub fn load(conn: &mut DbConn, hasher: &Arc<Hasher>, now: DateTime<Utc>) -> AppR
             office_hours: None,
         },
     )?;
-    match directory::import_agencies(conn, now, None, AGENCIES_CSV)? {
+    match directory::import_agencies(conn, env, None, AGENCIES_CSV)? {
         ImportOutcome::Done(_) => {}
         ImportOutcome::Rejected(e) => {
             return Err(AppError::Internal(anyhow::anyhow!("demo directory rejected: {e:?}")));

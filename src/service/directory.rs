@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Env;
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
 use super::{Page, paging};
@@ -58,11 +59,8 @@ pub struct NewJurisdiction {
     pub office_hours: Option<Vec<[String; 2]>>,
 }
 
-pub fn create_jurisdiction(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    input: &NewJurisdiction,
-) -> AppResult<JurisdictionView> {
+pub fn create_jurisdiction(conn: &mut DbConn, env: Env<'_>, input: &NewJurisdiction) -> AppResult<JurisdictionView> {
+    let now = env.now;
     let mut e = FieldErrors::new();
     let code = check_code(&mut e, "code", &input.code, 16);
     let name = e.required("name", &input.name, 200);
@@ -127,12 +125,13 @@ pub struct AgencyView {
 /// diacritics and in any case.
 pub fn search(
     conn: &mut DbConn,
-    now: DateTime<Utc>,
+    env: Env<'_>,
     q: Option<&str>,
     jurisdiction: Option<&str>,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> AppResult<Page<AgencyView>> {
+    let now = env.now;
     let (page, per_page) = paging(page, per_page);
     let terms = q.map(query_terms).unwrap_or_default();
     let jurisdiction = jurisdiction.map(|j| j.trim().to_ascii_uppercase()).filter(|j| !j.is_empty());
@@ -179,7 +178,8 @@ fn views_of(conn: &mut DbConn, now: DateTime<Utc>, rows: Vec<(Agency, Jurisdicti
 }
 
 /// One agency as the directory shows it; `None` for an id that names none.
-pub fn agency(conn: &mut DbConn, now: DateTime<Utc>, id: &Id) -> AppResult<Option<AgencyView>> {
+pub fn agency(conn: &mut DbConn, env: Env<'_>, id: &Id) -> AppResult<Option<AgencyView>> {
+    let now = env.now;
     let Some(row) = agencies::with_jurisdiction(conn, id.as_str())? else {
         return Ok(None);
     };
@@ -196,7 +196,8 @@ pub struct TransferChoices {
     pub jurisdictions: Vec<JurisdictionView>,
 }
 
-pub fn transfer_choices(conn: &mut DbConn, now: DateTime<Utc>, except_agency: &str) -> AppResult<TransferChoices> {
+pub fn transfer_choices(conn: &mut DbConn, env: Env<'_>, except_agency: &str) -> AppResult<TransferChoices> {
+    let now = env.now;
     let (rows, _) = agencies::search(conn, &[], None, 0, TRANSFER_TARGETS_MAX)?;
     let rows = rows.into_iter().filter(|(a, _)| a.id != except_agency).collect();
     Ok(TransferChoices { agencies: views_of(conn, now, rows)?, jurisdictions: list_jurisdictions(conn)? })
@@ -237,10 +238,11 @@ pub struct NewAgency {
 
 pub fn create_agency(
     conn: &mut DbConn,
-    now: DateTime<Utc>,
+    env: Env<'_>,
     actor: Option<&Principal>,
     input: &NewAgency,
 ) -> AppResult<AgencyView> {
+    let now = env.now;
     if let Some(p) = actor
         && !matches!(p.role, Role::Admin | Role::Staff)
     {
@@ -322,10 +324,11 @@ pub enum ImportOutcome {
 /// in the jurisdiction update that agency, so a corrected file can be re-imported.
 pub fn import_agencies(
     conn: &mut DbConn,
-    now: DateTime<Utc>,
+    env: Env<'_>,
     actor: Option<&Principal>,
     data: &[u8],
 ) -> AppResult<ImportOutcome> {
+    let now = env.now;
     if let Some(p) = actor
         && !matches!(p.role, Role::Admin | Role::Staff)
     {

@@ -11,10 +11,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::Env;
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
 use super::requests::views::{AgencyRef, EscalationView};
-use super::requests::{Env, mail, place_of, utc};
+use super::requests::{mail, place_of, utc};
 use super::{Page, paging, timeline};
 use crate::db::models::{EscalationRow, RequestRow};
 use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::Env;
 use super::error::{AppError, AppResult};
 use super::{login_throttle, secrets};
 use crate::config::Config;
@@ -37,7 +38,8 @@ impl Attempt {
 
 /// Reads the account an email names; a locked (address, client) pair is
 /// refused here, before any hashing, whether or not the address has an account.
-pub fn candidate(conn: &mut DbConn, now: DateTime<Utc>, email: &str, client: &str) -> AppResult<Attempt> {
+pub fn candidate(conn: &mut DbConn, env: Env<'_>, email: &str, client: &str) -> AppResult<Attempt> {
+    let now = env.now;
     let email = crate::domain::account::normalize_email(email);
     let throttle = login_throttle::key(&email, client);
     login_throttle::check(conn, now, &throttle)?;
@@ -50,12 +52,12 @@ pub fn candidate(conn: &mut DbConn, now: DateTime<Utc>, email: &str, client: &st
 /// pair's lockout, a success opens a session and forgets the pair's failures.
 pub fn finish(
     conn: &mut DbConn,
-    config: &Config,
-    now: DateTime<Utc>,
+    env: Env<'_>,
     attempt: Attempt,
     password_ok: bool,
     user_agent: Option<&str>,
 ) -> AppResult<Login> {
+    let (config, now) = (env.config, env.now);
     match (attempt.user, password_ok) {
         (Some(u), true) if u.disabled_at.is_none() => {
             let login = open_session(conn, config, now, &u, user_agent)?;
@@ -71,13 +73,8 @@ pub fn finish(
 }
 
 /// `open_session` for the account with this id.
-pub fn open_session_for(
-    conn: &mut DbConn,
-    config: &Config,
-    now: DateTime<Utc>,
-    user_id: &str,
-    user_agent: Option<&str>,
-) -> AppResult<Login> {
+pub fn open_session_for(conn: &mut DbConn, env: Env<'_>, user_id: &str, user_agent: Option<&str>) -> AppResult<Login> {
+    let (config, now) = (env.config, env.now);
     let user = users::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
     open_session(conn, config, now, &user, user_agent)
 }

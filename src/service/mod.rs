@@ -1,7 +1,8 @@
 //! Use cases. Each write is one database transaction that changes the state
 //! and writes the outbox rows for the mails it causes, so neither is ever lost
-//! without the other. Services take a connection, the configuration and "now";
-//! they never read the clock themselves.
+//! without the other. Services take a connection and an `Env` (the
+//! configuration, the rule data and "now"); they never read the clock
+//! themselves.
 
 pub mod accounts;
 pub mod attachments;
@@ -26,6 +27,15 @@ pub mod timeline;
 pub mod unverified;
 
 pub use error::{AppError, AppResult};
+
+/// What every use case needs besides the connection: the configuration, the
+/// rules in force (policy packs, calendar) and the one "now" of the call.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub config: &'a crate::config::Config,
+    pub rules: &'a rules::Rulebook,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
 
 /// A page of a list, as API.md's list shape.
 #[derive(Debug, Clone, serde::Serialize)]

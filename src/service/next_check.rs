@@ -7,8 +7,9 @@ use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
 
+use super::Env;
 use super::error::AppResult;
-use super::requests::{Env, place_of, utc};
+use super::requests::{place_of, utc};
 use super::rules::agency_key;
 use crate::db::models::{Agency, EscalationRow, Jurisdiction, RequestRow};
 use crate::db::{DbConn, requests};

@@ -2,9 +2,9 @@
 //! release), the open deadlines they move are recomputed once, with an event
 //! and a mail each, the first time an instance starts with them.
 
+use super::Env;
 use super::calendar::recompute_open;
 use super::error::AppResult;
-use super::requests::Env;
 use crate::db::{self, DbConn, requests};
 
 const POLICY_FINGERPRINT: &str = "policy_fingerprint";

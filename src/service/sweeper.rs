@@ -9,10 +9,11 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::json;
 
+use super::Env;
 use super::error::{AppError, AppResult};
 use super::escalations::open as open_escalation;
 use super::next_check::{inputs, next_check_of};
-use super::requests::{Env, mail, place_of};
+use super::requests::{mail, place_of};
 use super::timeline;
 use crate::db::{self, DbConn, Pool, requests};
 use crate::domain::request::{NewEvent, Status};

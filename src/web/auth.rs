@@ -32,7 +32,7 @@ pub(crate) async fn principal_from(req: &HttpRequest, token: Option<String>) -> 
         return Ok(None);
     };
     let state = state(req)?;
-    state.db(move |conn, _, now| accounts::authenticate(conn, now, &token)).await
+    state.db(move |conn, env| accounts::authenticate(conn, env, &token)).await
 }
 
 /// A signed-in API caller (401 otherwise).

@@ -36,10 +36,10 @@ pub async fn login(
     user_agent: Option<String>,
     client: String,
 ) -> AppResult<Login> {
-    let attempt = state.db(move |conn, _, now| login::candidate(conn, now, &email, &client)).await?;
+    let attempt = state.db(move |conn, env| login::candidate(conn, env, &email, &client)).await?;
     let stored = attempt.stored_hash();
     let ok = verify(state, stored, password).await?;
-    state.db(move |conn, config, now| login::finish(conn, config, now, attempt, ok, user_agent.as_deref())).await
+    state.db(move |conn, env| login::finish(conn, env, attempt, ok, user_agent.as_deref())).await
 }
 
 /// Registers a reporter (and queues the verification mail); the answer is the
@@ -48,13 +48,13 @@ pub async fn register(state: &AppState, input: RegisterReporter) -> AppResult<Re
     accounts::check_registration(&input)?;
     let input = std::sync::Arc::new(input);
     let password_hash = hash(state, input.password.clone()).await?;
-    state.db(move |conn, config, now| accounts::register_reporter(conn, config, now, &input, password_hash)).await
+    state.db(move |conn, env| accounts::register_reporter(conn, env, &input, password_hash)).await
 }
 
 /// Sets the password chosen from an invitation; the answer is the account's id.
 pub async fn accept_invite(state: &AppState, token: String, password: String) -> AppResult<String> {
     let (t, p) = (token.clone(), password.clone());
-    state.db(move |conn, _, now| accounts::check_invite(conn, now, &t, &p)).await?;
+    state.db(move |conn, env| accounts::check_invite(conn, env, &t, &p)).await?;
     let password_hash = hash(state, password).await?;
-    state.db(move |conn, _, now| accounts::accept_invite(conn, now, &token, &password_hash).map(|u| u.id)).await
+    state.db(move |conn, env| accounts::accept_invite(conn, env, &token, &password_hash).map(|u| u.id)).await
 }

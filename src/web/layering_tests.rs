@@ -46,7 +46,7 @@ fn the_scanner_sees_every_way_of_naming_the_database() {
         naming_db(&format!("x\n    ({}, y)", db("models::User"))).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
         vec![2]
     );
-    assert!(naming_db("state.db(move |conn, _, now| f(conn)).await; state.db_rules(g); my_db::x").is_empty());
+    assert!(naming_db("state.db(move |conn, env| f(conn)).await; state.db(g); my_db::x").is_empty());
 }
 
 #[test]

@@ -19,13 +19,13 @@ mod layering_tests;
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
+
 use tokio::sync::Notify;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
-use crate::service::{AppError, AppResult};
+use crate::service::{AppError, AppResult, Env};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -46,31 +46,23 @@ pub struct AppState {
 
 impl AppState {
     /// Runs blocking database work on the blocking thread pool, never on an
-    /// async worker, with the configuration and the current time.
+    /// async worker, with the configuration, the rules in force and the
+    /// current time.
     pub async fn db<T, F>(&self, f: F) -> AppResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn, &Config, DateTime<Utc>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn, Env<'_>) -> AppResult<T> + Send + 'static,
     {
         let pool = self.pool.clone();
         let config = self.config.clone();
+        let rules = self.rules.current();
         let now = self.clock.now();
         web::block(move || -> AppResult<T> {
             let mut conn = pool.get()?;
-            f(&mut conn, &config, now)
+            f(&mut conn, Env { config: &config, rules: &rules, now })
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
-    }
-
-    /// Like `db`, for request use cases: also hands over the rule data.
-    pub async fn db_rules<T, F>(&self, f: F) -> AppResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn, crate::service::requests::Env<'_>) -> AppResult<T> + Send + 'static,
-    {
-        let rules = self.rules.current();
-        self.db(move |conn, config, now| f(conn, crate::service::requests::Env { config, rules: &rules, now })).await
     }
 
     /// Tells the mailer that new outbox rows are waiting.

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use tiepcan::clock::ManualClock;
-use tiepcan::service::requests::Env;
+use tiepcan::service::Env;
 use tiepcan::service::sweeper;
 
 use crate::both;

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use tiepcan::clock::ManualClock;
-use tiepcan::service::requests::Env;
+use tiepcan::service::Env;
 use tiepcan::service::sweeper::{self, SweepReport};
 
 use crate::both;

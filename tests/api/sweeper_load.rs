@@ -8,8 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::RunQueryDsl;
 
 use tiepcan::clock::ManualClock;
+use tiepcan::service::Env;
 use tiepcan::service::accounts;
-use tiepcan::service::requests::Env;
 use tiepcan::service::requests::file::{self, FileInput};
 use tiepcan::service::sweeper;
 
@@ -27,8 +27,8 @@ async fn file_many(w: &World, n: usize) {
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().unwrap();
         let now = monday_9am();
-        let p = accounts::authenticate(&mut conn, now, &token).unwrap().unwrap();
         let env = Env { config: &config, rules: &rules, now };
+        let p = accounts::authenticate(&mut conn, env, &token).unwrap().unwrap();
         for i in 0..n {
             let input = FileInput {
                 agency_id: agency.clone(),

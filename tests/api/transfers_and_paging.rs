@@ -11,8 +11,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use tiepcan::clock::ManualClock;
+use tiepcan::service::Env;
 use tiepcan::service::accounts;
-use tiepcan::service::requests::Env;
 use tiepcan::service::requests::file::{self, FileInput};
 use tiepcan::service::sweeper;
 
@@ -275,8 +275,8 @@ async fn file_at_one_instant(w: &World, agencies: Vec<String>, n: usize, now: Da
     let token = w.reporter.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().unwrap();
-        let p = accounts::authenticate(&mut conn, now, &token).unwrap().unwrap();
         let env = Env { config: &config, rules: &rules, now };
+        let p = accounts::authenticate(&mut conn, env, &token).unwrap().unwrap();
         for agency in &agencies {
             for i in 0..n {
                 let input = FileInput {

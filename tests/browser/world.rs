@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use tiepcan::service::requests::Env;
+use tiepcan::service::Env;
 use tiepcan::service::sweeper::{self, SweepReport};
 
 use crate::driver::Browser;

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tiepcan::clock::{Clock, SystemClock};
 use tiepcan::db;
+use tiepcan::service::Env;
 use tiepcan::service::accounts::{self, Principal};
-use tiepcan::service::requests::Env;
 use tiepcan::service::requests::file::{self, FileInput};
 
 use super::{seed, stats};
@@ -30,13 +30,15 @@ pub fn run(url: &str, seed_dir: &Path, seconds: u64, max_threads: u32) -> anyhow
     let (reporters, rules) = {
         let mut conn = pool.get()?;
         let now = SystemClock.now();
+        let rules = seed::rulebook(&mut conn, &config)?;
+        let env = Env { config: &config, rules: &rules, now };
         let mut ps: Vec<Principal> = Vec::new();
         for t in std::fs::read_to_string(seed_dir.join("tokens.txt"))?.lines() {
-            if let Some(p) = accounts::authenticate(&mut conn, now, t).map_err(|e| anyhow::anyhow!("{e:?}"))? {
+            if let Some(p) = accounts::authenticate(&mut conn, env, t).map_err(|e| anyhow::anyhow!("{e:?}"))? {
                 ps.push(p);
             }
         }
-        (ps, seed::rulebook(&mut conn, &config)?)
+        (ps, rules)
     };
     anyhow::ensure!(!reporters.is_empty(), "no live reporter session in tokens.txt");
 

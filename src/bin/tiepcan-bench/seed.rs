@@ -7,18 +7,19 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use tiepcan::clock::{Clock, SystemClock};
 use tiepcan::config::Config;
 use tiepcan::db::{self, DbConn, agencies, jurisdictions, users};
 use tiepcan::domain::request::ActionInput;
 use tiepcan::service::AppError;
+use tiepcan::service::Env;
 use tiepcan::service::accounts::{self, NewUser, Principal};
 use tiepcan::service::directory::{self, ImportOutcome, NewJurisdiction};
 use tiepcan::service::login;
 use tiepcan::service::passwords::Hasher;
+use tiepcan::service::requests::act;
 use tiepcan::service::requests::file::{self, FileInput};
-use tiepcan::service::requests::{Env, act};
 use tiepcan::service::rules::{Rulebook, load_policies};
 
 use super::bulk;
@@ -49,7 +50,7 @@ pub fn run(url: &str, open: u64, reporters: u32, out: &Path) -> anyhow::Result<(
 
     directory::create_jurisdiction(
         &mut conn,
-        now,
+        env,
         &NewJurisdiction {
             code: "BEN".into(),
             name: "Tỉnh thử tải".into(),
@@ -61,7 +62,7 @@ pub fn run(url: &str, open: u64, reporters: u32, out: &Path) -> anyhow::Result<(
     )
     .map_err(fail)?;
     if let ImportOutcome::Rejected(e) =
-        directory::import_agencies(&mut conn, now, None, AGENCIES.as_bytes()).map_err(fail)?
+        directory::import_agencies(&mut conn, env, None, AGENCIES.as_bytes()).map_err(fail)?
     {
         anyhow::bail!("agencies rejected: {e:?}");
     }
@@ -69,12 +70,12 @@ pub fn run(url: &str, open: u64, reporters: u32, out: &Path) -> anyhow::Result<(
     let inbox_agency = agencies::by_code(&mut conn, &j.id, "SXD")?.ok_or_else(|| anyhow::anyhow!("no SXD"))?;
     let filing_agency = agencies::by_code(&mut conn, &j.id, "SYT")?.ok_or_else(|| anyhow::anyhow!("no SYT"))?;
 
-    let inbox_spokes = user(&mut conn, &config, now, "phatngon.sxd@ben.example.vn", "spokesperson", &inbox_agency.id)?;
-    user(&mut conn, &config, now, "phatngon.syt@ben.example.vn", "spokesperson", &filing_agency.id)?;
+    let inbox_spokes = user(&mut conn, env, "phatngon.sxd@ben.example.vn", "spokesperson", &inbox_agency.id)?;
+    user(&mut conn, env, "phatngon.syt@ben.example.vn", "spokesperson", &filing_agency.id)?;
     let mut tokens = String::new();
     let mut first_reporter = None;
     for i in 1..=reporters {
-        let (token, p) = user(&mut conn, &config, now, &format!("phongvien{i:03}@bao.example.vn"), "reporter", "")?;
+        let (token, p) = user(&mut conn, env, &format!("phongvien{i:03}@bao.example.vn"), "reporter", "")?;
         writeln!(tokens, "{token}")?;
         first_reporter.get_or_insert(p);
     }
@@ -122,8 +123,7 @@ pub fn run(url: &str, open: u64, reporters: u32, out: &Path) -> anyhow::Result<(
 /// Creates a verified account and opens a session for it.
 fn user(
     conn: &mut DbConn,
-    config: &Config,
-    now: DateTime<Utc>,
+    env: Env<'_>,
     email: &str,
     role: &str,
     agency_id: &str,
@@ -135,12 +135,13 @@ fn user(
         agency_ids: if agency_id.is_empty() { vec![] } else { vec![agency_id.into()] },
         ..NewUser::default()
     };
+    let (config, now) = (env.config, env.now);
     accounts::create_with_password(conn, &Hasher::new(1, 0), now, &input, PASSWORD).map_err(fail)?;
     let account =
         users::by_email(conn, email).map_err(|e| fail(e.into()))?.ok_or_else(|| anyhow::anyhow!("no account"))?;
     let login = login::open_session(conn, config, now, &account, Some("tiepcan-bench")).map_err(fail)?;
     let p =
-        accounts::authenticate(conn, now, &login.token).map_err(fail)?.ok_or_else(|| anyhow::anyhow!("no session"))?;
+        accounts::authenticate(conn, env, &login.token).map_err(fail)?.ok_or_else(|| anyhow::anyhow!("no session"))?;
     Ok((login.token, p))
 }
 

@@ -15,7 +15,7 @@ use tiepcan::db::{self, agencies, jurisdictions};
 use tiepcan::domain::calendar::vietnam;
 use tiepcan::domain::directory::default_office_hours;
 use tiepcan::domain::sweep::next_office_moment;
-use tiepcan::service::requests::Env;
+use tiepcan::service::Env;
 use tiepcan::service::sweeper;
 
 use super::{bulk, seed, stats};

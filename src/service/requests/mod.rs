@@ -12,7 +12,6 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
 use super::rules::Rulebook;
-use crate::config::Config;
 use crate::db::models::{Agency, EventRow, Jurisdiction, RequestRow};
 use crate::db::{DbConn, agencies, requests};
 use crate::domain::account::Role;
@@ -20,13 +19,7 @@ use crate::domain::deadline::{ClockEvent, Deadline};
 use crate::domain::id::Id;
 use crate::domain::request::Party;
 
-/// What every request use case needs besides the connection.
-#[derive(Clone, Copy)]
-pub struct Env<'a> {
-    pub config: &'a Config,
-    pub rules: &'a Rulebook,
-    pub now: DateTime<Utc>,
-}
+use super::Env;
 
 /// An id the database holds, as an `Id`: one that does not parse is a
 /// corrupt row, an internal error.

@@ -29,7 +29,7 @@ impl From<&EscalationRow> for EscalationView {
     fn from(e: &EscalationRow) -> Self {
         EscalationView {
             id: e.id.clone(),
-            status: e.status.clone(),
+            status: e.status,
             reason: e.reason.clone(),
             opened_at: utc(e.opened_at),
             due_at: e.due_at.map(utc),

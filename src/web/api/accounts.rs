@@ -29,14 +29,14 @@ pub struct TokenQuery {
 
 pub async fn verify_email(state: web::Data<AppState>, q: web::Query<TokenQuery>) -> AppResult<HttpResponse> {
     let token = q.into_inner().token;
-    let user = state.db(move |conn, _, now| accounts::verify_email(conn, now, &token)).await?;
+    let user = state.db(move |conn, env| accounts::verify_email(conn, env, &token)).await?;
     Ok(HttpResponse::Ok().json(json!({"id": user.id, "email": user.email, "email_verified": user.email_verified})))
 }
 
 pub async fn resend_verification(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
     ratelimit::check(&state.limits.resend_by_user, &p.user.id)?;
     let id = p.user.id.clone();
-    state.db(move |conn, config, now| accounts::resend_verification_of(conn, config, now, &id)).await?;
+    state.db(move |conn, env| accounts::resend_verification_of(conn, env, &id)).await?;
     state.wake_mailer();
     Ok(HttpResponse::Accepted().json(json!({"email": p.user.email, "email_verified": p.user.verified})))
 }
@@ -60,7 +60,7 @@ pub async fn login(
     let client = client_ip(&req).to_string();
     let login = credentials::login(&state, email, password, ua, client).await?;
     let id = login.session.user_id.clone();
-    let view = state.db(move |conn, _, now| accounts::view_by_id(conn, &id, now)).await?;
+    let view = state.db(move |conn, env| accounts::view_by_id(conn, env, &id)).await?;
     let expires = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(login.session.expires_at, chrono::Utc);
     Ok(HttpResponse::Created().json(json!({
         "token": login.token,
@@ -72,13 +72,13 @@ pub async fn login(
 pub async fn logout(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
     // ApiUser proved the bearer token is live; revoke exactly that session.
     let sid = p.session_id.clone();
-    state.db(move |conn, _, now| accounts::logout(conn, now, &sid)).await?;
+    state.db(move |conn, env| accounts::logout(conn, env, &sid)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 pub async fn me(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
     let id = p.user.id.clone();
-    let view = state.db(move |conn, _, now| accounts::view_by_id(conn, &id, now)).await?;
+    let view = state.db(move |conn, env| accounts::view_by_id(conn, env, &id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -88,7 +88,7 @@ pub async fn invite(
     body: web::Json<NewUser>,
 ) -> AppResult<HttpResponse> {
     let input = body.into_inner();
-    let view = state.db(move |conn, config, now| accounts::invite(conn, config, now, &p, &input)).await?;
+    let view = state.db(move |conn, env| accounts::invite(conn, env, &p, &input)).await?;
     state.wake_mailer();
     Ok(HttpResponse::Created().json(view))
 }
@@ -107,6 +107,6 @@ pub async fn accept_invite(state: web::Data<AppState>, body: web::Json<AcceptInv
         return Err(AppError::field("token", "required"));
     }
     let id = credentials::accept_invite(&state, token, password).await?;
-    let view = state.db(move |conn, _, now| accounts::view_by_id(conn, &id, now)).await?;
+    let view = state.db(move |conn, env| accounts::view_by_id(conn, env, &id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }

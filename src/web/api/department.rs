@@ -25,8 +25,7 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let EscalationQuery { status, page, per_page } = q.into_inner();
     let p = user.0;
-    let result =
-        state.db_rules(move |conn, env| escalations::list(conn, env, &p, status.as_deref(), page, per_page)).await?;
+    let result = state.db(move |conn, env| escalations::list(conn, env, &p, status.as_deref(), page, per_page)).await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -39,7 +38,7 @@ pub async fn act(
     let id = path.into_inner();
     let a = body.into_inner();
     let p = user.0;
-    let item = state.db_rules(move |conn, env| escalations::act(conn, env, &p, &id, &a)).await?;
+    let item = state.db(move |conn, env| escalations::act(conn, env, &p, &id, &a)).await?;
     state.wake_mailer();
     Ok(HttpResponse::Ok().json(item))
 }
@@ -73,7 +72,7 @@ pub async fn put_year(
     let year = year_of(&path.into_inner())?;
     let input = body.into_inner();
     let p = user.0;
-    let (rules, moved) = state.db_rules(move |conn, env| calendar::put_year(conn, env, &p, year, &input)).await?;
+    let (rules, moved) = state.db(move |conn, env| calendar::put_year(conn, env, &p, year, &input)).await?;
     let y = rules.calendar.year(year);
     state.rules.set(rules);
     state.wake_mailer();

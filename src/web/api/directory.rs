@@ -11,7 +11,7 @@ use crate::web::AppState;
 use crate::web::auth::ApiUser;
 
 pub async fn list_jurisdictions(state: web::Data<AppState>, _user: ApiUser) -> AppResult<HttpResponse> {
-    let items = state.db(|conn, _, _| directory::list_jurisdictions(conn)).await?;
+    let items = state.db(|conn, _| directory::list_jurisdictions(conn)).await?;
     let total = items.len();
     Ok(HttpResponse::Ok().json(json!({"items": items, "total": total, "page": 1, "per_page": total})))
 }
@@ -25,7 +25,7 @@ pub async fn create_jurisdiction(
         return Err(AppError::Forbidden("only administrators create jurisdictions".into()));
     }
     let input = body.into_inner();
-    let j = state.db(move |conn, _, now| directory::create_jurisdiction(conn, now, &input)).await?;
+    let j = state.db(move |conn, env| directory::create_jurisdiction(conn, env, &input)).await?;
     Ok(HttpResponse::Created().json(j))
 }
 
@@ -40,7 +40,7 @@ pub struct SearchQuery {
 pub async fn search(state: web::Data<AppState>, _user: ApiUser, q: web::Query<SearchQuery>) -> AppResult<HttpResponse> {
     let SearchQuery { q, jurisdiction, page, per_page } = q.into_inner();
     let result = state
-        .db(move |conn, _, now| directory::search(conn, now, q.as_deref(), jurisdiction.as_deref(), page, per_page))
+        .db(move |conn, env| directory::search(conn, env, q.as_deref(), jurisdiction.as_deref(), page, per_page))
         .await?;
     Ok(HttpResponse::Ok().json(result))
 }
@@ -51,7 +51,7 @@ pub async fn create_agency(
     body: web::Json<NewAgency>,
 ) -> AppResult<HttpResponse> {
     let input = body.into_inner();
-    let a = state.db(move |conn, _, now| directory::create_agency(conn, now, Some(&p), &input)).await?;
+    let a = state.db(move |conn, env| directory::create_agency(conn, env, Some(&p), &input)).await?;
     Ok(HttpResponse::Created().json(a))
 }
 
@@ -67,7 +67,7 @@ pub async fn import(
     if !ct.to_ascii_lowercase().starts_with("text/csv") {
         return Err(AppError::UnsupportedMediaType("send the file with Content-Type: text/csv".into()));
     }
-    let outcome = state.db(move |conn, _, now| directory::import_agencies(conn, now, Some(&p), &body)).await?;
+    let outcome = state.db(move |conn, env| directory::import_agencies(conn, env, Some(&p), &body)).await?;
     match outcome {
         ImportOutcome::Done(summary) => Ok(HttpResponse::Ok().json(summary)),
         ImportOutcome::Rejected(errors) => {

@@ -14,7 +14,7 @@ pub async fn healthz() -> HttpResponse {
 /// Ready when the database answers and no background job is late: an
 /// instance whose mailer or sweeper has stopped should leave the load balancer.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let database = state.db(|conn, _, _| ops::ping(conn)).await.map_err(|e| e.to_string());
+    let database = state.db(|conn, _| ops::ping(conn)).await.map_err(|e| e.to_string());
     let r = ops::readiness(database, &state.jobs);
     if r.ready() {
         return HttpResponse::Ok().json(json!({"status": "ready"}));
@@ -29,7 +29,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let counts = state.db(|conn, _, _| ops::outbox_counts(conn)).await.unwrap_or_default();
+    let counts = state.db(|conn, _| ops::outbox_counts(conn)).await.unwrap_or_default();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(ops::metrics_text(&counts, &state.jobs.snapshots()))

@@ -35,7 +35,7 @@ pub async fn create(
     let tr = tr_of(&user);
     let p = user.0;
     let (filed, detail) = state
-        .db_rules(move |conn, env| {
+        .db(move |conn, env| {
             let filed = file::file(conn, env, &p, &input, key.as_deref())?;
             let detail = read::detail(conn, env, &p, &filed.id, &tr)?;
             Ok((filed, detail))
@@ -54,7 +54,7 @@ pub async fn create(
 pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let p = user.0;
-    let page = state.db_rules(move |conn, env| read::list(conn, env, &p, &q)).await?;
+    let page = state.db(move |conn, env| read::list(conn, env, &p, &q)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -62,7 +62,7 @@ pub async fn get(state: web::Data<AppState>, user: ApiUser, path: web::Path<Id>)
     let id = path.into_inner();
     let tr = tr_of(&user);
     let p = user.0;
-    let detail = state.db_rules(move |conn, env| read::detail(conn, env, &p, &id, &tr)).await?;
+    let detail = state.db(move |conn, env| read::detail(conn, env, &p, &id, &tr)).await?;
     Ok(HttpResponse::Ok().json(detail))
 }
 
@@ -77,7 +77,7 @@ pub async fn action(
     let tr = tr_of(&user);
     let p = user.0;
     let answer = state
-        .db_rules(move |conn, env| {
+        .db(move |conn, env| {
             let acted = act::act(conn, env, &p, &id, &input)?;
             Ok(read::after_action(conn, env, &p, acted, &tr))
         })
@@ -97,10 +97,10 @@ pub async fn attach(
     let p = user.0;
     // Whether the caller may attach here is settled before a byte of the body is read.
     let (p2, id2) = (p.clone(), id.clone());
-    state.db(move |conn, _, _| attachments::may_attach(conn, &p2, &id2)).await?;
+    state.db(move |conn, _| attachments::may_attach(conn, &p2, &id2)).await?;
     let upload = upload::read(&req, payload, &state.config).await?;
     let file = upload.file.ok_or_else(|| AppError::field("file", "required"))?;
-    let a = state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id, file)).await?;
+    let a = state.db(move |conn, env| attachments::attach(conn, env, &p, &id, file)).await?;
     Ok(HttpResponse::Created().json(json!({
         "id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes,
         "url": format!("/api/v1/requests/{}/attachments/{}", a.request_id, a.id),
@@ -110,7 +110,7 @@ pub async fn attach(
 pub async fn download(state: web::Data<AppState>, user: ApiUser, path: web::Path<(Id, Id)>) -> AppResult<HttpResponse> {
     let (id, aid) = path.into_inner();
     let p = user.0;
-    let (a, bytes) = state.db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid)).await?;
+    let (a, bytes) = state.db(move |conn, env| attachments::download(conn, env, &p, &id, &aid)).await?;
     Ok(file_response(&a, bytes))
 }
 
@@ -134,7 +134,7 @@ pub async fn preview(
     let PreviewQuery { agency_id, kind, at } = q.into_inner();
     let at = at.as_deref().filter(|s| !s.trim().is_empty()).map(read::parse_preview_at).transpose()?;
     let tr = tr_of(&user);
-    let (dl, _) = state.db_rules(move |conn, env| read::preview(conn, env, &agency_id, &kind, at, &tr)).await?;
+    let (dl, _) = state.db(move |conn, env| read::preview(conn, env, &agency_id, &kind, at, &tr)).await?;
     Ok(HttpResponse::Ok().json(dl))
 }
 

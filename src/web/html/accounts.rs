@@ -121,7 +121,7 @@ pub struct TokenQuery {
 
 pub async fn verify_email(state: web::Data<AppState>, req: HttpRequest, q: web::Query<TokenQuery>) -> HttpResponse {
     let token = q.into_inner().token;
-    let result = state.db(move |conn, _, now| accounts::verify_email(conn, now, &token)).await;
+    let result = state.db(move |conn, env| accounts::verify_email(conn, env, &token)).await;
     let t = crate::i18n::Tr::new(super::locale(&req, None));
     match result {
         Ok(_) => message(
@@ -157,7 +157,7 @@ pub async fn resend_verification(
     let p = user.signed_in(&req)?;
     ratelimit::check(&state.limits.resend_by_user, &p.user.id).or_page(&req)?;
     let id = p.user.id.clone();
-    state.db(move |conn, config, now| accounts::resend_verification_of(conn, config, now, &id)).await.or_page(&req)?;
+    state.db(move |conn, env| accounts::resend_verification_of(conn, env, &id)).await.or_page(&req)?;
     state.wake_mailer();
     Ok(redirect("/?resent=1"))
 }
@@ -252,7 +252,7 @@ pub async fn login(
 pub async fn logout(state: web::Data<AppState>, req: HttpRequest, user: PageUser, _: CsrfForm<CsrfOnly>) -> PageResult {
     if let Some(p) = user.0 {
         let sid = p.session_id.clone();
-        state.db(move |conn, _, now| accounts::logout(conn, now, &sid)).await.or_page(&req)?;
+        state.db(move |conn, env| accounts::logout(conn, env, &sid)).await.or_page(&req)?;
     }
     let mut res = redirect("/login?out=1");
     res.add_cookie(&clear_session_cookie(state.config.secure_cookies()))?;
@@ -302,7 +302,7 @@ pub async fn accept_invite_form(
 ) -> PageResult {
     let token = q.into_inner().token;
     let t2 = token.clone();
-    let invited = state.db(move |conn, _, now| accounts::invitation(conn, now, &t2)).await.or_page(&req)?;
+    let invited = state.db(move |conn, env| accounts::invitation(conn, env, &t2)).await.or_page(&req)?;
     let Some(u) = invited else {
         return Ok(bad_invite(&req));
     };
@@ -323,7 +323,7 @@ pub async fn accept_invite(
     CsrfForm(form): CsrfForm<InviteForm>,
 ) -> PageResult {
     let token = form.token.clone();
-    let invited = state.db(move |conn, _, now| accounts::invitation(conn, now, &token)).await.or_page(&req)?;
+    let invited = state.db(move |conn, env| accounts::invitation(conn, env, &token)).await.or_page(&req)?;
     let Some(invited) = invited else {
         return Ok(bad_invite(&req));
     };
@@ -338,7 +338,7 @@ pub async fn accept_invite(
                 // Sign the new user in straight away: the password was just set.
                 let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
                 let login = state
-                    .db(move |conn, config, now| login::open_session_for(conn, config, now, &account, ua.as_deref()))
+                    .db(move |conn, env| login::open_session_for(conn, env, &account, ua.as_deref()))
                     .await
                     .or_page(&req)?;
                 let mut res = redirect("/");

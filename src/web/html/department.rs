@@ -77,7 +77,7 @@ pub async fn queue(
     let status = status.unwrap_or_else(|| "open".into());
     let filter = if status == "all" { None } else { Some(status.clone()) };
     let page = state
-        .db_rules(move |conn, env| escalations::list(conn, env, &p, filter.as_deref(), page, Some(QUEUE_PAGE)))
+        .db(move |conn, env| escalations::list(conn, env, &p, filter.as_deref(), page, Some(QUEUE_PAGE)))
         .await
         .or_page(&req)?;
     let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
@@ -163,7 +163,7 @@ pub async fn act(
         Some(r) => format!("/requests/{r}"),
         None => "/escalations".into(),
     };
-    match state.db_rules(move |conn, env| escalations::act(conn, env, &p, &id, &action)).await {
+    match state.db(move |conn, env| escalations::act(conn, env, &p, &id, &action)).await {
         Ok(_) => {
             state.wake_mailer();
             Ok(redirect(&format!("{back}?done=1")))
@@ -290,7 +290,7 @@ pub async fn calendar_save(
         working_days: parse_lines(&form.working_days),
         source: Some(form.source.clone()),
     };
-    match state.db_rules(move |conn, env| calendar::put_year(conn, env, &p, year, &input)).await {
+    match state.db(move |conn, env| calendar::put_year(conn, env, &p, year, &input)).await {
         Ok((rules, moved)) => {
             state.rules.set(rules);
             state.wake_mailer();

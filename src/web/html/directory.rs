@@ -58,8 +58,8 @@ pub async fn agencies(
     let DirectoryQuery { q, jurisdiction, page } = q.into_inner();
     let (q2, j2) = (q.clone(), jurisdiction.clone());
     let (result, jurisdictions) = state
-        .db(move |conn, _, now| {
-            let result = directory::search(conn, now, q2.as_deref(), j2.as_deref(), page, Some(25))?;
+        .db(move |conn, env| {
+            let result = directory::search(conn, env, q2.as_deref(), j2.as_deref(), page, Some(25))?;
             Ok((result, directory::list_jurisdictions(conn)?))
         })
         .await

@@ -114,10 +114,10 @@ async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: I
     let p = user.signed_in(req)?;
     let tr = crate::i18n::Tr::new(crate::web::html::locale(req, Some(&p)));
     let (r, choices) = state
-        .db_rules(move |conn, env| {
+        .db(move |conn, env| {
             let r = read::detail(conn, env, &p, &id, &tr)?;
             let choices = if r.allowed_actions.contains(&"transfer") {
-                Some(directory::transfer_choices(conn, env.now, &r.agency.id)?)
+                Some(directory::transfer_choices(conn, env, &r.agency.id)?)
             } else {
                 None
             };
@@ -229,7 +229,7 @@ pub async fn act(
     let p = user.signed_in(&req)?;
     let id = path.into_inner();
     let (id2, input) = (id.clone(), form.input.clone());
-    match state.db_rules(move |conn, env| act::act(conn, env, &p, &id2, &input)).await {
+    match state.db(move |conn, env| act::act(conn, env, &p, &id2, &input)).await {
         Ok(acted) => {
             state.wake_mailer();
             if acted.visible() {
@@ -264,7 +264,7 @@ pub async fn attach(
     let id = path.into_inner();
     // Whether the viewer may attach here is settled before a byte of the body is read.
     let (p2, id2) = (p.clone(), id.clone());
-    match state.db(move |conn, _, _| attachments::may_attach(conn, &p2, &id2)).await {
+    match state.db(move |conn, _| attachments::may_attach(conn, &p2, &id2)).await {
         Ok(()) => {}
         Err(e @ (AppError::InvalidTransition(_) | AppError::Forbidden(_))) => {
             return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await;
@@ -284,7 +284,7 @@ pub async fn attach(
         return detail_page(&state, &req, &user, id, Feedback::fields("attach", errors)).await;
     };
     let id2 = id.clone();
-    match state.db_rules(move |conn, env| attachments::attach(conn, env, &p, &id2, file)).await {
+    match state.db(move |conn, env| attachments::attach(conn, env, &p, &id2, file)).await {
         Ok(_) => Ok(redirect(&format!("/requests/{id}?done=1#attachments"))),
         Err(
             e @ (AppError::UnsupportedMediaType(_)
@@ -304,7 +304,6 @@ pub async fn download(
     path: web::Path<(Id, Id)>,
 ) -> PageResult {
     let (id, aid) = path.into_inner();
-    let (a, bytes) =
-        state.db(move |conn, config, _| attachments::download(conn, config, &p, &id, &aid)).await.or_page(&req)?;
+    let (a, bytes) = state.db(move |conn, env| attachments::download(conn, env, &p, &id, &aid)).await.or_page(&req)?;
     Ok(file_response(&a, bytes))
 }

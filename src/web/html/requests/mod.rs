@@ -133,13 +133,13 @@ pub async fn list(
     }
     let role = p.role;
     let (query, p2) = (q.clone(), p.clone());
-    let page = match state.db_rules(move |conn, env| read::list(conn, env, &p2, &query)).await {
+    let page = match state.db(move |conn, env| read::list(conn, env, &p2, &query)).await {
         Ok(page) => page,
         Err(AppError::Validation(_)) => {
             // A hand-edited filter: show everything rather than an error.
             q = ListQuery { per_page: Some(50), ..Default::default() };
             let query = q.clone();
-            state.db_rules(move |conn, env| read::list(conn, env, &p, &query)).await.or_page(&req)?
+            state.db(move |conn, env| read::list(conn, env, &p, &query)).await.or_page(&req)?
         }
         Err(e) => return Err(PageError::new(&req, e)),
     };

@@ -81,15 +81,15 @@ async fn new_page(
     let q = form.agency_q.trim().to_string();
     let chosen = form.agency_id.trim().to_string();
     let agencies = state
-        .db(move |conn, _, now| {
+        .db(move |conn, env| {
             let mut list = if q.is_empty() {
                 vec![]
             } else {
-                directory::search(conn, now, Some(&q), None, Some(1), Some(20))?.items
+                directory::search(conn, env, Some(&q), None, Some(1), Some(20))?.items
             };
             if let Some(chosen) = Id::parse(&chosen)
                 && !list.iter().any(|a| a.id == chosen.as_str())
-                && let Some(a) = directory::agency(conn, now, &chosen)?
+                && let Some(a) = directory::agency(conn, env, &chosen)?
             {
                 // Keep the chosen agency on the page across searches and previews.
                 list.push(a);
@@ -159,7 +159,7 @@ pub async fn new_submit(
     let tr = crate::i18n::Tr::new(crate::web::html::locale(&req, Some(&p)));
     match form.op.as_str() {
         "file" => {
-            let result = state.db_rules(move |conn, env| file::file(conn, env, &p, &input, None)).await;
+            let result = state.db(move |conn, env| file::file(conn, env, &p, &input, None)).await;
             match result {
                 Ok(filed) => {
                     state.wake_mailer();
@@ -176,7 +176,7 @@ pub async fn new_submit(
         }
         "preview" => {
             let (agency_id, kind) = (form.agency_id.clone(), form.kind.clone());
-            match state.db_rules(move |conn, env| read::preview(conn, env, &agency_id, &kind, None, &tr)).await {
+            match state.db(move |conn, env| read::preview(conn, env, &agency_id, &kind, None, &tr)).await {
                 Ok(p) => new_page(&state, &req, &user, form, FieldErrors::new(), Some(p)).await,
                 Err(AppError::Validation(mut errors)) => {
                     // Subject and body are not needed for a preview.
