@@ -120,80 +120,21 @@ impl Config {
     /// the variable names in lower case without the `TIEPCAN_` prefix
     /// (`bind`, `database_url`, `smtp_url`, …).
     pub fn from_sources(env: &HashMap<String, String>, toml_text: Option<&str>) -> Result<Config, ConfigError> {
-        let file: HashMap<String, String> = match toml_text {
-            None => HashMap::new(),
-            Some(text) => {
-                let table: toml::Table = text.parse().map_err(|e| err("tiepcan.toml", format!("{e}")))?;
-                table
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let s = match v {
-                            toml::Value::String(s) => s,
-                            other => other.to_string(),
-                        };
-                        (k.to_ascii_lowercase(), s)
-                    })
-                    .collect()
-            }
-        };
-        let get = |var: &str| -> Option<String> {
-            if let Some(v) = env.get(var) {
-                return Some(v.clone());
-            }
-            let key = var.strip_prefix("TIEPCAN_").unwrap_or(var).to_ascii_lowercase();
-            file.get(&key).cloned()
-        };
-
-        let bind = get("TIEPCAN_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let src = Sources { env, file: file_values(toml_text)? };
+        let bind = src.get("TIEPCAN_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         if bind.parse::<SocketAddr>().is_err() {
             return Err(err("TIEPCAN_BIND", format!("\"{bind}\" is not an address like 127.0.0.1:8080")));
         }
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| crate::db::DEFAULT_DATABASE_URL.into());
+        let database_url = src.get("DATABASE_URL").unwrap_or_else(|| crate::db::DEFAULT_DATABASE_URL.into());
         crate::db::DbUrl::parse(&database_url).map_err(|m| err("DATABASE_URL", m))?;
-
-        let base = get("TIEPCAN_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
-        let base_url = Url::parse(&base)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| err("TIEPCAN_BASE_URL", format!("\"{base}\" is not an http(s) URL")))?;
-
-        let data_dir = PathBuf::from(get("TIEPCAN_DATA_DIR").unwrap_or_else(|| "data".into()));
-        let smtp = match get("TIEPCAN_SMTP_URL").filter(|s| !s.trim().is_empty()) {
+        let base_url = base_url(&src, &bind)?;
+        let data_dir = PathBuf::from(src.get("TIEPCAN_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let smtp = match src.get("TIEPCAN_SMTP_URL").filter(|s| !s.trim().is_empty()) {
             None => None,
             Some(s) => Some(parse_smtp_url(&s).map_err(|m| err("TIEPCAN_SMTP_URL", m))?),
         };
-        let from = get("TIEPCAN_MAIL_FROM").unwrap_or_else(|| {
-            let host = base_url.host_str().unwrap_or("localhost");
-            let host = if host.contains('.') { host.to_string() } else { "tiepcan.local".into() };
-            format!("tiepcan <no-reply@{host}>")
-        });
-        let mail_from: Mailbox =
-            from.parse().map_err(|e| err("TIEPCAN_MAIL_FROM", format!("\"{from}\" is not a mailbox: {e}")))?;
-        let log = get("RUST_LOG").unwrap_or_else(|| "info".into());
-
-        let millis = |var: &str, default: u64| -> Result<Duration, ConfigError> {
-            match get(var) {
-                None => Ok(Duration::from_millis(default)),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .map(Duration::from_millis)
-                    .ok_or_else(|| err(var, format!("\"{v}\" is not a positive number of milliseconds"))),
-            }
-        };
-        let number = |var: &str, default: u64| -> Result<u64, ConfigError> {
-            match get(var) {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| err(var, format!("\"{v}\" is not a positive whole number"))),
-            }
-        };
+        let mail_from = mail_from(&src, &base_url)?;
+        let log = src.get("RUST_LOG").unwrap_or_else(|| "info".into());
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
         Ok(Config {
             bind,
@@ -203,22 +144,23 @@ impl Config {
             smtp,
             mail_from,
             log,
-            mail_poll: millis("TIEPCAN_MAIL_POLL_MS", 5_000)?,
-            mail_retry_base: millis("TIEPCAN_MAIL_RETRY_MS", 30_000)?,
-            mail_connections: number("TIEPCAN_MAIL_CONNECTIONS", 16)?.min(256) as usize,
-            sweep_interval: millis("TIEPCAN_SWEEP_INTERVAL_MS", 60_000)?,
-            max_body_bytes: number("TIEPCAN_MAX_BODY_BYTES", 256 * 1024)? as usize,
-            max_upload_bytes: number("TIEPCAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)? as usize,
-            hash_concurrency: number("TIEPCAN_HASH_CONCURRENCY", cpus)?.min(256) as usize,
-            hash_queue: number("TIEPCAN_HASH_QUEUE", 64)?.min(100_000) as usize,
-            db_pool_size: number("TIEPCAN_DB_POOL", 16)?.min(256) as u32,
-            workers: number("TIEPCAN_WORKERS", cpus)?.min(256) as usize,
-            login_per_ip_per_minute: number("TIEPCAN_LOGIN_PER_IP_PER_MINUTE", 30)?.min(100_000) as u32,
-            register_per_ip_per_hour: number("TIEPCAN_REGISTER_PER_IP_PER_HOUR", 20)?.min(100_000) as u32,
-            failed_logins_before_lockout: number("TIEPCAN_FAILED_LOGINS_BEFORE_LOCKOUT", 5)?.min(1000) as i32,
-            lockout: Duration::from_secs(number("TIEPCAN_LOCKOUT_SECONDS", 15 * 60)?),
-            session_ttl: Duration::from_secs(number("TIEPCAN_SESSION_HOURS", 24 * 14)? * 3600),
-            metrics_token: get("TIEPCAN_METRICS_TOKEN")
+            mail_poll: src.millis("TIEPCAN_MAIL_POLL_MS", 5_000)?,
+            mail_retry_base: src.millis("TIEPCAN_MAIL_RETRY_MS", 30_000)?,
+            mail_connections: src.number("TIEPCAN_MAIL_CONNECTIONS", 16)?.min(256) as usize,
+            sweep_interval: src.millis("TIEPCAN_SWEEP_INTERVAL_MS", 60_000)?,
+            max_body_bytes: src.number("TIEPCAN_MAX_BODY_BYTES", 256 * 1024)? as usize,
+            max_upload_bytes: src.number("TIEPCAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)? as usize,
+            hash_concurrency: src.number("TIEPCAN_HASH_CONCURRENCY", cpus)?.min(256) as usize,
+            hash_queue: src.number("TIEPCAN_HASH_QUEUE", 64)?.min(100_000) as usize,
+            db_pool_size: src.number("TIEPCAN_DB_POOL", 16)?.min(256) as u32,
+            workers: src.number("TIEPCAN_WORKERS", cpus)?.min(256) as usize,
+            login_per_ip_per_minute: src.number("TIEPCAN_LOGIN_PER_IP_PER_MINUTE", 30)?.min(100_000) as u32,
+            register_per_ip_per_hour: src.number("TIEPCAN_REGISTER_PER_IP_PER_HOUR", 20)?.min(100_000) as u32,
+            failed_logins_before_lockout: src.number("TIEPCAN_FAILED_LOGINS_BEFORE_LOCKOUT", 5)?.min(1000) as i32,
+            lockout: Duration::from_secs(src.number("TIEPCAN_LOCKOUT_SECONDS", 15 * 60)?),
+            session_ttl: Duration::from_secs(src.number("TIEPCAN_SESSION_HOURS", 24 * 14)? * 3600),
+            metrics_token: src
+                .get("TIEPCAN_METRICS_TOKEN")
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .map(Secret),
@@ -235,6 +177,83 @@ impl Config {
         let base = self.base_url.as_str().trim_end_matches('/');
         format!("{base}{path_and_query}")
     }
+}
+
+/// The values of `tiepcan.toml` by lower-case key, each as text.
+fn file_values(toml_text: Option<&str>) -> Result<HashMap<String, String>, ConfigError> {
+    let Some(text) = toml_text else { return Ok(HashMap::new()) };
+    let table: toml::Table = text.parse().map_err(|e| err("tiepcan.toml", format!("{e}")))?;
+    Ok(table
+        .into_iter()
+        .map(|(k, v)| {
+            let s = match v {
+                toml::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k.to_ascii_lowercase(), s)
+        })
+        .collect())
+}
+
+/// Where a setting is read: the environment first, then the file.
+struct Sources<'a> {
+    env: &'a HashMap<String, String>,
+    file: HashMap<String, String>,
+}
+
+impl Sources<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        if let Some(v) = self.env.get(var) {
+            return Some(v.clone());
+        }
+        let key = var.strip_prefix("TIEPCAN_").unwrap_or(var).to_ascii_lowercase();
+        self.file.get(&key).cloned()
+    }
+
+    fn millis(&self, var: &str, default: u64) -> Result<Duration, ConfigError> {
+        match self.get(var) {
+            None => Ok(Duration::from_millis(default)),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Duration::from_millis)
+                .ok_or_else(|| err(var, format!("\"{v}\" is not a positive number of milliseconds"))),
+        }
+    }
+
+    fn number(&self, var: &str, default: u64) -> Result<u64, ConfigError> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| err(var, format!("\"{v}\" is not a positive whole number"))),
+        }
+    }
+}
+
+/// The public address, by default the bound one.
+fn base_url(src: &Sources, bind: &str) -> Result<Url, ConfigError> {
+    let base = src.get("TIEPCAN_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+    Url::parse(&base)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| err("TIEPCAN_BASE_URL", format!("\"{base}\" is not an http(s) URL")))
+}
+
+/// The sender of every mail, by default no-reply at the public host (a host without a dot is no mail
+/// domain, so a local one becomes tiepcan.local).
+fn mail_from(src: &Sources, base_url: &Url) -> Result<Mailbox, ConfigError> {
+    let from = src.get("TIEPCAN_MAIL_FROM").unwrap_or_else(|| {
+        let host = base_url.host_str().unwrap_or("localhost");
+        let host = if host.contains('.') { host.to_string() } else { "tiepcan.local".into() };
+        format!("tiepcan <no-reply@{host}>")
+    });
+    from.parse().map_err(|e| err("TIEPCAN_MAIL_FROM", format!("\"{from}\" is not a mailbox: {e}")))
 }
 
 /// `smtp://host:port` (plain), `smtp://host?tls=starttls`, `smtps://user:pass@host:465`.

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web as aweb};
+use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -27,6 +28,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Pool;
 use crate::jobs::mailer::Mailer;
+use crate::jobs::supervisor::{JobBoard, JobHealth, guarded_tick, supervise};
 use crate::mail::transport::Transport;
 use crate::web::AppState;
 
@@ -78,30 +80,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let rules = {
             let (pool, config, now) = (pool.clone(), config.clone(), clock.now());
-            tokio::task::spawn_blocking(move || -> anyhow::Result<service::rules::Rulebook> {
-                let mut conn = pool.get()?;
-                // Uploads a crash cut short leave their partial file behind.
-                match service::attachments::remove_stale_incoming(&config, Duration::from_secs(3600)) {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(n, "removed partial uploads left by an earlier run"),
-                    Err(e) => tracing::warn!(error = %e, "cannot clean the incoming uploads"),
-                }
-                let (policies, fingerprint) = service::rules::load_policies(&config.data_dir)?;
-                let rules = service::rules::Rulebook::load_with(&mut conn, Arc::new(policies))
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                let env = service::Env { config: &config, rules: &rules, now };
-                if let Some(moved) = service::rule_changes::apply_policy_change(&mut conn, env, &fingerprint)
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?
-                {
-                    tracing::info!(moved, "policy packs changed; open deadlines recomputed");
-                }
-                Ok(rules)
-            })
-            .await??
+            tokio::task::spawn_blocking(move || prepare_rules(&pool, &config, now)).await??
         };
-        let mail_health = jobs::supervisor::JobHealth::new("mailer", Mailer::tick_interval(&config));
-        let sweep_health = jobs::supervisor::JobHealth::new("sweeper", config.sweep_interval);
-        let limits_health = jobs::supervisor::JobHealth::new("rate_limit_cleanup", LIMITS_CLEANUP);
+        let health = JobHealths::new(&config);
         let csrf_key = {
             let (pool, now) = (pool.clone(), clock.now());
             tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
@@ -112,80 +93,18 @@ impl Application {
             .await??
         };
         let state = AppState {
-            jobs: Arc::new(jobs::supervisor::JobBoard::new(vec![
-                mail_health.clone(),
-                sweep_health.clone(),
-                limits_health.clone(),
-            ])),
-            pool: pool.clone(),
+            jobs: Arc::new(health.board()),
+            pool,
             config: config.clone(),
-            clock: clock.clone(),
+            clock,
             mail_wake: Arc::new(Notify::new()),
             limits: Arc::new(web::ratelimit::Limits::new(&config)),
             rules: Arc::new(service::rules::RulesCell::new(rules)),
             csrf_key: Arc::new(web::csrf::CsrfKey::new(&csrf_key)),
             hasher: service::passwords::Hasher::from_config(&config),
         };
-        let app_state = state.clone();
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(actix_web::middleware::Compress::default())
-                .wrap(
-                    actix_web::middleware::DefaultHeaders::new()
-                        .add(("Content-Security-Policy", web::CSP))
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("Referrer-Policy", "no-referrer"))
-                        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
-                        .add(("Cross-Origin-Opener-Policy", "same-origin")),
-                )
-                .wrap(actix_web::middleware::from_fn(web::count_status))
-                .wrap(access_log())
-                .configure(web::configure(app_state.clone()))
-                .default_service(aweb::to(web::not_found))
-        })
-        .workers(config.workers)
-        .listen(listener)?
-        .shutdown_timeout(10)
-        .run();
-
-        let transport = Arc::new(Transport::from_config(&config)?);
-        let sweeper = jobs::sweeper::Sweeper {
-            pool: pool.clone(),
-            config: config.clone(),
-            clock: clock.clone(),
-            rules: state.rules.clone(),
-            mail_wake: state.mail_wake.clone(),
-            interval: config.sweep_interval,
-        };
-        let mailer = Arc::new(Mailer { pool, config: config.clone(), clock, transport, wake: state.mail_wake.clone() });
-        let sweeper = Arc::new(sweeper);
-        let limits = state.limits.clone();
-        use jobs::supervisor::{guarded_tick, supervise};
-        let jobs = vec![
-            supervise(mail_health.clone(), move || {
-                let (mailer, health) = (mailer.clone(), mail_health.clone());
-                async move { mailer.run(&health).await }
-            }),
-            supervise(sweep_health.clone(), move || {
-                let (sweeper, health) = (sweeper.clone(), sweep_health.clone());
-                async move { sweeper.run(&health).await }
-            }),
-            supervise(limits_health.clone(), move || {
-                let (limits, health) = (limits.clone(), limits_health.clone());
-                async move {
-                    let mut tick = tokio::time::interval(LIMITS_CLEANUP);
-                    loop {
-                        tick.tick().await;
-                        guarded_tick(&health, async {
-                            limits.shrink();
-                            Ok(())
-                        })
-                        .await;
-                    }
-                }
-            }),
-        ];
+        let server = http_server(state.clone(), listener)?;
+        let jobs = start_jobs(&state, health)?;
         Ok(Application { port, server, state, jobs })
     }
 
@@ -211,4 +130,121 @@ impl Application {
         }
         result
     }
+}
+
+/// The start-up work on the database before serving: the rulebook of the policy packs on disk, with the
+/// open deadlines recomputed when the packs changed since the last start.
+fn prepare_rules(pool: &Pool, config: &Arc<Config>, now: DateTime<Utc>) -> anyhow::Result<service::rules::Rulebook> {
+    let mut conn = pool.get()?;
+    // Uploads a crash cut short leave their partial file behind.
+    match service::attachments::remove_stale_incoming(config, Duration::from_secs(3600)) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "removed partial uploads left by an earlier run"),
+        Err(e) => tracing::warn!(error = %e, "cannot clean the incoming uploads"),
+    }
+    let (policies, fingerprint) = service::rules::load_policies(&config.data_dir)?;
+    let rules =
+        service::rules::Rulebook::load_with(&mut conn, Arc::new(policies)).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let env = service::Env { config, rules: &rules, now };
+    if let Some(moved) = service::rule_changes::apply_policy_change(&mut conn, env, &fingerprint)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    {
+        tracing::info!(moved, "policy packs changed; open deadlines recomputed");
+    }
+    Ok(rules)
+}
+
+/// The HTTP server with the headers every answer carries, listening on `listener`.
+fn http_server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let workers = state.config.workers;
+    Ok(HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::Compress::default())
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add(("Content-Security-Policy", web::CSP))
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Referrer-Policy", "no-referrer"))
+                    .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+                    .add(("Cross-Origin-Opener-Policy", "same-origin")),
+            )
+            .wrap(actix_web::middleware::from_fn(web::count_status))
+            .wrap(access_log())
+            .configure(web::configure(state.clone()))
+            .default_service(aweb::to(web::not_found))
+    })
+    .workers(workers)
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run())
+}
+
+/// The health records of this instance's background jobs: made before the state, whose job board reads
+/// them, and handed to the jobs, which write them.
+struct JobHealths {
+    mail: Arc<JobHealth>,
+    sweep: Arc<JobHealth>,
+    limits: Arc<JobHealth>,
+}
+
+impl JobHealths {
+    fn new(config: &Config) -> JobHealths {
+        JobHealths {
+            mail: JobHealth::new("mailer", Mailer::tick_interval(config)),
+            sweep: JobHealth::new("sweeper", config.sweep_interval),
+            limits: JobHealth::new("rate_limit_cleanup", LIMITS_CLEANUP),
+        }
+    }
+
+    fn board(&self) -> JobBoard {
+        JobBoard::new(vec![self.mail.clone(), self.sweep.clone(), self.limits.clone()])
+    }
+}
+
+/// Starts the mailer, the sweeper and the rate limiters' cleanup, each restarted by its supervisor.
+fn start_jobs(state: &AppState, health: JobHealths) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let config = &state.config;
+    let transport = Arc::new(Transport::from_config(config)?);
+    let sweeper = Arc::new(jobs::sweeper::Sweeper {
+        pool: state.pool.clone(),
+        config: config.clone(),
+        clock: state.clock.clone(),
+        rules: state.rules.clone(),
+        mail_wake: state.mail_wake.clone(),
+        interval: config.sweep_interval,
+    });
+    let mailer = Arc::new(Mailer {
+        pool: state.pool.clone(),
+        config: config.clone(),
+        clock: state.clock.clone(),
+        transport,
+        wake: state.mail_wake.clone(),
+    });
+    let limits = state.limits.clone();
+    let JobHealths { mail: mail_health, sweep: sweep_health, limits: limits_health } = health;
+    Ok(vec![
+        supervise(mail_health.clone(), move || {
+            let (mailer, health) = (mailer.clone(), mail_health.clone());
+            async move { mailer.run(&health).await }
+        }),
+        supervise(sweep_health.clone(), move || {
+            let (sweeper, health) = (sweeper.clone(), sweep_health.clone());
+            async move { sweeper.run(&health).await }
+        }),
+        supervise(limits_health.clone(), move || {
+            let (limits, health) = (limits.clone(), limits_health.clone());
+            async move {
+                let mut tick = tokio::time::interval(LIMITS_CLEANUP);
+                loop {
+                    tick.tick().await;
+                    guarded_tick(&health, async {
+                        limits.shrink();
+                        Ok(())
+                    })
+                    .await;
+                }
+            }
+        }),
+    ])
 }

@@ -1,10 +1,11 @@
 //! The `tiepcan` command: serve (the default), migrate, create-jurisdiction,
 //! import-agencies, create-user. Every command reads the same configuration.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
 use tiepcan::clock::{Clock, SystemClock};
@@ -15,7 +16,7 @@ use tiepcan::i18n::Tr;
 use tiepcan::service::accounts::{self, NewUser};
 use tiepcan::service::directory::{self, ImportOutcome, NewJurisdiction};
 use tiepcan::service::passwords::Hasher;
-use tiepcan::service::{AppError, demo};
+use tiepcan::service::{AppError, Env, demo};
 
 #[derive(Parser)]
 #[command(
@@ -130,9 +131,7 @@ fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
             let config = config.clone();
             let loaded = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = pool.get()?;
-                let (policies, _) = tiepcan::service::rules::load_policies(&config.data_dir)?;
-                let rules =
-                    tiepcan::service::rules::Rulebook::load_with(&mut conn, Arc::new(policies)).map_err(describe)?;
+                let rules = rulebook(&mut conn, &config)?;
                 let env = tiepcan::service::Env { config: &config, rules: &rules, now };
                 demo::load(&mut conn, env, &hasher).map_err(describe)
             })
@@ -179,53 +178,25 @@ fn describe(e: AppError) -> anyhow::Error {
     }
 }
 
+/// The commands that do one thing on the database and exit.
 fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
     let mut conn = db::connect_one(&config.database_url)?;
     let now = SystemClock.now();
-    let (policies, _) = tiepcan::service::rules::load_policies(&config.data_dir)?;
-    let rules =
-        tiepcan::service::rules::Rulebook::load_with(&mut conn, std::sync::Arc::new(policies)).map_err(describe)?;
+    let rules = rulebook(&mut conn, config)?;
     let env = tiepcan::service::Env { config, rules: &rules, now };
     match command {
         Command::CreateJurisdiction { code, name, department_name, department_email, timezone } => {
-            let j = directory::create_jurisdiction(
-                &mut conn,
-                env,
-                &NewJurisdiction {
-                    code,
-                    name,
-                    department_name,
-                    department_email,
-                    timezone: Some(timezone),
-                    office_hours: None,
-                },
-            )
-            .map_err(describe)?;
-            println!(
-                "jurisdiction {} ({}) created; escalations go to {} <{}>",
-                j.code, j.name, j.department_name, j.department_email
-            );
+            let input = NewJurisdiction {
+                code,
+                name,
+                department_name,
+                department_email,
+                timezone: Some(timezone),
+                office_hours: None,
+            };
+            create_jurisdiction(&mut conn, env, &input)
         }
-        Command::ImportAgencies { file } => {
-            let data = std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            match directory::import_agencies(&mut conn, env, None, &data).map_err(describe)? {
-                ImportOutcome::Done(s) => println!("{} agencies created, {} updated", s.created, s.updated),
-                ImportOutcome::Rejected(errors) => {
-                    let tr = Tr::new(Locale::En);
-                    for e in &errors {
-                        for (field, code) in &e.problems.0 {
-                            eprintln!(
-                                "{}:{}: {field} {}",
-                                file.display(),
-                                e.line,
-                                tr.get(&format!("field_error.{code}")).unwrap_or(code)
-                            );
-                        }
-                    }
-                    anyhow::bail!("{} line(s) are not valid; nothing was imported", errors.len());
-                }
-            }
-        }
+        Command::ImportAgencies { file } => import_agencies(&mut conn, env, &file),
         Command::CreateUser { email, password, role, agencies, jurisdiction, full_name, title } => {
             let agency_ids = resolve_agencies(&mut conn, &agencies, jurisdiction.as_deref())?;
             let input = NewUser {
@@ -238,50 +209,107 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
                 locale: None,
                 phone: None,
             };
-            let user = accounts::create_with_password(&mut conn, &Hasher::from_config(config), now, &input, &password)
-                .map_err(describe)?;
-            println!("{} {} created (id {})", role, user.email, user.id);
+            create_user(&mut conn, config, now, &input, &password)
         }
         Command::Sweep { once, now: at } => {
             if !once {
                 anyhow::bail!("use `tiepcan sweep --once`; `tiepcan serve` sweeps every minute");
             }
-            let now = match at {
-                None => now,
-                Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
-                    .map_err(|e| anyhow::anyhow!("--now {s:?} is not an RFC 3339 instant: {e}"))?
-                    .with_timezone(&chrono::Utc),
-            };
-            let env = tiepcan::service::Env { now, ..env };
-            let r = tiepcan::service::sweeper::sweep(&mut conn, env).map_err(describe)?;
-            // What a serving instance's sweep also does: expired unconfirmed accounts, stale login throttles.
-            tiepcan::service::unverified::housekeeping(&mut conn, config, now);
-            println!(
-                "sweep as of {}: {} request(s) checked, {} reminder(s), {} overdue escalation(s), {} review reminder(s), {} closed",
-                now.to_rfc3339(),
-                r.checked,
-                r.reminders,
-                r.overdue,
-                r.review_overdue,
-                r.closed
-            );
-            println!("mails are in the outbox; a running `tiepcan serve` sends them");
+            sweep_once(&mut conn, env, at.as_deref())
         }
-        Command::VerifyTimeline { reference } => {
-            let (checked, broken) =
-                tiepcan::service::timeline::verify(&mut conn, reference.as_deref()).map_err(describe)?;
-            if broken.is_empty() {
-                println!("{checked} timeline(s) verified: every link holds");
-            } else {
-                for b in &broken {
-                    eprintln!("{}: broken at event {}: {}", b.reference, b.seq, b.problem);
-                }
-                anyhow::bail!("{} of {checked} timeline(s) are broken", broken.len());
-            }
-        }
+        Command::VerifyTimeline { reference } => verify_timeline(&mut conn, reference.as_deref()),
         Command::Serve { .. } | Command::Migrate => unreachable!("handled in main"),
     }
+}
+
+/// The rules in force (policy packs from the data directory, the calendar
+/// from the database), for commands that run use cases.
+fn rulebook(conn: &mut db::DbConn, config: &Config) -> anyhow::Result<tiepcan::service::rules::Rulebook> {
+    let (policies, _) = tiepcan::service::rules::load_policies(&config.data_dir)?;
+    tiepcan::service::rules::Rulebook::load_with(conn, std::sync::Arc::new(policies)).map_err(describe)
+}
+
+fn create_jurisdiction(conn: &mut db::DbConn, env: Env<'_>, input: &NewJurisdiction) -> anyhow::Result<()> {
+    let j = directory::create_jurisdiction(conn, env, input).map_err(describe)?;
+    println!(
+        "jurisdiction {} ({}) created; escalations go to {} <{}>",
+        j.code, j.name, j.department_name, j.department_email
+    );
     Ok(())
+}
+
+/// Imports all the file or nothing; a rejected file is reported line by line, as `file:line: problem`.
+fn import_agencies(conn: &mut db::DbConn, env: Env<'_>, file: &Path) -> anyhow::Result<()> {
+    let data = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    match directory::import_agencies(conn, env, None, &data).map_err(describe)? {
+        ImportOutcome::Done(s) => println!("{} agencies created, {} updated", s.created, s.updated),
+        ImportOutcome::Rejected(errors) => {
+            let tr = Tr::new(Locale::En);
+            for e in &errors {
+                for (field, code) in &e.problems.0 {
+                    eprintln!(
+                        "{}:{}: {field} {}",
+                        file.display(),
+                        e.line,
+                        tr.get(&format!("field_error.{code}")).unwrap_or(code)
+                    );
+                }
+            }
+            anyhow::bail!("{} line(s) are not valid; nothing was imported", errors.len());
+        }
+    }
+    Ok(())
+}
+
+fn create_user(
+    conn: &mut db::DbConn,
+    config: &Config,
+    now: DateTime<Utc>,
+    input: &NewUser,
+    password: &str,
+) -> anyhow::Result<()> {
+    let user =
+        accounts::create_with_password(conn, &Hasher::from_config(config), now, input, password).map_err(describe)?;
+    println!("{} {} created (id {})", input.role, user.email, user.id);
+    Ok(())
+}
+
+/// One sweep as of `at` (RFC 3339; default now), as a serving instance would run it.
+fn sweep_once(conn: &mut db::DbConn, env: Env<'_>, at: Option<&str>) -> anyhow::Result<()> {
+    let now = match at {
+        None => env.now,
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| anyhow::anyhow!("--now {s:?} is not an RFC 3339 instant: {e}"))?
+            .with_timezone(&chrono::Utc),
+    };
+    let (config, env) = (env.config, Env { now, ..env });
+    let r = tiepcan::service::sweeper::sweep(conn, env).map_err(describe)?;
+    // What a serving instance's sweep also does: expired unconfirmed accounts, stale login throttles.
+    tiepcan::service::unverified::housekeeping(conn, config, now);
+    println!(
+        "sweep as of {}: {} request(s) checked, {} reminder(s), {} overdue escalation(s), {} review reminder(s), {} closed, {} skipped (see the log)",
+        now.to_rfc3339(),
+        r.checked,
+        r.reminders,
+        r.overdue,
+        r.review_overdue,
+        r.closed,
+        r.skipped
+    );
+    println!("mails are in the outbox; a running `tiepcan serve` sends them");
+    Ok(())
+}
+
+fn verify_timeline(conn: &mut db::DbConn, reference: Option<&str>) -> anyhow::Result<()> {
+    let (checked, broken) = tiepcan::service::timeline::verify(conn, reference).map_err(describe)?;
+    if broken.is_empty() {
+        println!("{checked} timeline(s) verified: every link holds");
+        return Ok(());
+    }
+    for b in &broken {
+        eprintln!("{}: broken at event {}: {}", b.reference, b.seq, b.problem);
+    }
+    anyhow::bail!("{} of {checked} timeline(s) are broken", broken.len())
 }
 
 /// Agency codes to ids. A code may be written `TNG/SYT`; a bare code is looked

@@ -186,72 +186,23 @@ pub fn parse_agency_csv(
     existing: &HashMap<String, HashSet<String>>,
 ) -> Result<Vec<AgencyDraft>, Vec<ImportError>> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(data);
+    check_header(&mut reader)?;
     let mut errors = Vec::new();
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect(),
-        Err(_) => return Err(vec![ImportError::one(1, "header", "unreadable")]),
-    };
-    if header != CSV_HEADER {
-        return Err(vec![ImportError::one(1, "header", "bad_header")]);
-    }
     let mut drafts: Vec<(u64, AgencyDraft)> = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
     for (i, record) in reader.records().enumerate() {
         let line = record.as_ref().ok().and_then(|r| r.position()).map(|p| p.line()).unwrap_or(i as u64 + 2);
-        let record = match record {
-            Ok(r) => r,
-            Err(_) => {
-                errors.push(ImportError::one(line, "row", "unreadable"));
-                continue;
-            }
+        let Ok(record) = record else {
+            errors.push(ImportError::one(line, "row", "unreadable"));
+            continue;
         };
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if record.len() != CSV_HEADER.len() {
-            errors.push(ImportError::one(line, "row", "wrong_field_count"));
-            continue;
-        }
-        let opt = |i: usize| Some(&record[i]).filter(|s| !s.is_empty());
-        let mut fe = FieldErrors::new();
-        let mut draft = check_agency_fields(
-            &mut fe,
-            RawAgency {
-                jurisdiction: &record[0],
-                code: &record[1],
-                name: &record[2],
-                name_en: opt(3),
-                level: &record[4],
-                parent_code: opt(5),
-                email: opt(6),
-            },
-        );
-        draft.line = line;
-        if !draft.jurisdiction.is_empty()
-            && fe.get("jurisdiction").is_none()
-            && !jurisdictions.contains(&draft.jurisdiction)
-        {
-            fe.add("jurisdiction", "unknown_jurisdiction");
-        }
-        if !seen.insert((draft.jurisdiction.clone(), draft.code.clone())) && fe.get("code").is_none() {
-            fe.add("code", "duplicate_code");
-        }
-        if fe.is_empty() {
-            drafts.push((line, draft));
-        } else {
-            errors.push(ImportError { line, problems: fe });
+        match check_record(&record, line, jurisdictions, &mut seen) {
+            Ok(Some(draft)) => drafts.push((line, draft)),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
         }
     }
-    // Parents may come later in the file or already be in the directory.
-    for (line, d) in &drafts {
-        if let Some(parent) = &d.parent_code {
-            let in_file = seen.contains(&(d.jurisdiction.clone(), parent.clone()));
-            let in_db = existing.get(&d.jurisdiction).is_some_and(|s| s.contains(parent));
-            if !in_file && !in_db {
-                errors.push(ImportError::one(*line, "parent_code", "unknown_parent"));
-            }
-        }
-    }
+    errors.extend(unknown_parents(&drafts, &seen, existing));
     if drafts.is_empty() && errors.is_empty() {
         errors.push(ImportError::one(2, "file", "empty_file"));
     }
@@ -266,6 +217,78 @@ pub fn parse_agency_csv(
         errors.sort_by_key(|e| e.line);
         Err(errors)
     }
+}
+
+/// The header must be `CSV_HEADER`, in any letter case and after any byte-order mark a spreadsheet writes.
+fn check_header(reader: &mut csv::Reader<&[u8]>) -> Result<(), Vec<ImportError>> {
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect(),
+        Err(_) => return Err(vec![ImportError::one(1, "header", "unreadable")]),
+    };
+    if header != CSV_HEADER {
+        return Err(vec![ImportError::one(1, "header", "bad_header")]);
+    }
+    Ok(())
+}
+
+/// One line of the file as a draft, `None` for a blank line. `seen` collects the (jurisdiction, code)
+/// pairs so far, to find a code listed twice.
+fn check_record(
+    record: &csv::StringRecord,
+    line: u64,
+    jurisdictions: &HashSet<String>,
+    seen: &mut HashSet<(String, String)>,
+) -> Result<Option<AgencyDraft>, ImportError> {
+    if record.iter().all(str::is_empty) {
+        return Ok(None);
+    }
+    if record.len() != CSV_HEADER.len() {
+        return Err(ImportError::one(line, "row", "wrong_field_count"));
+    }
+    let opt = |i: usize| Some(&record[i]).filter(|s| !s.is_empty());
+    let mut fe = FieldErrors::new();
+    let mut draft = check_agency_fields(
+        &mut fe,
+        RawAgency {
+            jurisdiction: &record[0],
+            code: &record[1],
+            name: &record[2],
+            name_en: opt(3),
+            level: &record[4],
+            parent_code: opt(5),
+            email: opt(6),
+        },
+    );
+    draft.line = line;
+    if !draft.jurisdiction.is_empty()
+        && fe.get("jurisdiction").is_none()
+        && !jurisdictions.contains(&draft.jurisdiction)
+    {
+        fe.add("jurisdiction", "unknown_jurisdiction");
+    }
+    if !seen.insert((draft.jurisdiction.clone(), draft.code.clone())) && fe.get("code").is_none() {
+        fe.add("code", "duplicate_code");
+    }
+    if fe.is_empty() { Ok(Some(draft)) } else { Err(ImportError { line, problems: fe }) }
+}
+
+/// Parents may come later in the file or already be in the directory; any other parent is unknown.
+fn unknown_parents(
+    drafts: &[(u64, AgencyDraft)],
+    seen: &HashSet<(String, String)>,
+    existing: &HashMap<String, HashSet<String>>,
+) -> Vec<ImportError> {
+    let mut errors = Vec::new();
+    for (line, d) in drafts {
+        if let Some(parent) = &d.parent_code {
+            let in_file = seen.contains(&(d.jurisdiction.clone(), parent.clone()));
+            let in_db = existing.get(&d.jurisdiction).is_some_and(|s| s.contains(parent));
+            if !in_file && !in_db {
+                errors.push(ImportError::one(*line, "parent_code", "unknown_parent"));
+            }
+        }
+    }
+    errors
 }
 
 /// Orders drafts so that a parent defined in the file is inserted before its

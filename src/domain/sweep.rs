@@ -97,87 +97,122 @@ pub fn next_office_moment(t: DateTime<Utc>, hours: &OfficeHours, calendar: &Cale
 }
 
 pub fn plan(v: &SweepView, rule: &SweepRule, calendar: &Calendar, done: &HashSet<String>, now: DateTime<Utc>) -> Plan {
-    let mut steps = Vec::new();
-    let mut next: Option<DateTime<Utc>> = None;
-    let mut later = |t: DateTime<Utc>| next = Some(next.map_or(t, |n: DateTime<Utc>| n.min(t)));
-
+    let mut p = Planner { v, rule, calendar, done, now, steps: Vec::new(), next: None };
     match (v.status, v.due_at) {
         (Status::AwaitingResponse, Some(due)) => {
-            let mut offsets = rule.reminder_hours_before.clone();
-            offsets.sort_unstable_by(|a, b| b.cmp(a));
-            offsets.dedup();
-            let mut due_reminders = Vec::new();
-            for h in offsets {
-                let nominal = due - Duration::hours(h as i64);
-                if nominal <= v.received_at {
-                    continue; // The request was filed after this reminder's moment.
-                }
-                let send_at = if v.kind == RequestKind::Event {
-                    nominal
-                } else {
-                    next_office_moment(nominal, &rule.office_hours, calendar)
-                };
-                if send_at >= due {
-                    continue; // No office hour left before the due instant.
-                }
-                let step = Step::Reminder { hours_before: h, due_at: due };
-                if done.contains(&step.key()) {
-                    continue;
-                }
-                if send_at <= now {
-                    due_reminders.push(h);
-                } else {
-                    later(send_at);
-                }
-            }
-            // After an outage only the latest reminder is worth sending, and
-            // none once the due instant has passed.
-            if let Some((last, earlier)) = due_reminders.split_last() {
-                for h in earlier {
-                    steps.push(Step::SkippedReminder { hours_before: *h, due_at: due });
-                }
-                if now < due {
-                    steps.push(Step::Reminder { hours_before: *last, due_at: due });
-                } else {
-                    steps.push(Step::SkippedReminder { hours_before: *last, due_at: due });
-                }
-            }
-            let overdue_at = due + Duration::hours(rule.escalation_grace_hours as i64);
-            let overdue = Step::Overdue { due_at: due };
-            if !done.contains(&overdue.key()) {
-                if now >= overdue_at {
-                    steps.push(overdue);
-                } else {
-                    later(overdue_at);
-                }
-            }
+            p.reminders(due);
+            p.overdue(due);
         }
-        (Status::Answered | Status::Refused, _) => {
-            if let Some(f) = v.finished_at
-                && !v.escalation_open
-                && !done.contains(&Step::Close.key())
-            {
-                let close_at = period_end(calendar, f, rule.complaint_window_days, Unit::CalendarDays);
-                if now >= close_at {
-                    steps.push(Step::Close);
-                } else {
-                    later(close_at);
-                }
-            }
-        }
+        (Status::Answered | Status::Refused, _) => p.close(),
         _ => {}
     }
-    if let Some((id, due)) = &v.escalation_due {
-        let step = Step::ReviewOverdue { escalation_id: id.clone() };
-        if v.escalation_open && !done.contains(&step.key()) {
-            if now >= *due {
-                steps.push(step);
+    p.review_overdue();
+    Plan { steps: p.steps, next_check: p.next }
+}
+
+/// A plan in the making: the steps due now, in the order they are taken, and the earliest later moment
+/// at which one falls due.
+struct Planner<'a> {
+    v: &'a SweepView,
+    rule: &'a SweepRule,
+    calendar: &'a Calendar,
+    done: &'a HashSet<String>,
+    now: DateTime<Utc>,
+    steps: Vec<Step>,
+    next: Option<DateTime<Utc>>,
+}
+
+impl Planner<'_> {
+    fn later(&mut self, t: DateTime<Utc>) {
+        self.next = Some(self.next.map_or(t, |n| n.min(t)));
+    }
+
+    /// Takes `step` if its moment `at` has come, else looks again then.
+    fn at(&mut self, step: Step, at: DateTime<Utc>) {
+        if self.now >= at {
+            self.steps.push(step);
+        } else {
+            self.later(at);
+        }
+    }
+
+    fn reminders(&mut self, due: DateTime<Utc>) {
+        let due_reminders = self.reminders_due_now(due);
+        // After an outage only the latest reminder is worth sending, and
+        // none once the due instant has passed.
+        if let Some((last, earlier)) = due_reminders.split_last() {
+            for h in earlier {
+                self.steps.push(Step::SkippedReminder { hours_before: *h, due_at: due });
+            }
+            if self.now < due {
+                self.steps.push(Step::Reminder { hours_before: *last, due_at: due });
             } else {
-                later(*due);
+                self.steps.push(Step::SkippedReminder { hours_before: *last, due_at: due });
             }
         }
     }
-    Plan { steps, next_check: next }
+
+    /// The reminders not yet sent whose moment has come, the earliest first (most hours before the due
+    /// instant); the moment of the next one is remembered.
+    fn reminders_due_now(&mut self, due: DateTime<Utc>) -> Vec<u32> {
+        let mut offsets = self.rule.reminder_hours_before.clone();
+        offsets.sort_unstable_by(|a, b| b.cmp(a));
+        offsets.dedup();
+        let mut due_reminders = Vec::new();
+        for h in offsets {
+            let nominal = due - Duration::hours(h as i64);
+            if nominal <= self.v.received_at {
+                continue; // The request was filed after this reminder's moment.
+            }
+            let send_at = if self.v.kind == RequestKind::Event {
+                nominal
+            } else {
+                next_office_moment(nominal, &self.rule.office_hours, self.calendar)
+            };
+            if send_at >= due {
+                continue; // No office hour left before the due instant.
+            }
+            let step = Step::Reminder { hours_before: h, due_at: due };
+            if self.done.contains(&step.key()) {
+                continue;
+            }
+            if send_at <= self.now {
+                due_reminders.push(h);
+            } else {
+                self.later(send_at);
+            }
+        }
+        due_reminders
+    }
+
+    /// Overdue once the escalation grace after the due instant has passed.
+    fn overdue(&mut self, due: DateTime<Utc>) {
+        let overdue_at = due + Duration::hours(self.rule.escalation_grace_hours as i64);
+        let overdue = Step::Overdue { due_at: due };
+        if !self.done.contains(&overdue.key()) {
+            self.at(overdue, overdue_at);
+        }
+    }
+
+    /// An answered or refused request closes when the complaint window ends without an escalation.
+    fn close(&mut self) {
+        if let Some(f) = self.v.finished_at
+            && !self.v.escalation_open
+            && !self.done.contains(&Step::Close.key())
+        {
+            let close_at = period_end(self.calendar, f, self.rule.complaint_window_days, Unit::CalendarDays);
+            self.at(Step::Close, close_at);
+        }
+    }
+
+    fn review_overdue(&mut self) {
+        if let Some((id, due)) = &self.v.escalation_due {
+            let step = Step::ReviewOverdue { escalation_id: id.clone() };
+            if self.v.escalation_open && !self.done.contains(&step.key()) {
+                self.at(step, *due);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

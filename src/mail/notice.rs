@@ -350,7 +350,6 @@ pub fn render(notice: &Notice, locale: Locale, base_url: &str) -> askama::Result
 /// The subject and paragraphs of a mail about a request (greeting and link
 /// are the caller's).
 fn request_message(tr: &Tr, r: &RequestFacts, event: &RequestEvent) -> Message {
-    use RequestEvent as E;
     let locale = tr.locale;
     let mut args: Vec<(&str, String)> = vec![
         ("reference", r.reference.clone()),
@@ -358,72 +357,14 @@ fn request_message(tr: &Tr, r: &RequestFacts, event: &RequestEvent) -> Message {
         ("agency", r.agency.get(locale).clone()),
         ("kind", tr.t(&format!("kind.{}", r.kind)).to_string()),
     ];
-    // The text a person wrote (a question, an answer), quoted as its own paragraph.
-    let mut quote: Option<&String> = None;
-    let mut deadline: Option<&DueLine> = None;
-    match event {
-        E::Receipt { deadline: d } | E::Acknowledge { deadline: d } | E::DeadlineChanged { deadline: d } => {
-            deadline = Some(d)
-        }
-        E::New { reporter, outlet, body, deadline: d } => {
-            args.push(("reporter", reporter.clone()));
-            args.push(("outlet", outlet.clone()));
-            quote = Some(body);
-            deadline = Some(d);
-        }
-        E::Escalated { reporter, .. } => args.push(("reporter", reporter.clone())),
-        E::EscalationMoved { old_agency, old_province, province, reason, .. } => {
-            args.push(("old_agency", old_agency.get(locale).clone()));
-            args.push(("old_province", old_province.clone()));
-            args.push(("province", province.clone()));
-            args.push(("reason", tr.t(&format!("escalation_reason.{reason}")).to_string()));
-        }
-        E::MarkComplex { reason: text, deadline: d }
-        | E::Clarify { body: text, deadline: d }
-        | E::Extend { reason: text, deadline: d } => {
-            quote = Some(text);
-            deadline = Some(d);
-        }
-        E::RequestClarification { question: text } | E::Complain { reason: text } => quote = Some(text),
-        E::Reply { outcome, body } => {
-            args.push(("outcome", tr.t(&format!("outcome.{}", outcome.as_str())).to_string()));
-            quote = Some(body);
-        }
-        E::Refuse { ground, ground_title, citation, reasons } => {
-            args.push(("ground", ground.clone()));
-            args.push(("ground_title", ground_title.get(locale).clone()));
-            args.push(("citation", citation.get(locale).clone()));
-            quote = Some(reasons);
-        }
-        E::Transfer { old_agency, reason, deadline: d } => {
-            args.push(("old_agency", old_agency.clone()));
-            quote = Some(reason);
-            deadline = Some(d);
-        }
-        E::Withdraw | E::ReviewOverdue => {}
-        E::Reminder { due, left } => {
-            args.push(("due", tr.due_by(*due)));
-            args.push(("left", left.get(locale).clone()));
-        }
-        E::Overdue { due } => args.push(("due", tr.due(*due))),
-        E::Decided { due, note, .. } => {
-            args.push(("due", due.map(|d| tr.due_by(d)).unwrap_or_default()));
-            quote = note.as_ref();
-        }
-    }
+    let parts = event_parts(tr, event);
+    args.extend(parts.args);
     let key = event.key();
     let a: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut paragraphs = vec![tr.f(&format!("mail.req.{key}.body"), &a)];
-    paragraphs.extend(quote.cloned());
-    if let Some(dl) = deadline {
-        match dl.due {
-            Some(due) => paragraphs.push(tr.f("mail.req.due", &[("due", &tr.due(due))])),
-            None => paragraphs.push(tr.t("mail.req.paused").to_string()),
-        }
-        let steps = dl.steps.get(locale);
-        if !steps.is_empty() {
-            paragraphs.push(format!("{} {}", tr.t("mail.req.why"), steps.join(" → ")));
-        }
+    paragraphs.extend(parts.quote.cloned());
+    if let Some(dl) = parts.deadline {
+        paragraphs.extend(deadline_paragraphs(tr, dl));
     }
     Message {
         subject: tr.f(&format!("mail.req.{key}.subject"), &a),
@@ -432,6 +373,87 @@ fn request_message(tr: &Tr, r: &RequestFacts, event: &RequestEvent) -> Message {
         link: None,
         after: vec![],
     }
+}
+
+/// What an event adds to the mail about it.
+#[derive(Default)]
+struct EventParts<'a> {
+    /// Values its texts name, after the request's own.
+    args: Vec<(&'static str, String)>,
+    /// The text a person wrote (a question, an answer), quoted as its own paragraph.
+    quote: Option<&'a String>,
+    /// The deadline as the event left it.
+    deadline: Option<&'a DueLine>,
+}
+
+fn event_parts<'a>(tr: &Tr, event: &'a RequestEvent) -> EventParts<'a> {
+    use RequestEvent as E;
+    let locale = tr.locale;
+    let mut p = EventParts::default();
+    match event {
+        E::Receipt { deadline: d } | E::Acknowledge { deadline: d } | E::DeadlineChanged { deadline: d } => {
+            p.deadline = Some(d)
+        }
+        E::New { reporter, outlet, body, deadline: d } => {
+            p.args.push(("reporter", reporter.clone()));
+            p.args.push(("outlet", outlet.clone()));
+            p.quote = Some(body);
+            p.deadline = Some(d);
+        }
+        E::Escalated { reporter, .. } => p.args.push(("reporter", reporter.clone())),
+        E::EscalationMoved { old_agency, old_province, province, reason, .. } => {
+            p.args.push(("old_agency", old_agency.get(locale).clone()));
+            p.args.push(("old_province", old_province.clone()));
+            p.args.push(("province", province.clone()));
+            p.args.push(("reason", tr.t(&format!("escalation_reason.{reason}")).to_string()));
+        }
+        E::MarkComplex { reason: text, deadline: d }
+        | E::Clarify { body: text, deadline: d }
+        | E::Extend { reason: text, deadline: d } => {
+            p.quote = Some(text);
+            p.deadline = Some(d);
+        }
+        E::RequestClarification { question: text } | E::Complain { reason: text } => p.quote = Some(text),
+        E::Reply { outcome, body } => {
+            p.args.push(("outcome", tr.t(&format!("outcome.{}", outcome.as_str())).to_string()));
+            p.quote = Some(body);
+        }
+        E::Refuse { ground, ground_title, citation, reasons } => {
+            p.args.push(("ground", ground.clone()));
+            p.args.push(("ground_title", ground_title.get(locale).clone()));
+            p.args.push(("citation", citation.get(locale).clone()));
+            p.quote = Some(reasons);
+        }
+        E::Transfer { old_agency, reason, deadline: d } => {
+            p.args.push(("old_agency", old_agency.clone()));
+            p.quote = Some(reason);
+            p.deadline = Some(d);
+        }
+        E::Withdraw | E::ReviewOverdue => {}
+        E::Reminder { due, left } => {
+            p.args.push(("due", tr.due_by(*due)));
+            p.args.push(("left", left.get(locale).clone()));
+        }
+        E::Overdue { due } => p.args.push(("due", tr.due(*due))),
+        E::Decided { due, note, .. } => {
+            p.args.push(("due", due.map(|d| tr.due_by(d)).unwrap_or_default()));
+            p.quote = note.as_ref();
+        }
+    }
+    p
+}
+
+/// The due instant (or that the clock is paused), then how it was counted.
+fn deadline_paragraphs(tr: &Tr, dl: &DueLine) -> Vec<String> {
+    let mut paragraphs = vec![match dl.due {
+        Some(due) => tr.f("mail.req.due", &[("due", &tr.due(due))]),
+        None => tr.t("mail.req.paused").to_string(),
+    }];
+    let steps = dl.steps.get(tr.locale);
+    if !steps.is_empty() {
+        paragraphs.push(format!("{} {}", tr.t("mail.req.why"), steps.join(" → ")));
+    }
+    paragraphs
 }
 
 fn lay_out(tr: &Tr, m: &Message) -> askama::Result<Rendered> {

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use super::Env;
 use super::accounts::{self, NewUser};
 use super::directory::{self, ImportOutcome, NewJurisdiction};
@@ -22,12 +24,106 @@ pub struct DemoAccount {
     pub note: &'static str,
 }
 
+/// One demo account. `agency` is the code of the agency it speaks for, in demo/thai-nguyen.csv.
+struct Spec {
+    role: &'static str,
+    email: &'static str,
+    full_name: &'static str,
+    title: Option<&'static str>,
+    agency: Option<&'static str>,
+    jurisdiction: Option<&'static str>,
+    note: &'static str,
+}
+
+/// One account per role, and a deputy beside the health department's spokesperson so that deputies can
+/// be tried too.
+const ACCOUNTS: [Spec; 7] = [
+    Spec {
+        role: "admin",
+        email: "admin@tiepcan.example.vn",
+        full_name: "Quản trị hệ thống",
+        title: None,
+        agency: None,
+        jurisdiction: None,
+        note: "directory, users",
+    },
+    Spec {
+        role: "staff",
+        email: "canbo.so@thainguyen.example.vn",
+        full_name: "Hoàng Thị Lan",
+        title: Some("Chuyên viên Phòng Báo chí"),
+        agency: None,
+        jurisdiction: Some("TNG"),
+        note: "Department staff of TNG",
+    },
+    Spec {
+        role: "spokesperson",
+        email: "phatngon.syt@thainguyen.example.vn",
+        full_name: "Nguyễn Văn Minh",
+        title: Some("Phó Giám đốc Sở Y tế"),
+        agency: Some("SYT"),
+        jurisdiction: None,
+        note: "primary, Sở Y tế",
+    },
+    Spec {
+        role: "spokesperson",
+        email: "phophatngon.syt@thainguyen.example.vn",
+        full_name: "Trần Thị Hà",
+        title: Some("Chánh Văn phòng Sở Y tế"),
+        agency: Some("SYT"),
+        jurisdiction: None,
+        note: "deputy, Sở Y tế",
+    },
+    Spec {
+        role: "spokesperson",
+        email: "phatngon.sgddt@thainguyen.example.vn",
+        full_name: "Lê Quang Huy",
+        title: Some("Phó Giám đốc Sở Giáo dục và Đào tạo"),
+        agency: Some("SGDDT"),
+        jurisdiction: None,
+        note: "primary, Sở Giáo dục và Đào tạo",
+    },
+    Spec {
+        role: "spokesperson",
+        email: "phatngon.ca@thainguyen.example.vn",
+        full_name: "Đỗ Mạnh Cường",
+        title: Some("Trưởng phòng Tham mưu, Công an tỉnh"),
+        agency: Some("CA"),
+        jurisdiction: None,
+        note: "primary, Công an tỉnh",
+    },
+    Spec {
+        role: "reporter",
+        email: "phongvien@baothainguyen.example.vn",
+        full_name: "Phạm Thu Trang",
+        title: None,
+        agency: None,
+        jurisdiction: None,
+        note: "verified reporter, Báo Thái Nguyên",
+    },
+];
+
 /// Loads the demo province; `None` when the database already holds data.
 pub fn load(conn: &mut DbConn, env: Env<'_>, hasher: &Arc<Hasher>) -> AppResult<Option<Vec<DemoAccount>>> {
-    let now = env.now;
     if users::count(conn)? > 0 || !jurisdictions::all(conn)?.is_empty() {
         return Ok(None);
     }
+    create_province(conn, env)?;
+    let tng = jurisdictions::by_code(conn, "TNG")?.ok_or_else(AppError::not_found)?;
+    // Every agency is found before the first account is made: a missing one stops the demo with nobody created.
+    let agency_ids = ACCOUNTS
+        .iter()
+        .map(|s| s.agency.map(|code| agency_id(conn, &tng.id, code)).transpose())
+        .collect::<AppResult<Vec<_>>>()?;
+    let mut out = Vec::new();
+    for (spec, agency_id) in ACCOUNTS.iter().zip(agency_ids) {
+        out.push(create_account(conn, hasher, env.now, spec, agency_id)?);
+    }
+    Ok(Some(out))
+}
+
+/// The jurisdiction, its Department and the agencies of the demo directory.
+fn create_province(conn: &mut DbConn, env: Env<'_>) -> AppResult<()> {
     directory::create_jurisdiction(
         conn,
         env,
@@ -41,116 +137,42 @@ pub fn load(conn: &mut DbConn, env: Env<'_>, hasher: &Arc<Hasher>) -> AppResult<
         },
     )?;
     match directory::import_agencies(conn, env, None, AGENCIES_CSV)? {
-        ImportOutcome::Done(_) => {}
-        ImportOutcome::Rejected(e) => {
-            return Err(AppError::Internal(anyhow::anyhow!("demo directory rejected: {e:?}")));
-        }
+        ImportOutcome::Done(_) => Ok(()),
+        ImportOutcome::Rejected(e) => Err(AppError::Internal(anyhow::anyhow!("demo directory rejected: {e:?}"))),
     }
-    let tng = jurisdictions::by_code(conn, "TNG")?.ok_or_else(AppError::not_found)?;
-    let agency = |conn: &mut DbConn, code: &str| -> AppResult<String> {
-        Ok(agencies::by_code(conn, &tng.id, code)?.ok_or_else(AppError::not_found)?.id)
-    };
-    let syt = agency(conn, "SYT")?;
-    let sgd = agency(conn, "SGDDT")?;
-    let ca = agency(conn, "CA")?;
+}
 
-    struct Spec {
-        role: &'static str,
-        email: &'static str,
-        full_name: &'static str,
-        title: Option<&'static str>,
-        agencies: Vec<String>,
-        jurisdiction: Option<&'static str>,
-        note: &'static str,
+fn agency_id(conn: &mut DbConn, jurisdiction_id: &str, code: &str) -> AppResult<String> {
+    Ok(agencies::by_code(conn, jurisdiction_id, code)?.ok_or_else(AppError::not_found)?.id)
+}
+
+/// Creates one account with a fresh password; the reporter gets a verified outlet and press card.
+fn create_account(
+    conn: &mut DbConn,
+    hasher: &Arc<Hasher>,
+    now: DateTime<Utc>,
+    s: &Spec,
+    agency_id: Option<String>,
+) -> AppResult<DemoAccount> {
+    let password = generate_password();
+    let view = accounts::create_with_password(
+        conn,
+        hasher,
+        now,
+        &NewUser {
+            email: s.email.into(),
+            full_name: s.full_name.into(),
+            role: s.role.into(),
+            agency_ids: agency_id.into_iter().collect(),
+            jurisdiction: s.jurisdiction.map(Into::into),
+            title: s.title.map(Into::into),
+            locale: Some("vi".into()),
+            phone: None,
+        },
+        &password,
+    )?;
+    if s.role == "reporter" {
+        users::set_reporter_details(conn, &view.id, "Báo Thái Nguyên", Some("TN-0421"))?;
     }
-    let specs = vec![
-        Spec {
-            role: "admin",
-            email: "admin@tiepcan.example.vn",
-            full_name: "Quản trị hệ thống",
-            title: None,
-            agencies: vec![],
-            jurisdiction: None,
-            note: "directory, users",
-        },
-        Spec {
-            role: "staff",
-            email: "canbo.so@thainguyen.example.vn",
-            full_name: "Hoàng Thị Lan",
-            title: Some("Chuyên viên Phòng Báo chí"),
-            agencies: vec![],
-            jurisdiction: Some("TNG"),
-            note: "Department staff of TNG",
-        },
-        Spec {
-            role: "spokesperson",
-            email: "phatngon.syt@thainguyen.example.vn",
-            full_name: "Nguyễn Văn Minh",
-            title: Some("Phó Giám đốc Sở Y tế"),
-            agencies: vec![syt.clone()],
-            jurisdiction: None,
-            note: "primary, Sở Y tế",
-        },
-        Spec {
-            role: "spokesperson",
-            email: "phophatngon.syt@thainguyen.example.vn",
-            full_name: "Trần Thị Hà",
-            title: Some("Chánh Văn phòng Sở Y tế"),
-            agencies: vec![syt],
-            jurisdiction: None,
-            note: "deputy, Sở Y tế",
-        },
-        Spec {
-            role: "spokesperson",
-            email: "phatngon.sgddt@thainguyen.example.vn",
-            full_name: "Lê Quang Huy",
-            title: Some("Phó Giám đốc Sở Giáo dục và Đào tạo"),
-            agencies: vec![sgd],
-            jurisdiction: None,
-            note: "primary, Sở Giáo dục và Đào tạo",
-        },
-        Spec {
-            role: "spokesperson",
-            email: "phatngon.ca@thainguyen.example.vn",
-            full_name: "Đỗ Mạnh Cường",
-            title: Some("Trưởng phòng Tham mưu, Công an tỉnh"),
-            agencies: vec![ca],
-            jurisdiction: None,
-            note: "primary, Công an tỉnh",
-        },
-        Spec {
-            role: "reporter",
-            email: "phongvien@baothainguyen.example.vn",
-            full_name: "Phạm Thu Trang",
-            title: None,
-            agencies: vec![],
-            jurisdiction: None,
-            note: "verified reporter, Báo Thái Nguyên",
-        },
-    ];
-    let mut out = Vec::new();
-    for s in specs {
-        let password = generate_password();
-        let view = accounts::create_with_password(
-            conn,
-            hasher,
-            now,
-            &NewUser {
-                email: s.email.into(),
-                full_name: s.full_name.into(),
-                role: s.role.into(),
-                agency_ids: s.agencies,
-                jurisdiction: s.jurisdiction.map(Into::into),
-                title: s.title.map(Into::into),
-                locale: Some("vi".into()),
-                phone: None,
-            },
-            &password,
-        )?;
-        if s.role == "reporter" {
-            users::set_reporter_details(conn, &view.id, "Báo Thái Nguyên", Some("TN-0421"))?;
-        }
-        out.push(DemoAccount { role: s.role, email: s.email, full_name: s.full_name, password, note: s.note });
-    }
-    Ok(Some(out))
+    Ok(DemoAccount { role: s.role, email: s.email, full_name: s.full_name, password, note: s.note })
 }

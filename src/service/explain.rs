@@ -8,50 +8,16 @@
 //! định pháp luật: …" (a rule of the service), and in English "under …", "by analogy with …", "a rule of
 //! this service, not a legal requirement: …".
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+mod words;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::domain::calendar::{DayKind, local_date};
+use crate::domain::calendar::local_date;
 use crate::domain::deadline::{Deadline, EventName, IgnoredReason, NoDueReason, Remaining, SkippedDay, Step};
 use crate::domain::policy::{Basis, Cited, ClarificationEffect, OutsideOfficeHours, Unit};
 use crate::i18n::Tr;
-
-/// More counted days than this are written as a range.
-const MAX_LISTED_DAYS: usize = 6;
-
-fn weekday(tr: &Tr, date: NaiveDate) -> &'static str {
-    let key = match date.weekday() {
-        Weekday::Mon => "deadline.weekday.mon",
-        Weekday::Tue => "deadline.weekday.tue",
-        Weekday::Wed => "deadline.weekday.wed",
-        Weekday::Thu => "deadline.weekday.thu",
-        Weekday::Fri => "deadline.weekday.fri",
-        Weekday::Sat => "deadline.weekday.sat",
-        Weekday::Sun => "deadline.weekday.sun",
-    };
-    tr.get(key).unwrap_or("")
-}
-
-/// "Fri 24/04/2026".
-fn day(tr: &Tr, date: NaiveDate) -> String {
-    format!("{} {}", weekday(tr, date), date.format("%d/%m/%Y"))
-}
-
-/// "Fri 24/04/2026 14:05" (Vietnam time).
-fn instant(tr: &Tr, at: DateTime<Utc>) -> String {
-    format!("{} {}", weekday(tr, local_date(at)), tr.datetime(at))
-}
-
-/// Like `instant`, but local midnight is "24:00" of the day that ends.
-fn due(tr: &Tr, at: DateTime<Utc>) -> String {
-    let local = local_date(at);
-    if crate::domain::calendar::start_of_local_day(local) == at {
-        let d = local - Duration::days(1);
-        format!("{} 24:00", day(tr, d))
-    } else {
-        instant(tr, at)
-    }
-}
+use words::{day, day_list, due, duration, instant, skipped_list, trigger_day, unit};
 
 /// A due instant as a limit that includes its last day: "đến hết ngày thứ Hai 04/05/2026" for 24:00,
 /// "chậm nhất thứ Hai 16/03/2026 17:00" otherwise ("by the end of …", "by …").
@@ -64,222 +30,49 @@ pub fn due_by(tr: &Tr, at: DateTime<Utc>) -> String {
     }
 }
 
-fn unit(tr: &Tr, u: Unit) -> &'static str {
-    let key = match u {
-        Unit::Hours => "deadline.unit.hours",
-        Unit::WorkingDays => "deadline.unit.working_days",
-        Unit::CalendarDays => "deadline.unit.calendar_days",
-    };
-    tr.get(key).unwrap_or("")
-}
-
-/// "a, b and c".
-fn join(tr: &Tr, items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{}{}{}", rest.join(", "), tr.t("deadline.and"), last),
-    }
-}
-
-/// The days counted, a swapped-in working day with its name.
-fn day_list(tr: &Tr, days: &[NaiveDate], swapped_in: &[(NaiveDate, String)]) -> String {
-    let show = |d: &NaiveDate| match swapped_in.iter().find(|(s, _)| s == d) {
-        Some((_, name)) => format!("{} ({name})", day(tr, *d)),
-        None => day(tr, *d),
-    };
-    match days {
-        [first, .., last] if days.len() > MAX_LISTED_DAYS => {
-            let range = tr.f(
-                "deadline.days_range",
-                &[("first", &day(tr, *first)), ("last", &day(tr, *last)), ("count", &days.len().to_string())],
-            );
-            if swapped_in.is_empty() {
-                range
-            } else {
-                let named: Vec<String> = swapped_in.iter().map(|(d, _)| show(d)).collect();
-                format!("{range} {}", tr.f("deadline.including", &[("days", &join(tr, &named))]))
-            }
-        }
-        _ => join(tr, &days.iter().map(show).collect::<Vec<_>>()),
-    }
-}
-
-/// Holidays grouped by runs of consecutive days with the same name, then the weekend if any.
-fn skipped_list(tr: &Tr, skipped: &[SkippedDay]) -> String {
-    let mut runs: Vec<(NaiveDate, NaiveDate, &str)> = Vec::new();
-    let mut weekend_days = 0;
-    for s in skipped {
-        match &s.kind {
-            DayKind::Holiday(name) => match runs.last_mut() {
-                Some((_, end, n)) if *n == name.as_str() && end.succ_opt() == Some(s.date) => *end = s.date,
-                _ => runs.push((s.date, s.date, name.as_str())),
-            },
-            DayKind::Weekend => weekend_days += 1,
-            DayKind::Working | DayKind::SwappedWorkingDay(_) => {}
-        }
-    }
-    let mut items: Vec<String> = runs
-        .into_iter()
-        .map(|(a, b, name)| {
-            let dates = if a == b { day(tr, a) } else { format!("{} – {}", day(tr, a), day(tr, b)) };
-            format!("{dates} ({name})")
-        })
-        .collect();
-    if weekend_days > 0 {
-        items.push(tr.t(if weekend_days <= 2 { "deadline.the_weekend" } else { "deadline.weekends" }).to_string());
-    }
-    join(tr, &items)
-}
-
-fn duration(tr: &Tr, seconds: i64) -> String {
-    let minutes = seconds / 60;
-    tr.f("deadline.duration", &[("hours", &(minutes / 60).to_string()), ("minutes", &(minutes % 60).to_string())])
-}
-
 /// A rule's citation after the words of its basis: "theo Bộ luật Dân sự 2015, Điều 147(3)".
 pub fn cite(tr: &Tr, rule: &Cited) -> String {
     tr.f(&format!("deadline.basis.{}", rule.basis.as_str()), &[("citation", &rule.citation)])
 }
 
-/// The trigger of a count in days, as the day it names: "ngày nhận", "ngày làm rõ", "ngày chuyển".
-fn trigger_day(tr: &Tr, trigger: EventName) -> &'static str {
-    let key = match trigger {
-        EventName::Clarified => "deadline.trigger.clarified",
-        EventName::Transferred => "deadline.trigger.transferred",
-        _ => "deadline.trigger.received",
-    };
-    tr.get(key).unwrap_or("")
-}
-
 pub fn step_text(step: &Step, tr: &Tr) -> String {
+    // A step whose text takes more than a few lines has its own function below; an extension stays here
+    // because its fields are too many to pass to a function one by one.
     match step {
         Step::Received { at, policy_title_vi, policy_title_en, .. } => {
-            let title = if tr.lang() == "en" { policy_title_en } else { policy_title_vi };
-            tr.f("deadline.received", &[("at", &instant(tr, *at)), ("title", title)])
+            received(tr, *at, policy_title_vi, policy_title_en)
         }
-        Step::OutsideOfficeHours { at, setting, counted_from, citation } => match setting {
-            OutsideOfficeHours::AsReceived => tr.f(
-                "deadline.outside_hours_as_received",
-                &[("at", &instant(tr, *at)), ("citation", &cite(tr, citation))],
-            ),
-            OutsideOfficeHours::NextWorkingDay => tr.f(
-                "deadline.outside_hours_next_day",
-                &[("at", &instant(tr, *at)), ("from", &instant(tr, *counted_from)), ("citation", &cite(tr, citation))],
-            ),
-        },
-        Step::Hours { from, hours, until, citation, counting_citation } => tr.f(
-            "deadline.hours",
-            &[
-                ("hours", &hours.to_string()),
-                ("from", &instant(tr, *from)),
-                ("until", &due(tr, *until)),
-                ("citation", &cite(tr, citation)),
-                ("counting_citation", &cite(tr, counting_citation)),
-            ],
-        ),
-        Step::CountingStartsNextDay { event_at, trigger, first_day, citation, end_citation } => tr.f(
-            "deadline.counting_starts",
-            &[
-                ("trigger", trigger_day(tr, *trigger)),
-                ("event_day", &day(tr, local_date(*event_at))),
-                ("first_day", &day(tr, *first_day)),
-                ("citation", &cite(tr, citation)),
-                ("end_citation", &cite(tr, end_citation)),
-            ],
-        ),
+        Step::OutsideOfficeHours { at, setting, counted_from, citation } => {
+            outside_office_hours(tr, *at, *setting, *counted_from, citation)
+        }
+        Step::Hours { from, hours, until, citation, counting_citation } => {
+            hours_text(tr, *from, *hours, *until, citation, counting_citation)
+        }
+        Step::CountingStartsNextDay { event_at, trigger, first_day, citation, end_citation } => {
+            counting_starts(tr, *event_at, *trigger, *first_day, citation, end_citation)
+        }
         Step::WorkingDays { count, citation, counted, skipped, swapped_in } => {
-            let skipped_text = skipped_list(tr, skipped);
-            let key = if skipped_text.is_empty() { "deadline.working_days" } else { "deadline.working_days_skipping" };
-            tr.f(
-                key,
-                &[
-                    ("count", &count.to_string()),
-                    ("citation", &cite(tr, citation)),
-                    ("days", &day_list(tr, counted, swapped_in)),
-                    ("skipped", &skipped_text),
-                ],
-            )
+            working_days(tr, *count, citation, counted, skipped, swapped_in)
         }
-        Step::CalendarDays { count, citation, first_day, last_day } => tr.f(
-            "deadline.calendar_days",
-            &[
-                ("count", &count.to_string()),
-                ("citation", &cite(tr, citation)),
-                ("first_day", &day(tr, *first_day)),
-                ("last_day", &day(tr, *last_day)),
-            ],
-        ),
-        Step::RolledOver { from, to, skipped, citation } => tr.f(
-            "deadline.rolled_over",
-            &[
-                ("from", &day(tr, *from)),
-                ("to", &day(tr, *to)),
-                ("skipped", &skipped_list(tr, skipped)),
-                ("citation", &cite(tr, citation)),
-            ],
-        ),
+        Step::CalendarDays { count, citation, first_day, last_day } => {
+            calendar_days(tr, *count, citation, *first_day, *last_day)
+        }
+        Step::RolledOver { from, to, skipped, citation } => rolled_over(tr, *from, *to, skipped, citation),
         Step::UnconfirmedCalendar { year, source } => {
             tr.f("deadline.unconfirmed_calendar", &[("year", &year.to_string()), ("source", source)])
         }
         Step::ClarificationRequested { at, effect, citation, late } => {
-            let key = match effect {
-                ClarificationEffect::Pause => "deadline.clarification_pause",
-                ClarificationEffect::Restart => "deadline.clarification_restart",
-            };
-            let mut s = tr.f(key, &[("at", &instant(tr, *at)), ("citation", &cite(tr, citation))]);
-            if *late {
-                s.push(' ');
-                s.push_str(tr.t("deadline.clarification_late"));
-            }
-            s
+            clarification_requested(tr, *at, *effect, citation, *late)
         }
-        Step::Resumed { at, remaining, citation } => {
-            let at = instant(tr, *at);
-            let citation = &cite(tr, citation);
-            match remaining {
-                Remaining::Time { seconds, until } => tr.f(
-                    "deadline.resumed_time",
-                    &[
-                        ("at", &at),
-                        ("remaining", &duration(tr, *seconds)),
-                        ("until", &due(tr, *until)),
-                        ("citation", citation),
-                    ],
-                ),
-                Remaining::Nothing { until } => tr
-                    .f("deadline.resumed_nothing", &[("at", &at), ("until", &due(tr, *until)), ("citation", citation)]),
-                Remaining::WorkingDays(n) | Remaining::CalendarDays(n) => {
-                    let u = if matches!(remaining, Remaining::WorkingDays(_)) {
-                        Unit::WorkingDays
-                    } else {
-                        Unit::CalendarDays
-                    };
-                    tr.f(
-                        "deadline.resumed_days",
-                        &[("at", &at), ("count", &n.to_string()), ("unit", unit(tr, u)), ("citation", citation)],
-                    )
-                }
-            }
+        Step::Resumed { at, remaining, citation } => resumed(tr, *at, remaining, citation),
+        Step::Restarted { at, complex, citation } => {
+            at_cited(tr, if *complex { "deadline.restarted_complex" } else { "deadline.restarted" }, *at, citation)
         }
-        Step::Restarted { at, complex, citation } => tr.f(
-            if *complex { "deadline.restarted_complex" } else { "deadline.restarted" },
-            &[("at", &instant(tr, *at)), ("citation", &cite(tr, citation))],
-        ),
-        Step::MarkedComplex { at, received_at, notice_until, citation } => tr.f(
-            "deadline.marked_complex",
-            &[
-                ("at", &instant(tr, *at)),
-                ("until", &due(tr, *notice_until)),
-                ("received", &instant(tr, *received_at)),
-                ("citation", &cite(tr, citation)),
-            ],
-        ),
-        Step::ComplexNoticeLate { at, notice_until, citation } => tr.f(
-            "deadline.complex_late",
-            &[("at", &instant(tr, *at)), ("until", &due(tr, *notice_until)), ("citation", &cite(tr, citation))],
-        ),
-        Step::NoComplexRule { at } => tr.f("deadline.no_complex_rule", &[("at", &instant(tr, *at))]),
+        Step::MarkedComplex { at, received_at, notice_until, citation } => {
+            marked_complex(tr, *at, *received_at, *notice_until, citation)
+        }
+        Step::ComplexNoticeLate { at, notice_until, citation } => complex_notice_late(tr, *at, *notice_until, citation),
+        Step::NoComplexRule { at } => at_only(tr, "deadline.no_complex_rule", *at),
         Step::Extended { at, number, max_count, limit, unit: u, previous_due, citation, max_count_citation } => tr.f(
             "deadline.extended",
             &[
@@ -304,45 +97,231 @@ pub fn step_text(step: &Step, tr: &Tr) -> String {
             "deadline.extension_refused",
             &[("at", &instant(tr, *at)), ("max", &max_count.to_string()), ("citation", &cite(tr, citation))],
         ),
-        Step::NoExtensionRule { at } => tr.f("deadline.no_extension_rule", &[("at", &instant(tr, *at))]),
-        Step::Transferred { at, citation } => {
-            tr.f("deadline.transferred", &[("at", &instant(tr, *at)), ("citation", &cite(tr, citation))])
-        }
+        Step::NoExtensionRule { at } => at_only(tr, "deadline.no_extension_rule", *at),
+        Step::Transferred { at, citation } => at_cited(tr, "deadline.transferred", *at, citation),
         Step::ResponseOrdered { at, due_at } => {
             tr.f("deadline.response_ordered", &[("at", &instant(tr, *at)), ("due_by", &due_by(tr, *due_at))])
         }
         Step::Stopped { at, due_at: Some(d) } => {
             tr.f("deadline.stopped", &[("at", &instant(tr, *at)), ("due", &due(tr, *d))])
         }
-        Step::Stopped { at, due_at: None } => tr.f("deadline.stopped_paused", &[("at", &instant(tr, *at))]),
-        Step::Ignored { at, event, reason } => {
-            let reason_key = match reason {
-                IgnoredReason::BeforeReceipt => "deadline.ignored_reason.before_receipt",
-                IgnoredReason::AlreadyReceived => "deadline.ignored_reason.already_received",
-                IgnoredReason::AfterStop => "deadline.ignored_reason.after_stop",
-                IgnoredReason::NotAwaitingClarification => "deadline.ignored_reason.not_awaiting_clarification",
-                IgnoredReason::AlreadyAwaitingClarification => "deadline.ignored_reason.already_awaiting_clarification",
-                IgnoredReason::AlreadyComplex => "deadline.ignored_reason.already_complex",
-            };
-            let event_key = format!("deadline.event.{}", event.as_str());
+        Step::Stopped { at, due_at: None } => at_only(tr, "deadline.stopped_paused", *at),
+        Step::Ignored { at, event, reason } => ignored(tr, *at, *event, *reason),
+        Step::Due { at } => tr.f("deadline.due", &[("due", &due(tr, *at))]),
+        Step::NoDueInstant { reason } => no_due_instant(tr, reason),
+    }
+}
+
+/// A text whose only argument is the instant of the step.
+fn at_only(tr: &Tr, key: &str, at: DateTime<Utc>) -> String {
+    tr.f(key, &[("at", &instant(tr, at))])
+}
+
+/// A text with the instant of the step and the rule it applies.
+fn at_cited(tr: &Tr, key: &str, at: DateTime<Utc>, citation: &Cited) -> String {
+    tr.f(key, &[("at", &instant(tr, at)), ("citation", &cite(tr, citation))])
+}
+
+/// The policy's title in the reader's language.
+fn received(tr: &Tr, at: DateTime<Utc>, title_vi: &str, title_en: &str) -> String {
+    let title = if tr.lang() == "en" { title_en } else { title_vi };
+    tr.f("deadline.received", &[("at", &instant(tr, at)), ("title", title)])
+}
+
+fn outside_office_hours(
+    tr: &Tr,
+    at: DateTime<Utc>,
+    setting: OutsideOfficeHours,
+    counted_from: DateTime<Utc>,
+    citation: &Cited,
+) -> String {
+    match setting {
+        OutsideOfficeHours::AsReceived => at_cited(tr, "deadline.outside_hours_as_received", at, citation),
+        OutsideOfficeHours::NextWorkingDay => tr.f(
+            "deadline.outside_hours_next_day",
+            &[("at", &instant(tr, at)), ("from", &instant(tr, counted_from)), ("citation", &cite(tr, citation))],
+        ),
+    }
+}
+
+fn hours_text(
+    tr: &Tr,
+    from: DateTime<Utc>,
+    hours: u32,
+    until: DateTime<Utc>,
+    citation: &Cited,
+    counting_citation: &Cited,
+) -> String {
+    tr.f(
+        "deadline.hours",
+        &[
+            ("hours", &hours.to_string()),
+            ("from", &instant(tr, from)),
+            ("until", &due(tr, until)),
+            ("citation", &cite(tr, citation)),
+            ("counting_citation", &cite(tr, counting_citation)),
+        ],
+    )
+}
+
+fn counting_starts(
+    tr: &Tr,
+    event_at: DateTime<Utc>,
+    trigger: EventName,
+    first_day: NaiveDate,
+    citation: &Cited,
+    end_citation: &Cited,
+) -> String {
+    tr.f(
+        "deadline.counting_starts",
+        &[
+            ("trigger", trigger_day(tr, trigger)),
+            ("event_day", &day(tr, local_date(event_at))),
+            ("first_day", &day(tr, first_day)),
+            ("citation", &cite(tr, citation)),
+            ("end_citation", &cite(tr, end_citation)),
+        ],
+    )
+}
+
+fn working_days(
+    tr: &Tr,
+    count: u32,
+    citation: &Cited,
+    counted: &[NaiveDate],
+    skipped: &[SkippedDay],
+    swapped_in: &[(NaiveDate, String)],
+) -> String {
+    let skipped_text = skipped_list(tr, skipped);
+    let key = if skipped_text.is_empty() { "deadline.working_days" } else { "deadline.working_days_skipping" };
+    tr.f(
+        key,
+        &[
+            ("count", &count.to_string()),
+            ("citation", &cite(tr, citation)),
+            ("days", &day_list(tr, counted, swapped_in)),
+            ("skipped", &skipped_text),
+        ],
+    )
+}
+
+fn calendar_days(tr: &Tr, count: u32, citation: &Cited, first_day: NaiveDate, last_day: NaiveDate) -> String {
+    tr.f(
+        "deadline.calendar_days",
+        &[
+            ("count", &count.to_string()),
+            ("citation", &cite(tr, citation)),
+            ("first_day", &day(tr, first_day)),
+            ("last_day", &day(tr, last_day)),
+        ],
+    )
+}
+
+fn rolled_over(tr: &Tr, from: NaiveDate, to: NaiveDate, skipped: &[SkippedDay], citation: &Cited) -> String {
+    tr.f(
+        "deadline.rolled_over",
+        &[
+            ("from", &day(tr, from)),
+            ("to", &day(tr, to)),
+            ("skipped", &skipped_list(tr, skipped)),
+            ("citation", &cite(tr, citation)),
+        ],
+    )
+}
+
+fn clarification_requested(
+    tr: &Tr,
+    at: DateTime<Utc>,
+    effect: ClarificationEffect,
+    citation: &Cited,
+    late: bool,
+) -> String {
+    let key = match effect {
+        ClarificationEffect::Pause => "deadline.clarification_pause",
+        ClarificationEffect::Restart => "deadline.clarification_restart",
+    };
+    let mut s = at_cited(tr, key, at, citation);
+    if late {
+        s.push(' ');
+        s.push_str(tr.t("deadline.clarification_late"));
+    }
+    s
+}
+
+fn resumed(tr: &Tr, at: DateTime<Utc>, remaining: &Remaining, citation: &Cited) -> String {
+    let at = instant(tr, at);
+    let citation = &cite(tr, citation);
+    match remaining {
+        Remaining::Time { seconds, until } => tr.f(
+            "deadline.resumed_time",
+            &[("at", &at), ("remaining", &duration(tr, *seconds)), ("until", &due(tr, *until)), ("citation", citation)],
+        ),
+        Remaining::Nothing { until } => {
+            tr.f("deadline.resumed_nothing", &[("at", &at), ("until", &due(tr, *until)), ("citation", citation)])
+        }
+        Remaining::WorkingDays(n) | Remaining::CalendarDays(n) => {
+            let u = if matches!(remaining, Remaining::WorkingDays(_)) { Unit::WorkingDays } else { Unit::CalendarDays };
             tr.f(
-                "deadline.ignored",
-                &[
-                    ("event", tr.get(&event_key).unwrap_or(event.as_str())),
-                    ("at", &instant(tr, *at)),
-                    ("reason", tr.t(reason_key)),
-                ],
+                "deadline.resumed_days",
+                &[("at", &at), ("count", &n.to_string()), ("unit", unit(tr, u)), ("citation", citation)],
             )
         }
-        Step::Due { at } => tr.f("deadline.due", &[("due", &due(tr, *at))]),
-        Step::NoDueInstant { reason: NoDueReason::AwaitingClarification { since } } => {
-            tr.f("deadline.awaiting", &[("since", &instant(tr, *since))])
-        }
-        Step::NoDueInstant { reason: NoDueReason::StoppedWhileAwaiting { since, stopped_at } } => tr.f(
+    }
+}
+
+fn marked_complex(
+    tr: &Tr,
+    at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    notice_until: DateTime<Utc>,
+    citation: &Cited,
+) -> String {
+    tr.f(
+        "deadline.marked_complex",
+        &[
+            ("at", &instant(tr, at)),
+            ("until", &due(tr, notice_until)),
+            ("received", &instant(tr, received_at)),
+            ("citation", &cite(tr, citation)),
+        ],
+    )
+}
+
+fn complex_notice_late(tr: &Tr, at: DateTime<Utc>, notice_until: DateTime<Utc>, citation: &Cited) -> String {
+    tr.f(
+        "deadline.complex_late",
+        &[("at", &instant(tr, at)), ("until", &due(tr, notice_until)), ("citation", &cite(tr, citation))],
+    )
+}
+
+fn ignored(tr: &Tr, at: DateTime<Utc>, event: EventName, reason: IgnoredReason) -> String {
+    let reason_key = match reason {
+        IgnoredReason::BeforeReceipt => "deadline.ignored_reason.before_receipt",
+        IgnoredReason::AlreadyReceived => "deadline.ignored_reason.already_received",
+        IgnoredReason::AfterStop => "deadline.ignored_reason.after_stop",
+        IgnoredReason::NotAwaitingClarification => "deadline.ignored_reason.not_awaiting_clarification",
+        IgnoredReason::AlreadyAwaitingClarification => "deadline.ignored_reason.already_awaiting_clarification",
+        IgnoredReason::AlreadyComplex => "deadline.ignored_reason.already_complex",
+    };
+    let event_key = format!("deadline.event.{}", event.as_str());
+    tr.f(
+        "deadline.ignored",
+        &[
+            ("event", tr.get(&event_key).unwrap_or(event.as_str())),
+            ("at", &instant(tr, at)),
+            ("reason", tr.t(reason_key)),
+        ],
+    )
+}
+
+fn no_due_instant(tr: &Tr, reason: &NoDueReason) -> String {
+    match reason {
+        NoDueReason::AwaitingClarification { since } => tr.f("deadline.awaiting", &[("since", &instant(tr, *since))]),
+        NoDueReason::StoppedWhileAwaiting { since, stopped_at } => tr.f(
             "deadline.stopped_while_awaiting",
             &[("since", &instant(tr, *since)), ("at", &instant(tr, *stopped_at))],
         ),
-        Step::NoDueInstant { reason: NoDueReason::NotReceived } => tr.t("deadline.not_received").to_string(),
+        NoDueReason::NotReceived => tr.t("deadline.not_received").to_string(),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 use tiepcan::clock::{Clock, SystemClock};
@@ -16,6 +16,7 @@ use tiepcan::domain::calendar::vietnam;
 use tiepcan::domain::directory::default_office_hours;
 use tiepcan::domain::sweep::next_office_moment;
 use tiepcan::service::Env;
+use tiepcan::service::rules::Rulebook;
 use tiepcan::service::sweeper;
 
 use super::{bulk, seed, stats};
@@ -26,14 +27,63 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
     let mut pooled = pool.get()?;
     let conn: &mut db::DbConn = &mut pooled;
     let rules = seed::rulebook(conn, &config)?;
-    // The sweep runs as of tomorrow 10:00 in Vietnam, or the next office
-    // moment after it: the Department is told of overdue requests only in
-    // office hours, so an evening run would only postpone them.
-    let now = {
-        let tomorrow = SystemClock.now().with_timezone(&vietnam()).date_naive() + TimeDelta::days(1);
-        let ten = tomorrow.and_hms_opt(10, 0, 0).unwrap_or_default() - TimeDelta::hours(7); // UTC+7 all year
-        next_office_moment(ten.and_utc(), &default_office_hours(), &rules.calendar)
-    };
+    let now = sweep_instant(&rules);
+    let rows = load_requests(conn, &rules, now, total, due)?;
+
+    let claim = claim_sql(conn, now);
+    let plan_before = bulk::explain(conn, &claim)?;
+    println!("plan of the claim query, before the sweep:\n  {}", plan_before.join("\n  "));
+
+    let env = Env { config: &config, rules: &rules, now };
+    let started = Instant::now();
+    let report = sweeper::sweep_parallel(&pool, env, sweeper::PARALLEL).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let full = started.elapsed();
+    println!("sweep: {report:?} in {:.3} s", full.as_secs_f64());
+    anyhow::ensure!(
+        report.overdue as u64 == due,
+        "expected {due} overdue requests, the sweep found {}",
+        report.overdue
+    );
+
+    let empties = empty_sweeps(conn, env);
+    let plan_after = bulk::explain(conn, &claim)?;
+    println!("plan of the claim query, empty sweep:\n  {}", plan_after.join("\n  "));
+
+    stats::emit(
+        "sweep",
+        json!({
+            "table_rows": rows,
+            "due": due,
+            "checked": report.checked,
+            "overdue": report.overdue,
+            "seconds": (full.as_secs_f64() * 1000.0).round() / 1000.0,
+            "per_second": (report.checked as f64 / full.as_secs_f64()).round(),
+            "empty_median_ms": stats::ms(stats::percentile(&empties, 50.0)),
+            "empty_max_ms": stats::ms(*empties.last().unwrap_or(&Duration::ZERO)),
+            "plan": plan_before,
+            "plan_empty": plan_after,
+        }),
+    );
+    Ok(())
+}
+
+/// The sweep runs as of tomorrow 10:00 in Vietnam, or the next office
+/// moment after it: the Department is told of overdue requests only in
+/// office hours, so an evening run would only postpone them.
+fn sweep_instant(rules: &Rulebook) -> DateTime<Utc> {
+    let tomorrow = SystemClock.now().with_timezone(&vietnam()).date_naive() + TimeDelta::days(1);
+    let ten = tomorrow.and_hms_opt(10, 0, 0).unwrap_or_default() - TimeDelta::hours(7); // UTC+7 all year
+    next_office_moment(ten.and_utc(), &default_office_hours(), &rules.calendar)
+}
+
+/// Grows the requests table to `total` rows, `due` of them past due at `now`; returns the rows it holds.
+fn load_requests(
+    conn: &mut db::DbConn,
+    rules: &Rulebook,
+    now: DateTime<Utc>,
+    total: u64,
+    due: u64,
+) -> anyhow::Result<i64> {
     let j = jurisdictions::by_code(conn, "BEN")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
     let agency = agencies::by_code(conn, &j.id, "SXD")?.ok_or_else(|| anyhow::anyhow!("run seed first"))?;
     let reporter: String =
@@ -73,22 +123,11 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
     bulk::analyze(conn)?;
     let rows: i64 = requests::table.count().get_result(conn)?;
     println!("table holds {rows} requests ({} s to load)", load.elapsed().as_secs());
+    Ok(rows)
+}
 
-    let claim = claim_sql(conn, now);
-    let plan_before = bulk::explain(conn, &claim)?;
-    println!("plan of the claim query, before the sweep:\n  {}", plan_before.join("\n  "));
-
-    let env = Env { config: &config, rules: &rules, now };
-    let started = Instant::now();
-    let report = sweeper::sweep_parallel(&pool, env, sweeper::PARALLEL).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let full = started.elapsed();
-    println!("sweep: {report:?} in {:.3} s", full.as_secs_f64());
-    anyhow::ensure!(
-        report.overdue as u64 == due,
-        "expected {due} overdue requests, the sweep found {}",
-        report.overdue
-    );
-
+/// 21 sweeps right after the full one, each finding nothing, sorted by their time: what a quiet minute costs.
+fn empty_sweeps(conn: &mut db::DbConn, env: Env) -> Vec<Duration> {
     let mut empties: Vec<Duration> = (0..21)
         .map(|_| {
             let at = Instant::now();
@@ -99,25 +138,7 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
         .map(|(d, _)| d)
         .collect();
     empties.sort_unstable();
-    let plan_after = bulk::explain(conn, &claim)?;
-    println!("plan of the claim query, empty sweep:\n  {}", plan_after.join("\n  "));
-
-    stats::emit(
-        "sweep",
-        json!({
-            "table_rows": rows,
-            "due": due,
-            "checked": report.checked,
-            "overdue": report.overdue,
-            "seconds": (full.as_secs_f64() * 1000.0).round() / 1000.0,
-            "per_second": (report.checked as f64 / full.as_secs_f64()).round(),
-            "empty_median_ms": stats::ms(stats::percentile(&empties, 50.0)),
-            "empty_max_ms": stats::ms(*empties.last().unwrap_or(&Duration::ZERO)),
-            "plan": plan_before,
-            "plan_empty": plan_after,
-        }),
-    );
-    Ok(())
+    empties
 }
 
 /// The sweeper's claim query as SQL text, for EXPLAIN (the same predicate,

@@ -117,108 +117,17 @@ fn check_rule(field: &str, rule: &KindRule) -> Result<(), String> {
 }
 
 impl RawPack {
+    /// Checks the pack part by part (titles, date, counting, kinds, overrides, grounds) and builds it;
+    /// the error is the first fault found.
     pub(super) fn into_pack(self) -> Result<PolicyPack, String> {
         non_empty("version", &self.version)?;
         non_empty("title", &self.title)?;
         non_empty("title_en", &self.title_en)?;
-        let effective_from = match &self.effective_from {
-            toml::Value::Datetime(dt) if dt.date.is_some() && dt.time.is_none() => dt.to_string(),
-            toml::Value::String(s) => s.clone(),
-            other => return Err(format!("effective_from: expected a date like 2026-07-01, found {other}")),
-        };
-        let effective_from = NaiveDate::parse_from_str(effective_from.trim(), "%Y-%m-%d")
-            .map_err(|e| format!("effective_from: '{effective_from}' is not a date YYYY-MM-DD ({e})"))?;
-        for (field, value) in [
-            ("counting.hours_citation", &self.counting.hours_citation),
-            ("counting.days_start_citation", &self.counting.days_start_citation),
-            ("counting.day_end_citation", &self.counting.day_end_citation),
-            ("counting.rollover_citation", &self.counting.rollover_citation),
-            ("counting.transfer_citation", &self.counting.transfer_citation),
-            ("counting.outside_office_hours_citation", &self.counting.outside_office_hours_citation),
-        ] {
-            non_empty(field, value)?;
-        }
-
-        let mut kinds = BTreeMap::new();
-        for (key, r) in self.kinds {
-            let kind = parse_kind("kinds", &key)?;
-            let rule = KindRule {
-                limit: r.limit,
-                unit: r.unit,
-                basis: r.basis,
-                citation: r.citation,
-                explanation_vi: r.explanation_vi,
-                explanation_en: r.explanation_en,
-                clarification: r.clarification,
-                clarification_basis: r.clarification_basis,
-                clarification_citation: r.clarification_citation,
-                complex: r.complex,
-                extension: r.extension,
-                reminder_hours_before: r.reminder_hours_before,
-                escalation_grace_hours: r.escalation_grace_hours,
-            };
-            check_rule(&format!("kinds.{key}"), &rule)?;
-            kinds.insert(kind, rule);
-        }
-        for kind in RequestKind::ALL {
-            if !kinds.contains_key(&kind) {
-                return Err(format!("kinds.{} is missing (every pack defines every kind)", kind.as_str()));
-            }
-        }
-
-        let mut agency_overrides = BTreeMap::new();
-        for (agency, per_kind) in self.agency_overrides {
-            if agency.trim().is_empty() {
-                return Err("agency_overrides: an agency code is empty".to_string());
-            }
-            let mut rules = BTreeMap::new();
-            for (key, o) in per_kind {
-                let field = format!("agency_overrides.\"{agency}\".{key}");
-                let kind = parse_kind(&field, &key)?;
-                let base = kinds[&kind].clone();
-                let rule = KindRule {
-                    limit: o.limit.unwrap_or(base.limit),
-                    unit: o.unit.unwrap_or(base.unit),
-                    basis: o.basis,
-                    citation: o.citation,
-                    explanation_vi: o.explanation_vi.unwrap_or(base.explanation_vi),
-                    explanation_en: o.explanation_en.unwrap_or(base.explanation_en),
-                    clarification: o.clarification.unwrap_or(base.clarification),
-                    clarification_basis: o.clarification_basis.unwrap_or(base.clarification_basis),
-                    clarification_citation: o.clarification_citation.unwrap_or(base.clarification_citation),
-                    complex: o.complex.or(base.complex),
-                    extension: o.extension.or(base.extension),
-                    reminder_hours_before: o.reminder_hours_before.unwrap_or(base.reminder_hours_before),
-                    escalation_grace_hours: o.escalation_grace_hours.unwrap_or(base.escalation_grace_hours),
-                };
-                check_rule(&field, &rule)?;
-                rules.insert(kind, rule);
-            }
-            agency_overrides.insert(agency, rules);
-        }
-
-        let mut refusal_grounds = Vec::new();
-        let mut codes = BTreeSet::new();
-        for (i, g) in self.refusal_grounds.into_iter().enumerate() {
-            let field = format!("refusal_grounds[{i}]");
-            non_empty(&format!("{field}.code"), &g.code)?;
-            if !codes.insert(g.code.clone()) {
-                return Err(format!("{field}.code: '{}' is listed twice", g.code));
-            }
-            non_empty(&format!("{field}.title_vi"), &g.title_vi)?;
-            non_empty(&format!("{field}.title_en"), &g.title_en)?;
-            non_empty(&format!("{field}.citation"), &g.citation)?;
-            let kinds = g.kinds.iter().map(|k| parse_kind(&format!("{field}.kinds"), k)).collect::<Result<_, _>>()?;
-            refusal_grounds.push(RefusalGround {
-                code: g.code,
-                title_vi: g.title_vi,
-                title_en: g.title_en,
-                basis: g.basis,
-                citation: g.citation,
-                kinds,
-            });
-        }
-
+        let effective_from = parse_effective_from(&self.effective_from)?;
+        check_counting(&self.counting)?;
+        let kinds = kind_rules(self.kinds)?;
+        let agency_overrides = agency_overrides(self.agency_overrides, &kinds)?;
+        let refusal_grounds = refusal_grounds(self.refusal_grounds)?;
         Ok(PolicyPack {
             version: self.version,
             effective_from,
@@ -232,4 +141,137 @@ impl RawPack {
             counting: self.counting,
         })
     }
+}
+
+/// A TOML date (`2026-07-01`) or a string holding one.
+fn parse_effective_from(value: &toml::Value) -> Result<NaiveDate, String> {
+    let effective_from = match value {
+        toml::Value::Datetime(dt) if dt.date.is_some() && dt.time.is_none() => dt.to_string(),
+        toml::Value::String(s) => s.clone(),
+        other => return Err(format!("effective_from: expected a date like 2026-07-01, found {other}")),
+    };
+    NaiveDate::parse_from_str(effective_from.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("effective_from: '{effective_from}' is not a date YYYY-MM-DD ({e})"))
+}
+
+fn check_counting(counting: &CountingRules) -> Result<(), String> {
+    for (field, value) in [
+        ("counting.hours_citation", &counting.hours_citation),
+        ("counting.days_start_citation", &counting.days_start_citation),
+        ("counting.day_end_citation", &counting.day_end_citation),
+        ("counting.rollover_citation", &counting.rollover_citation),
+        ("counting.transfer_citation", &counting.transfer_citation),
+        ("counting.outside_office_hours_citation", &counting.outside_office_hours_citation),
+    ] {
+        non_empty(field, value)?;
+    }
+    Ok(())
+}
+
+/// The rule of every kind: a pack that leaves a kind out is refused.
+fn kind_rules(raw: BTreeMap<String, RawKindRule>) -> Result<BTreeMap<RequestKind, KindRule>, String> {
+    let mut kinds = BTreeMap::new();
+    for (key, r) in raw {
+        let kind = parse_kind("kinds", &key)?;
+        let rule = r.into_rule();
+        check_rule(&format!("kinds.{key}"), &rule)?;
+        kinds.insert(kind, rule);
+    }
+    for kind in RequestKind::ALL {
+        if !kinds.contains_key(&kind) {
+            return Err(format!("kinds.{} is missing (every pack defines every kind)", kind.as_str()));
+        }
+    }
+    Ok(kinds)
+}
+
+impl RawKindRule {
+    fn into_rule(self) -> KindRule {
+        KindRule {
+            limit: self.limit,
+            unit: self.unit,
+            basis: self.basis,
+            citation: self.citation,
+            explanation_vi: self.explanation_vi,
+            explanation_en: self.explanation_en,
+            clarification: self.clarification,
+            clarification_basis: self.clarification_basis,
+            clarification_citation: self.clarification_citation,
+            complex: self.complex,
+            extension: self.extension,
+            reminder_hours_before: self.reminder_hours_before,
+            escalation_grace_hours: self.escalation_grace_hours,
+        }
+    }
+}
+
+/// Each agency's overrides, every one a whole rule: the pack's rule of the kind with the fields the
+/// override sets.
+fn agency_overrides(
+    raw: BTreeMap<String, BTreeMap<String, RawOverride>>,
+    kinds: &BTreeMap<RequestKind, KindRule>,
+) -> Result<BTreeMap<String, BTreeMap<RequestKind, KindRule>>, String> {
+    let mut agency_overrides = BTreeMap::new();
+    for (agency, per_kind) in raw {
+        if agency.trim().is_empty() {
+            return Err("agency_overrides: an agency code is empty".to_string());
+        }
+        let mut rules = BTreeMap::new();
+        for (key, o) in per_kind {
+            let field = format!("agency_overrides.\"{agency}\".{key}");
+            let kind = parse_kind(&field, &key)?;
+            let rule = o.over(kinds[&kind].clone());
+            check_rule(&field, &rule)?;
+            rules.insert(kind, rule);
+        }
+        agency_overrides.insert(agency, rules);
+    }
+    Ok(agency_overrides)
+}
+
+impl RawOverride {
+    /// `base` with the fields this override sets; the basis and citation are always the override's own.
+    fn over(self, base: KindRule) -> KindRule {
+        KindRule {
+            limit: self.limit.unwrap_or(base.limit),
+            unit: self.unit.unwrap_or(base.unit),
+            basis: self.basis,
+            citation: self.citation,
+            explanation_vi: self.explanation_vi.unwrap_or(base.explanation_vi),
+            explanation_en: self.explanation_en.unwrap_or(base.explanation_en),
+            clarification: self.clarification.unwrap_or(base.clarification),
+            clarification_basis: self.clarification_basis.unwrap_or(base.clarification_basis),
+            clarification_citation: self.clarification_citation.unwrap_or(base.clarification_citation),
+            complex: self.complex.or(base.complex),
+            extension: self.extension.or(base.extension),
+            reminder_hours_before: self.reminder_hours_before.unwrap_or(base.reminder_hours_before),
+            escalation_grace_hours: self.escalation_grace_hours.unwrap_or(base.escalation_grace_hours),
+        }
+    }
+}
+
+/// The refusal grounds in the pack's order; a code listed twice is refused.
+fn refusal_grounds(raw: Vec<RawGround>) -> Result<Vec<RefusalGround>, String> {
+    let mut refusal_grounds = Vec::new();
+    let mut codes = BTreeSet::new();
+    for (i, g) in raw.into_iter().enumerate() {
+        let field = format!("refusal_grounds[{i}]");
+        non_empty(&format!("{field}.code"), &g.code)?;
+        if !codes.insert(g.code.clone()) {
+            return Err(format!("{field}.code: '{}' is listed twice", g.code));
+        }
+        non_empty(&format!("{field}.title_vi"), &g.title_vi)?;
+        non_empty(&format!("{field}.title_en"), &g.title_en)?;
+        non_empty(&format!("{field}.citation"), &g.citation)?;
+        let kinds = g.kinds.iter().map(|k| parse_kind(&format!("{field}.kinds"), k)).collect::<Result<_, _>>()?;
+        refusal_grounds.push(RefusalGround {
+            code: g.code,
+            title_vi: g.title_vi,
+            title_en: g.title_en,
+            basis: g.basis,
+            citation: g.citation,
+            kinds,
+        });
+    }
+    Ok(refusal_grounds)
 }
