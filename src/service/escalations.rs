@@ -147,67 +147,12 @@ pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, a: &Escalati
         if !esc.status.is_open() {
             return Err(AppError::InvalidTransition(format!("the escalation is {}", esc.status)));
         }
-        let now = env.now;
-        let (kind, body, data, internal) = match action {
-            "assign" => {
-                let uid = text("user_id", &a.user_id)?;
-                let u = users::by_id(conn, &uid)?
-                    .filter(|u| u.role == Role::Staff && u.jurisdiction_id.as_deref() == Some(j.as_str()))
-                    .ok_or_else(|| AppError::field("user_id", "not_department_staff"))?;
-                esc.assigned_to = Some(u.id.clone());
-                (
-                    "escalation_assign",
-                    None,
-                    json!({"escalation_id": esc.id, "user_id": u.id, "full_name": u.full_name}),
-                    true,
-                )
-            }
-            "note" => ("escalation_note", Some(text("body", &a.body)?), json!({"escalation_id": esc.id}), true),
-            "order_response" => {
-                let reason = text("reason", &a.reason)?;
-                let due = a
-                    .due_at
-                    .as_deref()
-                    .map(str::trim)
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .map(|d| d.with_timezone(&Utc))
-                    .ok_or_else(|| AppError::field("due_at", "invalid_instant"))?;
-                if due <= now {
-                    return Err(AppError::field("due_at", "not_in_future"));
-                }
-                if due > now + MAX_ORDER_AHEAD {
-                    return Err(AppError::field("due_at", "too_far"));
-                }
-                if matches!(row.status, Status::Withdrawn | Status::Closed) {
-                    return Err(AppError::InvalidTransition(format!("the request is {}", row.status)));
-                }
-                row.status = Status::AwaitingResponse;
-                row.finished_at = None;
-                row.outcome = None;
-                row.refusal_ground = None;
-                row.due_at = Some(due.naive_utc());
-                ("escalation_order_response", Some(reason), json!({"escalation_id": esc.id, "due_at": due}), false)
-            }
-            "resolve" => {
-                let r = text("resolution", &a.resolution)?;
-                esc.status = EscalationStatus::Resolved;
-                esc.resolution = Some(r.clone());
-                esc.closed_at = Some(now.naive_utc());
-                ("escalation_resolve", Some(r), json!({"escalation_id": esc.id}), false)
-            }
-            _ => {
-                let r = text("reason", &a.reason)?;
-                esc.status = EscalationStatus::Dismissed;
-                esc.resolution = Some(r.clone());
-                esc.closed_at = Some(now.naive_utc());
-                ("escalation_dismiss", Some(r), json!({"escalation_id": esc.id}), false)
-            }
-        };
+        let (kind, body, data, internal) = apply(conn, env, &j, &mut esc, &mut row, action, a)?;
         requests::update_escalation(conn, &esc)?;
         let event = NewEvent { kind: kind.into(), body: body.clone(), data, internal };
-        timeline::append(conn, &mut row, Some(&p.user.id), "staff", &event, now)?;
+        timeline::append(conn, &mut row, Some(&p.user.id), "staff", &event, env.now)?;
         row.next_check_at = super::next_check::next_check_for(conn, env, &row)?;
-        row.updated_at = now.naive_utc();
+        row.updated_at = env.now.naive_utc();
         if !requests::update_state(conn, &row, expected)? {
             return Err(AppError::Conflict("the request changed meanwhile; reload and try again".into()));
         }
@@ -218,6 +163,76 @@ pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, a: &Escalati
         Ok(())
     })?;
     one(conn, env, p, id)
+}
+
+/// What one action does to the escalation (and, for an order to respond, to
+/// the request), and the timeline event that records it:
+/// `(kind, body, data, internal)`.
+fn apply(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    j: &str,
+    esc: &mut EscalationRow,
+    row: &mut RequestRow,
+    action: &str,
+    a: &EscalationAction,
+) -> AppResult<(&'static str, Option<String>, serde_json::Value, bool)> {
+    let now = env.now;
+    Ok(match action {
+        "assign" => {
+            let uid = text("user_id", &a.user_id)?;
+            let u = users::by_id(conn, &uid)?
+                .filter(|u| u.role == Role::Staff && u.jurisdiction_id.as_deref() == Some(j))
+                .ok_or_else(|| AppError::field("user_id", "not_department_staff"))?;
+            esc.assigned_to = Some(u.id.clone());
+            (
+                "escalation_assign",
+                None,
+                json!({"escalation_id": esc.id, "user_id": u.id, "full_name": u.full_name}),
+                true,
+            )
+        }
+        "note" => ("escalation_note", Some(text("body", &a.body)?), json!({"escalation_id": esc.id}), true),
+        "order_response" => {
+            let reason = text("reason", &a.reason)?;
+            let due = a
+                .due_at
+                .as_deref()
+                .map(str::trim)
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|d| d.with_timezone(&Utc))
+                .ok_or_else(|| AppError::field("due_at", "invalid_instant"))?;
+            if due <= now {
+                return Err(AppError::field("due_at", "not_in_future"));
+            }
+            if due > now + MAX_ORDER_AHEAD {
+                return Err(AppError::field("due_at", "too_far"));
+            }
+            if matches!(row.status, Status::Withdrawn | Status::Closed) {
+                return Err(AppError::InvalidTransition(format!("the request is {}", row.status)));
+            }
+            row.status = Status::AwaitingResponse;
+            row.finished_at = None;
+            row.outcome = None;
+            row.refusal_ground = None;
+            row.due_at = Some(due.naive_utc());
+            ("escalation_order_response", Some(reason), json!({"escalation_id": esc.id, "due_at": due}), false)
+        }
+        "resolve" => {
+            let r = text("resolution", &a.resolution)?;
+            esc.status = EscalationStatus::Resolved;
+            esc.resolution = Some(r.clone());
+            esc.closed_at = Some(now.naive_utc());
+            ("escalation_resolve", Some(r), json!({"escalation_id": esc.id}), false)
+        }
+        _ => {
+            let r = text("reason", &a.reason)?;
+            esc.status = EscalationStatus::Dismissed;
+            esc.resolution = Some(r.clone());
+            esc.closed_at = Some(now.naive_utc());
+            ("escalation_dismiss", Some(r), json!({"escalation_id": esc.id}), false)
+        }
+    })
 }
 
 /// A transfer took the request to another jurisdiction: its escalations go with
