@@ -369,8 +369,30 @@ fn check_new_user(
     }
     let creator_jurisdiction = creator.filter(|c| c.role == Role::Staff).and_then(|c| c.user.jurisdiction_id.clone());
 
+    let agency_ids = check_agencies(conn, &mut e, role, &input.agency_ids, creator_jurisdiction.as_deref())?;
+    let jurisdiction_id =
+        check_jurisdiction(conn, &mut e, role, input.jurisdiction.as_deref(), creator_jurisdiction.as_deref())?;
+    if e.get("email").is_none() && users::by_email(conn, &email)?.is_some() {
+        e.add("email", "email_taken");
+    }
+    if e.get("email") == Some("email_taken") && e.0.len() == 1 {
+        return Err(AppError::Conflict("an account with this email already exists".into()));
+    }
+    e.into_result()?;
+    Ok(CheckedUser { email, full_name, role, agency_ids, jurisdiction_id, title, locale, phone })
+}
+
+/// A new spokesperson's agencies (each once): known, and in the creator's
+/// province when Department staff invite.
+fn check_agencies(
+    conn: &mut DbConn,
+    e: &mut FieldErrors,
+    role: Role,
+    ids: &[String],
+    creator_jurisdiction: Option<&str>,
+) -> AppResult<Vec<String>> {
     let mut agency_ids = Vec::new();
-    for id in &input.agency_ids {
+    for id in ids {
         if !agency_ids.contains(id) {
             agency_ids.push(id.clone());
         }
@@ -387,20 +409,33 @@ fn check_new_user(
         let found = agencies::by_ids(conn, &agency_ids)?;
         if found.len() != agency_ids.len() {
             e.add("agency_ids", "unknown_agency");
-        } else if let Some(j) = &creator_jurisdiction
-            && found.iter().any(|a| &a.jurisdiction_id != j)
+        } else if let Some(j) = creator_jurisdiction
+            && found.iter().any(|a| a.jurisdiction_id != j)
         {
             e.add("agency_ids", "agency_out_of_scope");
         }
     }
-    let jurisdiction_id = match input.jurisdiction.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    Ok(agency_ids)
+}
+
+/// The jurisdiction a new user belongs to, by its code: Department staff
+/// invite within their own province, and a colleague with none named joins
+/// theirs.
+fn check_jurisdiction(
+    conn: &mut DbConn,
+    e: &mut FieldErrors,
+    role: Role,
+    code: Option<&str>,
+    creator_jurisdiction: Option<&str>,
+) -> AppResult<Option<String>> {
+    Ok(match code.map(str::trim).filter(|s| !s.is_empty()) {
         None => {
             if role == Role::Staff {
                 // Staff inviting a colleague: the colleague joins the same Department.
                 if creator_jurisdiction.is_none() {
                     e.add("jurisdiction", "jurisdiction_required");
                 }
-                creator_jurisdiction.clone()
+                creator_jurisdiction.map(str::to_string)
             } else {
                 None
             }
@@ -415,21 +450,13 @@ fn check_new_user(
                 None
             }
             Some(j) => {
-                if creator_jurisdiction.as_ref().is_some_and(|cj| cj != &j.id) {
+                if creator_jurisdiction.is_some_and(|cj| cj != j.id) {
                     e.add("jurisdiction", "jurisdiction_out_of_scope");
                 }
                 Some(j.id)
             }
         },
-    };
-    if e.get("email").is_none() && users::by_email(conn, &email)?.is_some() {
-        e.add("email", "email_taken");
-    }
-    if e.get("email") == Some("email_taken") && e.0.len() == 1 {
-        return Err(AppError::Conflict("an account with this email already exists".into()));
-    }
-    e.into_result()?;
-    Ok(CheckedUser { email, full_name, role, agency_ids, jurisdiction_id, title, locale, phone })
+    })
 }
 
 /// Inserts the user and its spokesperson assignments: primary for an agency
