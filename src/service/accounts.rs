@@ -6,15 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use super::Env;
 use super::error::{AppError, AppResult};
 use super::passwords::Hasher;
 use super::secrets;
+use super::{Env, new_user_checks};
 use crate::config::Config;
 use crate::db::models::{Assignment, User, UserToken};
 use crate::db::{self, DbConn, agencies, jurisdictions, sessions, tokens, users};
 use crate::domain::account::{Locale, Role, check_email, is_plausible_phone};
-use crate::domain::id::Id;
 use crate::domain::password;
 use crate::domain::validation::FieldErrors;
 use crate::mail::{self, Notice, Recipient};
@@ -369,9 +368,14 @@ fn check_new_user(
     }
     let creator_jurisdiction = creator.filter(|c| c.role == Role::Staff).and_then(|c| c.user.jurisdiction_id.clone());
 
-    let agency_ids = check_agencies(conn, &mut e, role, &input.agency_ids, creator_jurisdiction.as_deref())?;
-    let jurisdiction_id =
-        check_jurisdiction(conn, &mut e, role, input.jurisdiction.as_deref(), creator_jurisdiction.as_deref())?;
+    let agency_ids = new_user_checks::agencies(conn, &mut e, role, &input.agency_ids, creator_jurisdiction.as_deref())?;
+    let jurisdiction_id = new_user_checks::jurisdiction(
+        conn,
+        &mut e,
+        role,
+        input.jurisdiction.as_deref(),
+        creator_jurisdiction.as_deref(),
+    )?;
     if e.get("email").is_none() && users::by_email(conn, &email)?.is_some() {
         e.add("email", "email_taken");
     }
@@ -380,83 +384,6 @@ fn check_new_user(
     }
     e.into_result()?;
     Ok(CheckedUser { email, full_name, role, agency_ids, jurisdiction_id, title, locale, phone })
-}
-
-/// A new spokesperson's agencies (each once): known, and in the creator's
-/// province when Department staff invite.
-fn check_agencies(
-    conn: &mut DbConn,
-    e: &mut FieldErrors,
-    role: Role,
-    ids: &[String],
-    creator_jurisdiction: Option<&str>,
-) -> AppResult<Vec<String>> {
-    let mut agency_ids = Vec::new();
-    for id in ids {
-        if !agency_ids.contains(id) {
-            agency_ids.push(id.clone());
-        }
-    }
-    if !agency_ids.is_empty() && role != Role::Spokesperson {
-        e.add("agency_ids", "agencies_only_for_spokespeople");
-    }
-    if role == Role::Spokesperson && agency_ids.is_empty() {
-        e.add("agency_ids", "spokesperson_needs_agency");
-    }
-    if agency_ids.iter().any(|id| Id::parse(id).is_none()) {
-        e.add("agency_ids", "unknown_agency");
-    } else if !agency_ids.is_empty() {
-        let found = agencies::by_ids(conn, &agency_ids)?;
-        if found.len() != agency_ids.len() {
-            e.add("agency_ids", "unknown_agency");
-        } else if let Some(j) = creator_jurisdiction
-            && found.iter().any(|a| a.jurisdiction_id != j)
-        {
-            e.add("agency_ids", "agency_out_of_scope");
-        }
-    }
-    Ok(agency_ids)
-}
-
-/// The jurisdiction a new user belongs to, by its code: Department staff
-/// invite within their own province, and a colleague with none named joins
-/// theirs.
-fn check_jurisdiction(
-    conn: &mut DbConn,
-    e: &mut FieldErrors,
-    role: Role,
-    code: Option<&str>,
-    creator_jurisdiction: Option<&str>,
-) -> AppResult<Option<String>> {
-    Ok(match code.map(str::trim).filter(|s| !s.is_empty()) {
-        None => {
-            if role == Role::Staff {
-                // Staff inviting a colleague: the colleague joins the same Department.
-                if creator_jurisdiction.is_none() {
-                    e.add("jurisdiction", "jurisdiction_required");
-                }
-                creator_jurisdiction.map(str::to_string)
-            } else {
-                None
-            }
-        }
-        Some(code) if crate::domain::text::refused_in_line(code).is_some() || code.len() > 16 => {
-            e.add("jurisdiction", "unknown_jurisdiction");
-            None
-        }
-        Some(code) => match jurisdictions::by_code(conn, &code.to_ascii_uppercase())? {
-            None => {
-                e.add("jurisdiction", "unknown_jurisdiction");
-                None
-            }
-            Some(j) => {
-                if creator_jurisdiction.is_some_and(|cj| cj != j.id) {
-                    e.add("jurisdiction", "jurisdiction_out_of_scope");
-                }
-                Some(j.id)
-            }
-        },
-    })
 }
 
 /// Inserts the user and its spokesperson assignments: primary for an agency

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod installation_keys;
 pub mod login;
 pub mod login_throttle;
+pub mod new_user_checks;
 pub mod next_check;
 pub mod ops;
 pub mod passwords;
