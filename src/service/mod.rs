@@ -28,7 +28,7 @@ pub mod unverified;
 pub use error::{AppError, AppResult};
 
 /// A page of a list, as API.md's list shape.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
