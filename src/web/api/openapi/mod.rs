@@ -3,6 +3,7 @@
 //! served at `GET /api/v1/openapi.json`.
 
 pub mod errors;
+mod links;
 pub mod schemas;
 
 use std::sync::OnceLock;
@@ -75,7 +76,11 @@ impl Modify for Metadata {
 /// The document as a value (built once).
 pub fn document_value() -> &'static serde_json::Value {
     static DOC: OnceLock<serde_json::Value> = OnceLock::new();
-    DOC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or_default())
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        links::add(&mut doc);
+        doc
+    })
 }
 
 /// `GET /api/v1/openapi.json`: the document itself.
