@@ -57,3 +57,33 @@ async fn every_documented_operation_is_served(backend: Backend) {
     assert_eq!(body(r).await["error"]["code"], "not_found");
 }
 both!(every_documented_operation_is_served);
+
+/// `/api/docs`: the document as a page, in both languages, under the same
+/// strict CSP as every page, with no script and nothing from elsewhere.
+async fn the_docs_page_shows_every_operation_in_both_languages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let r = app.browser.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(r.headers()["content-security-policy"], tiepcan::web::CSP);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("API cho tòa soạn"), "Vietnamese by default");
+    assert!(html.contains("href=\"/api/v1/openapi.json\""));
+    assert!(!html.contains("<script"), "no script");
+    assert!(!html.contains("http://") && !html.contains("https://"), "nothing from another site");
+    let doc = tiepcan::web::api::openapi::document_value();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (_, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap();
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id} ({path}) is not on the page");
+        }
+    }
+    assert!(html.contains("Yêu cầu cung cấp thông tin") && html.contains("invalid_transition"));
+    assert!(html.contains("id=\"schema-RequestDetail\""));
+    // English after the switch.
+    let r = app.browser.get(app.url("/lang?to=en&next=/api/docs")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = app.browser.get(app.url("/api/docs")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("API for newsrooms") && html.contains("Requests for information"));
+}
+both!(the_docs_page_shows_every_operation_in_both_languages);
