@@ -15,13 +15,13 @@ use serde::{Deserialize, Serialize};
 
 use super::lunar;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DayEntry {
     pub date: NaiveDate,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CalendarYear {
     pub year: i32,
     /// Holidays and days off (compensatory or swapped) that fall on weekdays or weekends.

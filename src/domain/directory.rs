@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::account::is_plausible_email;
 use super::validation::FieldErrors;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgencyLevel {
     National,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::kind::RequestKind;
 use super::validation::FieldErrors;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     AwaitingResponse,
@@ -50,7 +50,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Granted,
@@ -75,9 +75,11 @@ impl Outcome {
 /// An action as API.md spells it: `{"action": "reply", "body": …, "outcome": …}`.
 /// Fields are loose here and checked by `transition`, so that a missing field is
 /// a 422 naming the field, not a parse error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"action": "reply", "body": "Sở Y tế xin cung cấp số liệu theo tệp đính kèm.", "outcome": "granted"}))]
 pub struct ActionInput {
     #[serde(default)]
+    #[schema(required = true)]
     pub action: String,
     pub reason: Option<String>,
     pub question: Option<String>,
@@ -202,7 +204,7 @@ impl ActionInput {
 
 /// How the actor stands to this request. Decided by the service from the
 /// directory (who speaks for the agency now, who works for the Department).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
     /// The reporter who filed it.

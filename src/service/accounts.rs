@@ -24,7 +24,7 @@ const VERIFY_TTL_HOURS: i64 = 48;
 const INVITE_TTL_DAYS: i64 = 7;
 
 /// A user as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: String,
     pub email: String,
@@ -117,15 +117,20 @@ pub fn view(conn: &mut DbConn, user: &User, now: DateTime<Utc>) -> AppResult<Use
     })
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"email": "phongvien@baothainguyen.example.vn", "password": "mật-khẩu-dài-và-khó-đoán", "full_name": "Phạm Thu Trang", "outlet": "Báo Thái Nguyên", "press_card_no": "TN-0421", "phone": "0912 345 678", "locale": "vi"}))]
 pub struct RegisterReporter {
     #[serde(default)]
+    #[schema(required = true)]
     pub email: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub password: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub full_name: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub outlet: String,
     pub press_card_no: Option<String>,
     pub phone: Option<String>,
@@ -307,13 +312,17 @@ pub fn logout(conn: &mut DbConn, env: Env<'_>, session_id: &str) -> AppResult<()
 }
 
 /// An account created by someone else (an invitation) or by the CLI.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"email": "phatngon.syt@thainguyen.example.vn", "full_name": "Nguyễn Văn Minh", "role": "spokesperson", "agency_ids": ["01938f6e-7c1a-7a43-9a43-2f1c0e5a9b10"], "title": "Phó Giám đốc Sở Y tế", "locale": "vi"}))]
 pub struct NewUser {
     #[serde(default)]
+    #[schema(required = true)]
     pub email: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub full_name: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub role: String,
     #[serde(default)]
     pub agency_ids: Vec<String>,

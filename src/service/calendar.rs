@@ -21,7 +21,7 @@ use crate::domain::request::NewEvent;
 use crate::domain::text::refused_in_line;
 use crate::domain::validation::FieldErrors;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DayInput {
     #[serde(default)]
     pub date: String,
@@ -29,7 +29,8 @@ pub struct DayInput {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[schema(example = json!({"year": 2026, "holidays": [{"date": "2026-04-27", "name": "Nghỉ bù Giỗ Tổ Hùng Vương"}, {"date": "2026-04-30", "name": "Ngày Chiến thắng"}], "working_days": [], "source": "Quyết định của Thủ tướng Chính phủ"}))]
 pub struct YearInput {
     pub year: Option<i32>,
     #[serde(default)]

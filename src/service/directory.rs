@@ -20,7 +20,7 @@ use crate::domain::id::Id;
 use crate::domain::text::{fold, query_terms};
 use crate::domain::validation::FieldErrors;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JurisdictionView {
     pub id: String,
     pub code: String,
@@ -45,15 +45,20 @@ impl From<&Jurisdiction> for JurisdictionView {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"code": "TNG", "name": "Thái Nguyên", "department_name": "Sở Văn hóa, Thể thao và Du lịch tỉnh Thái Nguyên", "department_email": "baochi.svhttdl@thainguyen.example.vn", "timezone": "Asia/Ho_Chi_Minh", "office_hours": [["07:30", "11:30"], ["13:00", "17:00"]]}))]
 pub struct NewJurisdiction {
     #[serde(default)]
+    #[schema(required = true)]
     pub code: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub department_name: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub department_email: String,
     pub timezone: Option<String>,
     pub office_hours: Option<Vec<[String; 2]>>,
@@ -101,14 +106,14 @@ pub fn list_jurisdictions(conn: &mut DbConn) -> AppResult<Vec<JurisdictionView>>
     Ok(jurisdictions::all(conn)?.iter().map(Into::into).collect())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SpokespersonView {
     pub full_name: String,
     pub title: Option<String>,
     pub primary: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgencyView {
     pub id: String,
     pub code: String,
@@ -221,16 +226,21 @@ fn check_scope(actor: Option<&Principal>, jurisdiction_id: &str) -> AppResult<()
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"jurisdiction": "TNG", "code": "SYT", "name": "Sở Y tế", "name_en": "Department of Health", "level": "department", "email": "syt@thainguyen.example.vn"}))]
 pub struct NewAgency {
     #[serde(default)]
+    #[schema(required = true)]
     pub jurisdiction: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub code: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
     pub name_en: Option<String>,
     #[serde(default)]
+    #[schema(required = true)]
     pub level: String,
     pub parent_code: Option<String>,
     pub email: Option<String>,
@@ -308,7 +318,7 @@ pub fn create_agency(
     })
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ImportSummary {
     pub created: usize,
     pub updated: usize,

@@ -26,7 +26,7 @@ use crate::domain::kind::RequestKind;
 use crate::domain::request::{NewEvent, Status, is_overdue};
 use crate::domain::validation::FieldErrors;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EscalationItem {
     #[serde(flatten)]
     pub escalation: EscalationView,
@@ -35,7 +35,7 @@ pub struct EscalationItem {
     pub request: EscalatedRequest,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EscalatedRequest {
     pub id: String,
     pub reference: String,
@@ -107,9 +107,11 @@ fn items_of(conn: &mut DbConn, env: Env<'_>, rows: Vec<(EscalationRow, RequestRo
         .collect()
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"action": "order_response", "due_at": "2026-06-15T17:00:00+07:00", "reason": "Cơ quan chưa trả lời đúng hạn; đề nghị trả lời trước ngày 15/6."}))]
 pub struct EscalationAction {
     #[serde(default)]
+    #[schema(required = true)]
     pub action: String,
     pub user_id: Option<String>,
     pub body: Option<String>,

@@ -330,7 +330,7 @@ pub fn steps_text(deadline: &Deadline, tr: &Tr) -> Vec<String> {
 }
 
 /// One rule a step applies, for the API: its basis and citation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RuleView {
     pub basis: Basis,
     pub citation: String,
@@ -338,7 +338,7 @@ pub struct RuleView {
 
 /// One step of the explanation with the rules it applies (the API's `step_details`, parallel to its
 /// `steps`): `basis` is the basis of the step's principal rule, None for a step that applies none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StepDetail {
     pub text: String,
     pub basis: Option<Basis>,

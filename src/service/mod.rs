@@ -39,7 +39,7 @@ pub struct Env<'a> {
 }
 
 /// A page of a list, as API.md's list shape.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,

@@ -9,6 +9,7 @@ mod deadline_rules;
 mod directory;
 mod errors;
 mod mail;
+mod openapi;
 mod pages;
 mod request_pages;
 mod requests;

@@ -311,6 +311,8 @@ async fn phone_sized_viewport(backend: Backend) {
     b.check_page("register").await;
     b.goto("/agencies").await;
     b.check_page("agencies").await;
+    b.goto("/api/docs").await;
+    b.check_page("api-docs").await;
 
     b.login("pv@tuoitre.test", PW).await;
     b.check_page("home-reporter").await;

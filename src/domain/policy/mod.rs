@@ -23,7 +23,7 @@ use super::calendar::local_date;
 use super::kind::RequestKind;
 use format::RawPack;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     Hours,
@@ -32,7 +32,7 @@ pub enum Unit {
 }
 
 /// Where a rule comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// The cited text says it.
@@ -67,7 +67,7 @@ impl Cited {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClarificationEffect {
     /// The clock stops while the reporter clarifies and resumes with what was left.
@@ -78,7 +78,7 @@ pub enum ClarificationEffect {
 
 /// When a request that arrives outside office hours counts as received. No text settles it, so it is
 /// a setting of the pack (and a rule of the service).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutsideOfficeHours {
     /// At the moment it arrives.
@@ -88,7 +88,7 @@ pub enum OutsideOfficeHours {
     NextWorkingDay,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComplexRule {
     /// The agency says the request is complex within this many units of receipt.
@@ -107,7 +107,7 @@ impl ComplexRule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtensionRule {
     /// How long an extension adds, given before the due instant.
@@ -137,7 +137,7 @@ impl ExtensionRule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct KindRule {
     pub limit: u32,
     pub unit: Unit,
@@ -168,7 +168,7 @@ impl KindRule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RefusalGround {
     pub code: String,
     /// The ground with its conditions and exceptions, as the article states them.
@@ -188,7 +188,7 @@ impl RefusalGround {
 
 /// How time is counted (Civil Code 2015 Arts. 147–148), what a transfer does and when a request
 /// received outside office hours counts as received: the rules the engine shows with each counting step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountingRules {
     /// A period in hours starts at the moment and runs through nights, weekends and holidays.
@@ -234,7 +234,7 @@ impl CountingRules {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PolicyPack {
     /// The file's name for the version (stored with each request); people see the title.
     pub version: String,

@@ -83,7 +83,7 @@ pub fn rules_with(env: Env<'_>, r: &RequestRow, agency: &Agency, j: &Jurisdictio
 /// What a committed action leaves: the request as anyone who acted on it may
 /// still know it (API.md's answer when the action took it out of the actor's
 /// sight, e.g. a transfer), and whether the actor still sees it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Acted {
     pub id: Id,
     pub reference: String,

@@ -22,15 +22,20 @@ use crate::domain::text::fold;
 use crate::domain::validation::FieldErrors;
 use crate::i18n::vietnam;
 
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"agency_id": "01938f6e-7c1a-7a43-9a43-2f1c0e5a9b10", "kind": "information", "subject": "Số ca sốt xuất huyết tại Thái Nguyên năm 2026", "body": "Đề nghị Sở Y tế cung cấp số ca sốt xuất huyết theo từng huyện từ tháng 1 đến tháng 6 năm 2026 và các biện pháp phòng chống đã triển khai."}))]
 pub struct FileInput {
     #[serde(default)]
+    #[schema(required = true)]
     pub agency_id: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub kind: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub subject: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub body: String,
 }
 

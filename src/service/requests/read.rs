@@ -27,14 +27,14 @@ use crate::i18n::Tr;
 
 pub use super::views::{AgencyRef, EscalationView};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReporterRef {
     pub id: String,
     pub full_name: String,
     pub outlet: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeadlineView {
     pub due_at: Option<DateTime<Utc>>,
     pub policy_version: String,
@@ -60,14 +60,14 @@ impl DeadlineView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActorView {
     pub id: Option<String>,
     pub full_name: String,
     pub role: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub seq: i32,
     pub at: DateTime<Utc>,
@@ -78,7 +78,7 @@ pub struct EventView {
     pub internal: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttachmentView {
     pub id: String,
     pub filename: String,
@@ -89,7 +89,7 @@ pub struct AttachmentView {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RequestDetail {
     pub id: String,
     pub reference: String,
@@ -220,7 +220,7 @@ pub fn after_action(conn: &mut DbConn, env: Env<'_>, p: &Principal, acted: act::
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RequestSummary {
     pub id: String,
     pub reference: String,
@@ -233,7 +233,8 @@ pub struct RequestSummary {
     pub due_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub status: Option<String>,
     pub overdue: Option<String>,

@@ -9,14 +9,14 @@ use super::utc;
 use crate::db::models::EscalationRow;
 use crate::domain::escalation::EscalationStatus;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgencyRef {
     pub id: String,
     pub name: String,
     pub name_en: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EscalationView {
     pub id: String,
     pub status: EscalationStatus,

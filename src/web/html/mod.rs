@@ -2,6 +2,7 @@
 //! without JavaScript, a CSRF token in every form.
 
 pub mod accounts;
+pub mod api_docs;
 pub mod department;
 pub mod directory;
 pub mod extract;
@@ -51,6 +52,7 @@ pub fn scope(
         .route("/accept-invite", web::get().to(accounts::accept_invite_form))
         .route("/accept-invite", web::post().to(accounts::accept_invite))
         .route("/agencies", web::get().to(directory::agencies))
+        .route("/api/docs", web::get().to(api_docs::page))
         .route("/escalations", web::get().to(department::queue))
         .route("/escalations/{id}/actions", web::post().to(department::act))
         .route("/admin/calendar", web::get().to(department::calendar_now))

@@ -1,0 +1,75 @@
+//! The one table of the API's routes: it registers each handler under
+//! /api/v1 and lists the same handlers in the OpenAPI document, so a route
+//! cannot be served without being documented, nor documented without being
+//! served (the handler's own `#[utoipa::path]` names its method and path;
+//! `ROUTES` lets a test hold the two to each other).
+
+use actix_web::http::Method;
+use actix_web::{Scope, guard, web};
+
+use super::openapi::Metadata;
+use super::{accounts, department, directory, openapi, ops, requests};
+
+pub const API_PREFIX: &str = "/api/v1";
+
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $($seg:ident)::+ $(, payload_limit = $limit:expr)?;)+) => {
+        /// (method, path under /api/v1) of every registered route.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),+];
+
+        /// Each route is its own resource guarded by its method, so that an
+        /// unknown method on a known path falls through to the API's 404 as before.
+        pub fn register(scope: Scope) -> Scope {
+            scope$(.service(
+                web::resource($path)
+                    .guard(guard::Method(Method::$method))
+                    $(.app_data(web::PayloadConfig::new($limit)))?
+                    .route(web::route().method(Method::$method).to($($seg)::+)),
+            ))+
+        }
+
+        /// The OpenAPI document: every route above plus the operations
+        /// endpoints outside /api/v1.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(
+            paths($($($seg)::+,)+ ops::healthz, ops::readyz, ops::metrics),
+            components(responses(
+                openapi::errors::InvalidJson, openapi::errors::Unauthenticated, openapi::errors::Forbidden,
+                openapi::errors::NotFound, openapi::errors::Conflict, openapi::errors::ActionConflict,
+                openapi::errors::TooLarge, openapi::errors::UnsupportedMediaType,
+                openapi::errors::ValidationFailed, openapi::errors::RateLimited, openapi::errors::Busy
+            ), schemas(openapi::errors::ErrorBody)),
+            modifiers(&Metadata)
+        )]
+        pub struct ApiDoc;
+    };
+}
+
+api_routes! {
+    POST "/reporters" => accounts::register;
+    GET "/verify-email" => accounts::verify_email;
+    POST "/verify-email/resend" => accounts::resend_verification;
+    POST "/sessions" => accounts::login;
+    DELETE "/sessions/current" => accounts::logout;
+    GET "/me" => accounts::me;
+    POST "/users" => accounts::invite;
+    POST "/accept-invite" => accounts::accept_invite;
+    GET "/jurisdictions" => directory::list_jurisdictions;
+    POST "/jurisdictions" => directory::create_jurisdiction;
+    GET "/agencies" => directory::search;
+    POST "/agencies" => directory::create_agency;
+    POST "/agencies/import" => directory::import, payload_limit = 5 * 1024 * 1024;
+    POST "/requests" => requests::create;
+    GET "/requests" => requests::list;
+    GET "/requests/{id}" => requests::get;
+    POST "/requests/{id}/actions" => requests::action;
+    POST "/requests/{id}/attachments" => requests::attach;
+    GET "/requests/{id}/attachments/{aid}" => requests::download;
+    GET "/deadline-preview" => requests::preview;
+    GET "/policy" => requests::policy;
+    GET "/escalations" => department::list;
+    POST "/escalations/{id}/actions" => department::act;
+    GET "/calendar/{year}" => department::get_year;
+    PUT "/calendar/{year}" => department::put_year;
+    GET "/openapi.json" => openapi::document;
+}
