@@ -23,7 +23,9 @@ use crate::domain::validation::FieldErrors;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DayInput {
+    /// A local date, `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(format = Date, required = true)]
     pub date: String,
     #[serde(default)]
     pub name: String,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod contract_inputs;
 mod deadline_rules;
 mod directory;
 mod errors;

@@ -26,10 +26,10 @@ use crate::i18n::vietnam;
 #[schema(example = json!({"agency_id": "01938f6e-7c1a-7a43-9a43-2f1c0e5a9b10", "kind": "information", "subject": "Số ca sốt xuất huyết tại Thái Nguyên năm 2026", "body": "Đề nghị Sở Y tế cung cấp số ca sốt xuất huyết theo từng huyện từ tháng 1 đến tháng 6 năm 2026 và các biện pháp phòng chống đã triển khai."}))]
 pub struct FileInput {
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, format = Uuid)]
     pub agency_id: String,
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, value_type = crate::domain::kind::RequestKind)]
     pub kind: String,
     #[serde(default)]
     #[schema(required = true)]

@@ -236,14 +236,21 @@ pub struct RequestSummary {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `awaiting_response`, `awaiting_clarification`, `answered`, `refused`, `withdrawn` or `closed`.
     pub status: Option<String>,
+    /// `true` for overdue requests only.
     pub overdue: Option<String>,
+    /// Requests with this agency only.
     pub agency_id: Option<String>,
+    /// `event`, `information`, `press_reply` or `complaint`.
     pub kind: Option<String>,
+    /// Words of the reference, subject or body.
     pub q: Option<String>,
     /// `open` shows only requests awaiting a response or a clarification.
     pub open: Option<String>,
+    /// From 1.
     pub page: Option<i64>,
+    /// 1 to 100 (default 20).
     pub per_page: Option<i64>,
 }
 

@@ -79,7 +79,8 @@ pub async fn create(
     get, path = "/api/v1/requests", tag = "requests",
     summary = "List the requests the caller may see",
     description = "A reporter sees its own, a spokesperson those of its agencies, Department staff those of \
-        its jurisdiction; the earliest due first, ending with the id so that paging is stable.",
+        its jurisdiction. Open requests first, the most urgent (overdue, then earliest due) first, then \
+        the newest; the order ends with the id, so paging never shows a row twice or never.",
     security(("bearer" = [])),
     params(ListQuery),
     responses(
@@ -222,7 +223,9 @@ pub struct PreviewQuery {
     #[serde(default)]
     #[param(required = true, example = "information")]
     kind: String,
-    /// RFC 3339 with its offset; absent or blank means now.
+    /// When it would be received: RFC 3339 with its offset, in the years 2000 to 2100; absent or blank
+    /// means now.
+    #[param(example = "2026-04-24T14:05:00+07:00")]
     at: Option<String>,
 }
 
