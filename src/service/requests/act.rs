@@ -113,34 +113,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, input: &Ac
     let t: Transition = request::transition(&view, party, &action, &rules, env.now)?;
 
     let (old_agency, old_jurisdiction) = (row.agency_id.clone(), row.jurisdiction_id.clone());
-    let now = env.now.naive_utc();
-    match &action {
-        Action::Acknowledge => row.acknowledged_at = Some(now),
-        Action::MarkComplex { .. } => row.complex = true,
-        Action::Extend { .. } => row.extensions += 1,
-        Action::Reply { outcome, .. } => row.outcome = Some(*outcome),
-        Action::Refuse { ground, .. } => row.refusal_ground = Some(ground.clone()),
-        Action::Transfer { agency_id, .. } => {
-            let target = Id::parse(agency_id).map(|a| agencies::by_id(conn, a.as_str())).transpose()?;
-            match target.flatten() {
-                Some(a) => {
-                    row.agency_id = a.id;
-                    row.jurisdiction_id = a.jurisdiction_id;
-                }
-                None => {
-                    let mut f = FieldErrors::new();
-                    f.add("agency_id", "unknown_agency");
-                    return Err(AppError::Validation(f));
-                }
-            }
-        }
-        _ => {}
-    }
-    row.status = t.status;
-    if !t.status.is_open() && view.status.is_open() {
-        row.finished_at = Some(now);
-    }
-    row.updated_at = now;
+    apply(conn, &mut row, &action, &t, view.status, env.now.naive_utc())?;
 
     let (actor_id, role) = (p.user.id.as_str(), party.role_name());
     let event = timeline::append(conn, &mut row, Some(actor_id), role, &t.event, env.now)?;
@@ -190,6 +163,46 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, input: &Ac
         reference: row.reference,
         status: row.status,
     })
+}
+
+/// What the action itself changes on the row (beyond its event): the fact
+/// it records, the new status, and when the request was finished.
+fn apply(
+    conn: &mut DbConn,
+    row: &mut RequestRow,
+    action: &Action,
+    t: &Transition,
+    was: Status,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    match action {
+        Action::Acknowledge => row.acknowledged_at = Some(now),
+        Action::MarkComplex { .. } => row.complex = true,
+        Action::Extend { .. } => row.extensions += 1,
+        Action::Reply { outcome, .. } => row.outcome = Some(*outcome),
+        Action::Refuse { ground, .. } => row.refusal_ground = Some(ground.clone()),
+        Action::Transfer { agency_id, .. } => {
+            let target = Id::parse(agency_id).map(|a| agencies::by_id(conn, a.as_str())).transpose()?;
+            match target.flatten() {
+                Some(a) => {
+                    row.agency_id = a.id;
+                    row.jurisdiction_id = a.jurisdiction_id;
+                }
+                None => {
+                    let mut f = FieldErrors::new();
+                    f.add("agency_id", "unknown_agency");
+                    return Err(AppError::Validation(f));
+                }
+            }
+        }
+        _ => {}
+    }
+    row.status = t.status;
+    if !t.status.is_open() && was.is_open() {
+        row.finished_at = Some(now);
+    }
+    row.updated_at = now;
+    Ok(())
 }
 
 /// The actions the caller may take now (for pages and the API's hints): each

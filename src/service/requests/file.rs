@@ -10,7 +10,7 @@ use super::super::accounts::Principal;
 use super::super::error::{AppError, AppResult};
 use super::super::timeline;
 use super::{Env, mail};
-use crate::db::models::{IdempotencyRow, RequestRow};
+use crate::db::models::{IdempotencyRow, Jurisdiction, RequestRow};
 use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};
 use crate::domain::account::Role;
 use crate::domain::deadline::ClockEvent;
@@ -181,42 +181,13 @@ fn file_in_tx(
     };
     requests::insert(conn, &row)?;
 
-    let routed_to = match &route {
-        Route::Spokespeople(ids) => json!(ids),
-        Route::Department => json!("department"),
-    };
-    let event = NewEvent {
-        kind: "file".into(),
-        body: Some(body.clone()),
-        data: json!({
-            "agency_id": agency.id,
-            "kind": kind.as_str(),
-            "subject": subject,
-            "policy_version": pack.version,
-            "due_at": deadline.due_at,
-            "routed_to": routed_to,
-        }),
-        internal: false,
-    };
+    let event = filing_event(&row, &route);
     timeline::append(conn, &mut row, Some(&reporter.user.id), "reporter", &event, now)?;
     if let Some(k) = key {
-        let idem = IdempotencyRow {
-            user_id: reporter.user.id.clone(),
-            idem_key: k.to_string(),
-            body_hash: hash.to_string(),
-            request_id: row.id.clone(),
-            created_at: now.naive_utc(),
-        };
-        // A savepoint, so a concurrent twin's insert can fail without aborting us.
-        diesel::Connection::transaction(conn, |c| requests::insert_idempotency(c, &idem)).map_err(|e| {
-            if db::is_unique_violation(&e) { AppError::Conflict(IDEMPOTENCY_RACE.into()) } else { e.into() }
-        })?;
+        remember_key(conn, reporter, k, hash, &row.id, now)?;
     }
 
-    let year = now.with_timezone(&vietnam()).year();
-    let n = requests::next_reference_number(conn, &j.id, year)?;
-    row.reference = format!("{}-{year}-{n:06}", j.code);
-    row.search_text = fold(&format!("{} {subject} {body}", row.reference));
+    give_reference(conn, &mut row, &j, now)?;
     let esc = match route {
         Route::Department => Some(crate::service::escalations::open(conn, env, &mut row, "unroutable", None)?),
         Route::Spokespeople(_) => None,
@@ -227,6 +198,65 @@ fn file_in_tx(
     let reporter_row = users::by_id(conn, &reporter.user.id)?.ok_or_else(AppError::not_found)?;
     mail::filed(conn, env, &row, &agency, &reporter_row, &route, &deadline)?;
     Ok(Filed { id: super::stored_id(&row.id)?, replayed: false })
+}
+
+/// The timeline's first event: what was filed, under which policy, due when,
+/// and to whom it went.
+fn filing_event(row: &RequestRow, route: &Route) -> NewEvent {
+    let routed_to = match route {
+        Route::Spokespeople(ids) => json!(ids),
+        Route::Department => json!("department"),
+    };
+    NewEvent {
+        kind: "file".into(),
+        body: Some(row.body.clone()),
+        data: json!({
+            "agency_id": row.agency_id,
+            "kind": row.kind.as_str(),
+            "subject": row.subject,
+            "policy_version": row.policy_version,
+            "due_at": row.due_at.map(super::utc),
+            "routed_to": routed_to,
+        }),
+        internal: false,
+    }
+}
+
+/// Records the filing's idempotency key; a twin that got there first is a
+/// conflict the caller retries into a replay.
+fn remember_key(
+    conn: &mut DbConn,
+    reporter: &Principal,
+    key: &str,
+    hash: &str,
+    request_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let idem = IdempotencyRow {
+        user_id: reporter.user.id.clone(),
+        idem_key: key.to_string(),
+        body_hash: hash.to_string(),
+        request_id: request_id.to_string(),
+        created_at: now.naive_utc(),
+    };
+    // A savepoint, so a concurrent twin's insert can fail without aborting us.
+    db::savepoint(conn, |c| requests::insert_idempotency(c, &idem))
+        .map_err(|e| if db::is_unique_violation(&e) { AppError::Conflict(IDEMPOTENCY_RACE.into()) } else { e.into() })
+}
+
+/// Numbers the request in its province's yearly series (`TNG-2026-000042`)
+/// and makes it findable by that number.
+fn give_reference(
+    conn: &mut DbConn,
+    row: &mut RequestRow,
+    j: &Jurisdiction,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let year = now.with_timezone(&vietnam()).year();
+    let n = requests::next_reference_number(conn, &j.id, year)?;
+    row.reference = format!("{}-{year}-{n:06}", j.code);
+    row.search_text = fold(&format!("{} {} {}", row.reference, row.subject, row.body));
+    Ok(())
 }
 
 /// Where a request for this agency goes at `now`.
