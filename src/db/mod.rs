@@ -4,6 +4,7 @@
 //! migrations per backend, and the only place SQL is written.
 
 pub mod agencies;
+pub mod audit;
 pub mod columns;
 pub mod jurisdictions;
 pub mod login_throttles;

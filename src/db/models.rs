@@ -213,3 +213,19 @@ pub struct IdempotencyRow {
     pub request_id: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub jurisdiction_id: Option<String>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    /// JSON object.
+    pub before: Option<String>,
+    /// JSON object.
+    pub after: Option<String>,
+}

@@ -128,6 +128,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sweep_steps,
     calendar_years,
     rule_state,
+    audit_log,
 );
 
 diesel::table! {
@@ -282,5 +283,19 @@ diesel::table! {
         name -> Text,
         value -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        jurisdiction_id -> Nullable<Text>,
+        action -> Text,
+        target_kind -> Text,
+        target_id -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
     }
 }

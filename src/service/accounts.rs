@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::error::{AppError, AppResult};
 use super::passwords::Hasher;
 use super::secrets;
-use super::{Env, new_user_checks};
+use super::{Env, audit, new_user_checks};
 use crate::config::Config;
 use crate::db::models::{Assignment, User, UserToken};
 use crate::db::{self, DbConn, agencies, jurisdictions, sessions, tokens, users};
@@ -467,11 +467,25 @@ pub fn invite(conn: &mut DbConn, env: Env<'_>, inviter: &Principal, input: &NewU
                 used_at: None,
             },
         )?;
-        let agencies = if c.agency_ids.is_empty() {
-            vec![]
-        } else {
-            agencies::by_ids(conn, &c.agency_ids)?.into_iter().map(|a| a.name).collect()
-        };
+        let agency_rows = if c.agency_ids.is_empty() { vec![] } else { agencies::by_ids(conn, &c.agency_ids)? };
+        let province = c.jurisdiction_id.clone().or_else(|| agency_rows.first().map(|a| a.jurisdiction_id.clone()));
+        audit::record(
+            conn,
+            env,
+            Some(inviter),
+            audit::Change {
+                action: "user.invite",
+                target_kind: "user",
+                target_id: &user.id,
+                jurisdiction_id: province.as_deref(),
+                before: None,
+                after: Some(serde_json::json!({
+                    "email": user.email, "full_name": user.full_name, "role": c.role,
+                    "agency_ids": c.agency_ids, "jurisdiction_id": c.jurisdiction_id, "title": c.title,
+                })),
+            },
+        )?;
+        let agencies = agency_rows.into_iter().map(|a| a.name).collect();
         let notice = Notice::Invite {
             name: user.full_name.clone(),
             inviter: inviter.user.full_name.clone(),

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Env;
 use super::accounts::Principal;
 use super::error::{AppError, AppResult};
+use super::{Env, audit};
 use super::{Page, paging};
 use crate::db::models::{Agency, Jurisdiction};
 use crate::db::{self, DbConn, agencies, jurisdictions, users};
@@ -302,8 +302,19 @@ pub fn create_agency(
         search_text: search_text(&d),
         created_at: now.naive_utc(),
     };
-    agencies::insert(conn, &a).map_err(|err| {
-        if db::is_unique_violation(&err) { AppError::field("code", "code_taken") } else { err.into() }
+    db::write(conn, |conn| -> AppResult<()> {
+        agencies::insert(conn, &a).map_err(|err| {
+            if db::is_unique_violation(&err) { AppError::field("code", "code_taken") } else { AppError::from(err) }
+        })?;
+        let change = audit::Change {
+            action: "agency.create",
+            target_kind: "agency",
+            target_id: &a.id,
+            jurisdiction_id: Some(&a.jurisdiction_id),
+            before: None,
+            after: Some(agency_fields(&a)),
+        };
+        audit::record(conn, env, actor, change)
     })?;
     Ok(AgencyView {
         id: a.id,
@@ -332,6 +343,14 @@ pub enum ImportOutcome {
 
 /// Imports a directory file: every row or none. Rows whose code already exists
 /// in the jurisdiction update that agency, so a corrected file can be re-imported.
+/// An agency's fields as the audit log shows them.
+fn agency_fields(a: &Agency) -> serde_json::Value {
+    serde_json::json!({
+        "code": a.code, "name": a.name, "name_en": a.name_en, "level": a.level,
+        "parent_id": a.parent_id, "email": a.email,
+    })
+}
+
 pub fn import_agencies(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -389,17 +408,32 @@ pub fn import_agencies(
                 search_text: search_text(d),
                 created_at: now.naive_utc(),
             };
-            match agencies::by_code(conn, &j.id, &d.code)? {
+            let (action, before) = match agencies::by_code(conn, &j.id, &d.code)? {
                 Some(old) => {
-                    row.id = old.id;
+                    row.id = old.id.clone();
+                    row.created_at = old.created_at;
+                    if agency_fields(&old) == agency_fields(&row) {
+                        continue; // Unchanged: nothing written, nothing to log.
+                    }
                     agencies::update_details(conn, &row)?;
                     summary.updated += 1;
+                    ("agency.import_update", Some(agency_fields(&old)))
                 }
                 None => {
                     agencies::insert(conn, &row)?;
                     summary.created += 1;
+                    ("agency.import_create", None)
                 }
-            }
+            };
+            let change = audit::Change {
+                action,
+                target_kind: "agency",
+                target_id: &row.id,
+                jurisdiction_id: Some(&row.jurisdiction_id),
+                before,
+                after: Some(agency_fields(&row)),
+            };
+            audit::record(conn, env, actor, change)?;
         }
         Ok(ImportOutcome::Done(summary))
     })

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod answers;
+pub mod audit;
 pub mod department;
 pub mod directory;
 pub mod openapi;

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{Scope, guard, web};
 
 use super::openapi::Metadata;
-use super::{accounts, department, directory, openapi, ops, requests};
+use super::{accounts, audit, department, directory, openapi, ops, requests};
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -71,5 +71,6 @@ api_routes! {
     POST "/escalations/{id}/actions" => department::act;
     GET "/calendar/{year}" => department::get_year;
     PUT "/calendar/{year}" => department::put_year;
+    GET "/audit" => audit::list;
     GET "/openapi.json" => openapi::document;
 }
