@@ -1,17 +1,18 @@
 //! The demo province: Thái Nguyên with its press-management Department, real
-//! provincial departments and demo accounts. Loaded only into an empty
-//! database; the passwords are generated at that moment and printed once.
+//! provincial departments, demo accounts and six months of requests (see
+//! `demo_history`). Loaded only into an empty database; the passwords are
+//! generated at that moment and printed once.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::Env;
 use super::accounts::{self, NewUser};
 use super::directory::{self, ImportOutcome, NewJurisdiction};
 use super::error::{AppError, AppResult};
 use super::passwords::Hasher;
 use super::secrets::generate_password;
+use super::{Env, demo_history};
 use crate::db::{DbConn, agencies, jurisdictions, users};
 
 const AGENCIES_CSV: &[u8] = include_bytes!("../../demo/thai-nguyen.csv");
@@ -115,10 +116,15 @@ pub fn load(conn: &mut DbConn, env: Env<'_>, hasher: &Arc<Hasher>) -> AppResult<
         .iter()
         .map(|s| s.agency.map(|code| agency_id(conn, &tng.id, code)).transpose())
         .collect::<AppResult<Vec<_>>>()?;
+    // The accounts (and so the spokespeople's assignments) exist from before
+    // the history, so that routing in the past finds them.
+    let since = env.now - chrono::TimeDelta::days(demo_history::HISTORY_DAYS + 1);
     let mut out = Vec::new();
     for (spec, agency_id) in ACCOUNTS.iter().zip(agency_ids) {
-        out.push(create_account(conn, hasher, env.now, spec, agency_id)?);
+        out.push(create_account(conn, hasher, since, spec, agency_id)?);
     }
+    let h = demo_history::load(conn, env, demo_history::DEMO_SEED)?;
+    tracing::info!(requests = h.requests, steps = h.steps, left_out = h.left_out, "demo history loaded");
     Ok(Some(out))
 }
 

@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod demo;
+pub mod demo_history;
 pub mod directory;
 pub mod error;
 pub mod escalations;

@@ -8,6 +8,7 @@ mod audit;
 mod cli;
 mod contract_inputs;
 mod deadline_rules;
+mod demo;
 mod directory;
 mod errors;
 mod mail;
