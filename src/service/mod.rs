@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod demo;
 pub mod directory;
+pub mod email_change;
 pub mod error;
 pub mod escalations;
 pub mod explain;
@@ -19,7 +20,9 @@ pub mod login_throttle;
 pub mod new_user_checks;
 pub mod next_check;
 pub mod ops;
+pub mod password_reset;
 pub mod passwords;
+pub mod profile;
 pub mod requests;
 pub mod rule_changes;
 pub mod rules;
@@ -27,6 +30,7 @@ pub mod secrets;
 pub mod sweeper;
 pub mod timeline;
 pub mod unverified;
+pub mod users_admin;
 
 pub use error::{AppError, AppResult};
 
