@@ -12,7 +12,7 @@ use crate::web::api::openapi::errors as e;
 use crate::web::auth::ApiUser;
 
 #[utoipa::path(
-    get, path = "/api/v1/users", tag = "administration",
+    get, path = "/api/v1/users", operation_id = "list_users", tag = "administration",
     summary = "The accounts the caller manages",
     description = "Administrators: every account; Department staff: the spokespeople of their province's agencies. \
         Filters: `role`, `agency_id`, `status` (`active`, `invited`, `deactivated`) and `q` (part of the name or the \
@@ -36,7 +36,7 @@ pub async fn list(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/users/{id}", tag = "administration",
+    get, path = "/api/v1/users/{id}", operation_id = "get_user", tag = "administration",
     summary = "One account the caller manages",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The account's id.")),
@@ -53,7 +53,7 @@ pub async fn get(state: web::Data<AppState>, ApiUser(p): ApiUser, id: web::Path<
 }
 
 #[utoipa::path(
-    patch, path = "/api/v1/users/{id}", tag = "administration",
+    patch, path = "/api/v1/users/{id}", operation_id = "update_user", tag = "administration",
     summary = "Change an account's role or agencies",
     description = "What is absent stays. Assignments to agencies no longer named end now; new ones start now \
         (primary where the agency has none). Department staff change the agencies of their province's spokespeople \
