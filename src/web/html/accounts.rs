@@ -347,7 +347,12 @@ pub async fn accept_invite(
                     .db(move |conn, env| login::open_session_for(conn, env, &account, ua.as_deref()))
                     .await
                     .or_page(&req)?;
-                let mut res = redirect("/");
+                // Straight to where the new user works: the inbox, the escalation queue.
+                let mut res = redirect(match login.user.role {
+                    crate::domain::account::Role::Spokesperson | crate::domain::account::Role::Reporter => "/requests",
+                    crate::domain::account::Role::Staff => "/escalations",
+                    crate::domain::account::Role::Admin => "/admin/users",
+                });
                 res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
                 csrf::rotate(&mut res, state.config.secure_cookies())?;
                 return Ok(res);
