@@ -88,13 +88,15 @@ pub fn is_spokesperson_in(conn: &mut DbConn, user_id: &str, jurisdiction_id: &st
     Ok(n > 0)
 }
 
-/// The active administrators' ids. On PostgreSQL their rows stay locked until
+/// The active administrators' ids (not deactivated, and with a password: an
+/// invitation never accepted administers nothing). On PostgreSQL their rows stay locked until
 /// the transaction ends, so two administrators removing each other at once
 /// cannot both succeed; SQLite has one writer at a time anyway.
 pub fn lock_active_admins(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     let q = users::table
         .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::disabled_at.is_null())
+        .filter(users::password_hash.is_not_null())
         .order(users::id.asc())
         .select(users::id);
     match conn {

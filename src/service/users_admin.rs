@@ -192,6 +192,10 @@ pub fn deactivate(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str) -> A
         let before = status_name(status_of(&user));
         user_admin::set_disabled(conn, &user.id, Some(now))?;
         let ended = sessions::revoke_all_of_user(conn, &user.id, None, now)?;
+        // Links already mailed stop working too; reactivation can send new ones.
+        for purpose in [INVITE_PURPOSE, password_reset::RESET_PURPOSE, super::email_change::EMAIL_CHANGE_PURPOSE] {
+            tokens::expire_all(conn, &user.id, purpose, now)?;
+        }
         record(
             conn,
             env,
@@ -318,7 +322,8 @@ fn check_change(
             }
         },
     };
-    if (role != user.role && !p.role.may_invite(role)) || (p.role == Role::Staff && role != user.role) {
+    // Department staff keep roles as they are; administrators give what they may invite.
+    if role != user.role && (p.role == Role::Staff || !p.role.may_invite(role)) {
         e.add("role", "role_not_allowed");
     }
     let staff_province = (p.role == Role::Staff).then(|| p.user.jurisdiction_id.clone()).flatten();

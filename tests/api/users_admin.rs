@@ -174,6 +174,17 @@ async fn the_last_active_admin_cannot_be_deactivated_or_demoted(backend: Backend
     assert_eq!(body(r).await["error"]["code"], "last_admin");
     assert_eq!(app.get("/api/v1/me", Some(&admin)).await.status(), StatusCode::OK, "nothing changed");
 
+    // An administrator invited but not yet in (no password) does not count.
+    let r = app
+        .post(
+            "/api/v1/users",
+            &json!({"email": "admin3@tiepcan.test", "full_name": "Mời", "role": "admin"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(body(post_action(&app, &admin, &me, "deactivate").await).await["error"]["code"], "last_admin");
+
     // With a second active administrator, the first may go.
     app.create_user("admin2@tiepcan.test", "admin", vec![], None).await;
     let second = app.login("admin2@tiepcan.test", PW).await;
@@ -284,3 +295,29 @@ async fn role_and_agency_changes_move_assignments_and_are_audited(backend: Backe
     assert!(r.status().is_client_error());
 }
 both!(role_and_agency_changes_move_assignments_and_are_audited);
+
+async fn a_deactivated_invitation_cannot_be_accepted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, syt) = seeded(&app).await;
+    let r = app
+        .post(
+            "/api/v1/users",
+            &json!({"email": "moi@syt.test", "full_name": "Đinh Thị Mới", "role": "spokesperson", "agency_ids": [syt]}),
+            Some(&admin),
+        )
+        .await;
+    let id = body(r).await["id"].as_str().unwrap().to_string();
+    let link = app.smtp.wait_for("moi@syt.test", 1).await[0].link_path("http://tiepcan.test/accept-invite?token=");
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    assert_eq!(post_action(&app, &admin, &id, "deactivate").await.status(), StatusCode::OK);
+    let r = app.post("/api/v1/accept-invite", &json!({"token": token, "password": PW}), None).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "the mailed link ended with the account");
+    // Reactivated, it is an invitation again, and a new link works.
+    assert_eq!(body(post_action(&app, &admin, &id, "reactivate").await).await["status"], "invited");
+    assert_eq!(post_action(&app, &admin, &id, "resend-invite").await.status(), StatusCode::ACCEPTED);
+    let link = app.smtp.wait_for("moi@syt.test", 2).await[1].link_path("http://tiepcan.test/accept-invite?token=");
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let r = app.post("/api/v1/accept-invite", &json!({"token": token, "password": PW}), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+both!(a_deactivated_invitation_cannot_be_accepted);

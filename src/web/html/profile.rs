@@ -105,16 +105,24 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-async fn page(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &SignedIn,
+/// What the account page says besides the account: the last form's outcome.
+struct Outcome {
     status: StatusCode,
     notice: Option<String>,
     section: &'static str,
     errors: FieldErrors,
     new_email: String,
-) -> PageResult {
+}
+
+impl Outcome {
+    /// The errors of the form `section`, shown with a 422.
+    fn refused(section: &'static str, errors: FieldErrors) -> Outcome {
+        Outcome { status: StatusCode::UNPROCESSABLE_ENTITY, notice: None, section, errors, new_email: String::new() }
+    }
+}
+
+async fn page(state: &AppState, req: &HttpRequest, who: &SignedIn, o: Outcome) -> PageResult {
+    let Outcome { status, notice, section, errors, new_email } = o;
     let id = who.principal.user.id.clone();
     let me = state.db(move |conn, env| accounts::view_by_id(conn, env, &id)).await.or_page(req)?;
     let ctx = Ctx::new(req, &who.user, "account.title");
@@ -127,7 +135,9 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, q
         Some(d @ ("profile" | "password" | "email")) => Some(t.t(&format!("account.done_{d}")).to_string()),
         _ => None,
     };
-    page(&state, &req, &who, StatusCode::OK, notice, "", FieldErrors::new(), String::new()).await
+    let o =
+        Outcome { status: StatusCode::OK, notice, section: "", errors: FieldErrors::new(), new_email: String::new() };
+    page(&state, &req, &who, o).await
 }
 
 pub async fn save_profile(
@@ -147,9 +157,7 @@ pub async fn save_profile(
     let p = who.principal.clone();
     match state.db(move |conn, env| profile::update(conn, env, &p, &input)).await {
         Ok(_) => Ok(redirect("/account?done=profile")),
-        Err(AppError::Validation(f)) => {
-            page(&state, &req, &who, StatusCode::UNPROCESSABLE_ENTITY, None, "profile", f, String::new()).await
-        }
+        Err(AppError::Validation(f)) => page(&state, &req, &who, Outcome::refused("profile", f)).await,
         Err(e) => Err(PageError::new(&req, e)),
     }
 }
@@ -173,7 +181,7 @@ pub async fn change_password(
             Err(e) => return Err(PageError::new(&req, e)),
         }
     }
-    page(&state, &req, &who, StatusCode::UNPROCESSABLE_ENTITY, None, "password", errors, String::new()).await
+    page(&state, &req, &who, Outcome::refused("password", errors)).await
 }
 
 pub async fn change_email(
@@ -196,7 +204,7 @@ pub async fn change_email(
             Ok(redirect("/account?done=email"))
         }
         Err(AppError::Validation(f)) => {
-            page(&state, &req, &who, StatusCode::UNPROCESSABLE_ENTITY, None, "email", f, form.new_email).await
+            page(&state, &req, &who, Outcome { new_email: form.new_email, ..Outcome::refused("email", f) }).await
         }
         Err(e) => Err(PageError::new(&req, e)),
     }

@@ -283,16 +283,23 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-async fn detail_page(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &SignedIn,
-    id: Id,
+/// What the account's page says besides the account: after an action, its
+/// outcome; after a refused one, why.
+struct Outcome {
     status: StatusCode,
     notice: Option<String>,
     problem: Option<String>,
     errors: FieldErrors,
-) -> PageResult {
+}
+
+impl Outcome {
+    fn shown(notice: Option<String>) -> Outcome {
+        Outcome { status: StatusCode::OK, notice, problem: None, errors: FieldErrors::new() }
+    }
+}
+
+async fn detail_page(state: &AppState, req: &HttpRequest, who: &SignedIn, id: Id, o: Outcome) -> PageResult {
+    let Outcome { status, notice, problem, errors } = o;
     let p = who.principal.clone();
     let u = state.db(move |conn, env| users_admin::get(conn, env, &p, id.as_str())).await.or_page(req)?;
     let choices = choices(state, req, &who.principal).await?;
@@ -314,7 +321,7 @@ pub async fn detail(
         }
         _ => None,
     });
-    detail_page(&state, &req, &who, id.into_inner(), StatusCode::OK, notice, None, FieldErrors::new()).await
+    detail_page(&state, &req, &who, id.into_inner(), Outcome::shown(notice)).await
 }
 
 /// One of the account's actions, then back to its page with what happened.
@@ -353,13 +360,15 @@ pub async fn act(
             state.wake_mailer();
             Ok(redirect(&format!("/admin/users/{}?done={action}", id.as_str())))
         }
-        Err(AppError::Validation(f)) => {
-            detail_page(&state, &req, &who, id, StatusCode::UNPROCESSABLE_ENTITY, None, None, f).await
+        Err(AppError::Validation(errors)) => {
+            let o = Outcome { status: StatusCode::UNPROCESSABLE_ENTITY, notice: None, problem: None, errors };
+            detail_page(&state, &req, &who, id, o).await
         }
         Err(AppError::Refused { code, .. }) => {
             let t = crate::i18n::Tr::new(super::locale(&req, Some(&who.principal)));
             let problem = Some(t.t(&format!("users.refused_{code}")).to_string());
-            detail_page(&state, &req, &who, id, StatusCode::CONFLICT, None, problem, FieldErrors::new()).await
+            let o = Outcome { status: StatusCode::CONFLICT, notice: None, problem, errors: FieldErrors::new() };
+            detail_page(&state, &req, &who, id, o).await
         }
         Err(e) => Err(PageError::new(&req, e)),
     }
