@@ -17,6 +17,7 @@ pub mod schema;
 pub mod server_keys;
 pub mod sessions;
 pub mod tokens;
+pub mod user_admin;
 pub mod users;
 
 use std::ops::{Deref, DerefMut};

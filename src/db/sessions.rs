@@ -27,3 +27,20 @@ pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<us
         .set(sessions::revoked_at.eq(now))
         .execute(conn)
 }
+
+/// Ends every live session of an account, but `keep` (the one in use, when
+/// it should stay). Returns how many ended.
+pub fn revoke_all_of_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    keep: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    // A session id is never empty, so "" keeps nothing.
+    diesel::update(sessions::table)
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::id.ne(keep.unwrap_or("")))
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
+}

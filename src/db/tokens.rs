@@ -38,3 +38,26 @@ pub fn usable(conn: &mut DbConn, id: &str, purpose: &str, now: NaiveDateTime) ->
         .first(conn)
         .optional()
 }
+
+/// Uses up every unused token of this purpose of one account (a new link
+/// replaces the old ones; a new password ends every reset link).
+pub fn expire_all(conn: &mut DbConn, user_id: &str, purpose: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        user_tokens::table
+            .filter(user_tokens::user_id.eq(user_id))
+            .filter(user_tokens::purpose.eq(purpose))
+            .filter(user_tokens::used_at.is_null()),
+    )
+    .set(user_tokens::used_at.eq(now))
+    .execute(conn)
+}
+
+/// How many tokens of this purpose the account was given since `since`.
+pub fn count_since(conn: &mut DbConn, user_id: &str, purpose: &str, since: NaiveDateTime) -> QueryResult<i64> {
+    user_tokens::table
+        .filter(user_tokens::user_id.eq(user_id))
+        .filter(user_tokens::purpose.eq(purpose))
+        .filter(user_tokens::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}

@@ -199,6 +199,23 @@ pub enum Notice {
         agencies: Vec<String>,
         token: String,
     },
+    /// A link to choose a new password (asked for by the account or sent by
+    /// its administrators); `token` is the link's secret.
+    PasswordReset {
+        name: String,
+        token: String,
+    },
+    /// To the new address: the link that makes it the account's address.
+    EmailChangeConfirm {
+        name: String,
+        new_email: String,
+        token: String,
+    },
+    /// To the old address: a change to `new_email` was asked for.
+    EmailChangeRequested {
+        name: String,
+        new_email: String,
+    },
     /// `name` is the addressee's, for the greeting.
     Request {
         name: Option<String>,
@@ -214,6 +231,9 @@ impl Notice {
             Notice::VerifyEmail { .. } => "verify_email",
             Notice::RegisterTaken { .. } => "register_taken",
             Notice::Invite { .. } => "invite",
+            Notice::PasswordReset { .. } => "password_reset",
+            Notice::EmailChangeConfirm { .. } => "email_change_confirm",
+            Notice::EmailChangeRequested { .. } => "email_change_requested",
             Notice::Request { event, .. } => event.kind(),
         }
     }
@@ -332,6 +352,30 @@ pub fn render(notice: &Notice, locale: Locale, base_url: &str) -> askama::Result
                 after: vec![],
             }
         }
+        Notice::PasswordReset { name, token } => Message {
+            subject: tr.t("mail.password_reset.subject").into(),
+            greeting: tr.f("mail.password_reset.greeting", &[("name", name)]),
+            paragraphs: vec![tr.t("mail.password_reset.body").into()],
+            link: Some(link(format!("/reset-password?token={token}"))),
+            after: vec![tr.t("mail.password_reset.ignore").into()],
+        },
+        Notice::EmailChangeConfirm { name, new_email, token } => Message {
+            subject: tr.t("mail.email_change_confirm.subject").into(),
+            greeting: tr.f("mail.email_change_confirm.greeting", &[("name", name)]),
+            paragraphs: vec![tr.f("mail.email_change_confirm.body", &[("email", new_email)])],
+            link: Some(link(format!("/confirm-email?token={token}"))),
+            after: vec![tr.t("mail.email_change_confirm.ignore").into()],
+        },
+        Notice::EmailChangeRequested { name, new_email } => Message {
+            subject: tr.t("mail.email_change_requested.subject").into(),
+            greeting: tr.f("mail.email_change_requested.greeting", &[("name", name)]),
+            paragraphs: vec![
+                tr.f("mail.email_change_requested.body", &[("email", new_email)]),
+                tr.t("mail.email_change_requested.not_you").into(),
+            ],
+            link: Some(link("/account".into())),
+            after: vec![],
+        },
         Notice::Request { name, request, event } => {
             let mut m = request_message(&tr, request, event);
             m.greeting = match name {

@@ -74,6 +74,19 @@ fn account_notices() {
     };
     check("invite", &invite(vec!["Sở Xây dựng Hà Nội".into(), "UBND quận Hoàn Kiếm".into()]));
     check("invite_no_agency", &invite(vec![]));
+    check("password_reset", &Notice::PasswordReset { name: "Nguyễn Văn An".into(), token: "rst789".into() });
+    check(
+        "email_change_confirm",
+        &Notice::EmailChangeConfirm {
+            name: "Nguyễn Văn An".into(),
+            new_email: "an.moi@baomoi.example".into(),
+            token: "chg321".into(),
+        },
+    );
+    check(
+        "email_change_requested",
+        &Notice::EmailChangeRequested { name: "Nguyễn Văn An".into(), new_email: "an.moi@baomoi.example".into() },
+    );
 }
 
 #[test]

@@ -257,6 +257,7 @@ fn queue_verification(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, us
             created_at: now.naive_utc(),
             expires_at: (now + Duration::hours(VERIFY_TTL_HOURS)).naive_utc(),
             used_at: None,
+            new_email: None,
         },
     )?;
     let notice = Notice::VerifyEmail { name: user.full_name.clone(), token };
@@ -465,6 +466,7 @@ pub fn invite(conn: &mut DbConn, env: Env<'_>, inviter: &Principal, input: &NewU
                 created_at: now.naive_utc(),
                 expires_at: (now + Duration::days(INVITE_TTL_DAYS)).naive_utc(),
                 used_at: None,
+                new_email: None,
             },
         )?;
         let agency_rows = if c.agency_ids.is_empty() { vec![] } else { agencies::by_ids(conn, &c.agency_ids)? };

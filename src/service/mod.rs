@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod demo;
 pub mod demo_history;
 pub mod directory;
+pub mod email_change;
 pub mod error;
 pub mod escalations;
 pub mod explain;
@@ -20,7 +21,9 @@ pub mod login_throttle;
 pub mod new_user_checks;
 pub mod next_check;
 pub mod ops;
+pub mod password_reset;
 pub mod passwords;
+pub mod profile;
 pub mod requests;
 pub mod rule_changes;
 pub mod rules;
@@ -28,6 +31,7 @@ pub mod secrets;
 pub mod sweeper;
 pub mod timeline;
 pub mod unverified;
+pub mod users_admin;
 
 pub use error::{AppError, AppResult};
 

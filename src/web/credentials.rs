@@ -7,9 +7,10 @@
 use actix_web::web;
 
 use super::AppState;
-use crate::service::accounts::{self, RegisterReporter, Registered};
+use crate::service::accounts::{self, Principal, RegisterReporter, Registered};
 use crate::service::login::{self, Login};
 use crate::service::{AppError, AppResult};
+use crate::service::{password_reset, profile};
 
 fn blocking_failed(e: actix_web::error::BlockingError) -> AppError {
     AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
@@ -57,4 +58,43 @@ pub async fn accept_invite(state: &AppState, token: String, password: String) ->
     state.db(move |conn, env| accounts::check_invite(conn, env, &t, &p)).await?;
     let password_hash = hash(state, password).await?;
     state.db(move |conn, env| accounts::accept_invite(conn, env, &token, &password_hash).map(|u| u.id)).await
+}
+
+/// Checks the signed-in account's current password (a wrong one is a field
+/// error on `field`), through the hashing gate like a login.
+pub async fn confirm_password(state: &AppState, user_id: String, password: String, field: &str) -> AppResult<String> {
+    let (stored, email) = state.db(move |conn, _| profile::password_check_data(conn, &user_id)).await?;
+    if !verify(state, stored, password).await? {
+        crate::metrics::LOGIN_FAILURES.inc();
+        return Err(AppError::field(field, "wrong_password"));
+    }
+    Ok(email)
+}
+
+/// Changes the password of the signed-in account: the current one first.
+pub async fn change_password(state: &AppState, p: Principal, current: String, new: String) -> AppResult<()> {
+    let email = confirm_password(state, p.user.id.clone(), current, "current_password").await?;
+    profile::check_new_password(&new, &email)?;
+    let hash = hash(state, new).await?;
+    state.db(move |conn, env| profile::set_password(conn, env, &p, &hash)).await
+}
+
+/// Sets a new password from a reset link; the answer is the account's id.
+pub async fn reset_password(state: &AppState, token: String, password: String) -> AppResult<String> {
+    let (t, pw) = (token.clone(), password.clone());
+    state.db(move |conn, env| password_reset::check(conn, env, &t, &pw)).await?;
+    let hash = hash(state, password).await?;
+    state.db(move |conn, env| password_reset::reset(conn, env, &token, &hash)).await
+}
+
+/// Asks for a reset link for `email`. The work happens after the answer, so
+/// an address with an account and one without answer alike and as fast;
+/// failures are logged, never told.
+pub fn request_password_reset(state: web::Data<AppState>, email: String) {
+    actix_web::rt::spawn(async move {
+        match state.db(move |conn, env| password_reset::request(conn, env, &email)).await {
+            Ok(()) => state.wake_mailer(),
+            Err(e) => tracing::warn!(error = %e, "password-reset request failed"),
+        }
+    });
 }

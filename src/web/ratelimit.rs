@@ -18,6 +18,8 @@ pub struct Limits {
     pub register_by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Re-sending verification mail, per account.
     pub resend_by_user: DefaultKeyedRateLimiter<String>,
+    /// "Forgot password" requests, per client address (at the registration rate).
+    pub reset_by_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -33,6 +35,7 @@ impl Limits {
         Limits {
             login_by_ip: RateLimiter::keyed(login),
             register_by_ip: RateLimiter::keyed(register),
+            reset_by_ip: RateLimiter::keyed(register),
             resend_by_user: RateLimiter::keyed(Quota::per_hour(nz(5)).allow_burst(nz(3))),
         }
     }
@@ -42,6 +45,7 @@ impl Limits {
         self.login_by_ip.retain_recent();
         self.register_by_ip.retain_recent();
         self.resend_by_user.retain_recent();
+        self.reset_by_ip.retain_recent();
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account_pages;
 mod accounts;
 mod audit;
 mod cli;
@@ -14,11 +15,14 @@ mod errors;
 mod mail;
 mod openapi;
 mod pages;
+mod password_reset;
 mod request_pages;
 mod requests;
 mod security_input;
 mod security_memory;
 mod security_web;
+mod self_service;
 mod sweeper;
 mod sweeper_load;
 mod transfers_and_paging;
+mod users_admin;

@@ -13,6 +13,7 @@
 #[path = "../api/helpers/mod.rs"]
 mod helpers;
 
+mod accounts;
 mod driver;
 mod scenarios;
 mod world;

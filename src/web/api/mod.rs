@@ -5,10 +5,12 @@ pub mod answers;
 pub mod audit;
 pub mod department;
 pub mod directory;
+pub mod me;
 pub mod openapi;
 pub mod ops;
 pub mod requests;
 mod routes;
+pub mod users;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{Scope, guard, web};
 
 use super::openapi::Metadata;
-use super::{accounts, audit, department, directory, openapi, ops, requests};
+use super::{accounts, audit, department, directory, me, openapi, ops, requests, users};
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -35,7 +35,7 @@ macro_rules! api_routes {
             paths($($($seg)::+,)+ ops::healthz, ops::readyz, ops::metrics),
             components(responses(
                 openapi::errors::InvalidJson, openapi::errors::Unauthenticated, openapi::errors::Forbidden,
-                openapi::errors::NotFound, openapi::errors::Conflict, openapi::errors::ActionConflict,
+                openapi::errors::NotFound, openapi::errors::Conflict, openapi::errors::ActionConflict, openapi::errors::AccountConflict,
                 openapi::errors::TooLarge, openapi::errors::UnsupportedMediaType,
                 openapi::errors::ValidationFailed, openapi::errors::RateLimited, openapi::errors::Busy
             ), schemas(openapi::errors::ErrorBody)),
@@ -54,6 +54,20 @@ api_routes! {
     GET "/me" => accounts::me;
     POST "/users" => accounts::invite;
     POST "/accept-invite" => accounts::accept_invite;
+    PATCH "/me" => me::update_profile;
+    POST "/me/password" => me::change_password;
+    POST "/me/email" => me::change_email;
+    POST "/confirm-email" => me::confirm_email;
+    DELETE "/sessions" => me::sign_out_everywhere;
+    POST "/password-reset" => me::request_password_reset;
+    POST "/password-reset/confirm" => me::reset_password;
+    GET "/users" => users::list;
+    GET "/users/{id}" => users::get;
+    PATCH "/users/{id}" => users::update;
+    POST "/users/{id}/deactivate" => users::deactivate;
+    POST "/users/{id}/reactivate" => users::reactivate;
+    POST "/users/{id}/resend-invite" => users::resend_invite;
+    POST "/users/{id}/password-reset" => users::send_password_reset;
     GET "/jurisdictions" => directory::list_jurisdictions;
     POST "/jurisdictions" => directory::create_jurisdiction;
     GET "/agencies" => directory::search;

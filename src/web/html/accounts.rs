@@ -116,7 +116,7 @@ pub async fn register(
 #[derive(Deserialize)]
 pub struct TokenQuery {
     #[serde(default)]
-    token: String,
+    pub token: String,
 }
 
 pub async fn verify_email(state: web::Data<AppState>, req: HttpRequest, q: web::Query<TokenQuery>) -> HttpResponse {
@@ -145,7 +145,7 @@ pub async fn verify_email(state: web::Data<AppState>, req: HttpRequest, q: web::
 #[derive(Deserialize)]
 pub struct CsrfOnly {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 pub async fn resend_verification(
@@ -187,6 +187,7 @@ pub struct LoginPage {
 pub struct LoginQuery {
     next: Option<String>,
     out: Option<String>,
+    reset: Option<String>,
 }
 
 pub async fn login_form(
@@ -196,7 +197,12 @@ pub async fn login_form(
     q: web::Query<LoginQuery>,
 ) -> HttpResponse {
     let ctx = Ctx::new(&req, &user, "login.title");
-    let notice = q.out.as_ref().map(|_| ctx.t.t("login.logged_out").to_string());
+    let notice = match (q.out.as_deref(), &q.reset) {
+        (Some("all"), _) => Some(ctx.t.t("login.logged_out_everywhere").to_string()),
+        (Some(_), _) => Some(ctx.t.t("login.logged_out").to_string()),
+        (None, Some(_)) => Some(ctx.t.t("login.password_reset").to_string()),
+        (None, None) => None,
+    };
     render(
         StatusCode::OK,
         &LoginPage {
@@ -341,7 +347,12 @@ pub async fn accept_invite(
                     .db(move |conn, env| login::open_session_for(conn, env, &account, ua.as_deref()))
                     .await
                     .or_page(&req)?;
-                let mut res = redirect("/");
+                // Straight to where the new user works: the inbox, the escalation queue.
+                let mut res = redirect(match login.user.role {
+                    crate::domain::account::Role::Spokesperson | crate::domain::account::Role::Reporter => "/requests",
+                    crate::domain::account::Role::Staff => "/escalations",
+                    crate::domain::account::Role::Admin => "/admin/users",
+                });
                 res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
                 csrf::rotate(&mut res, state.config.secure_cookies())?;
                 return Ok(res);

@@ -8,7 +8,10 @@ pub mod directory;
 pub mod extract;
 pub mod home;
 pub mod page_errors;
+pub mod password;
+pub mod profile;
 pub mod requests;
+pub mod users;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -51,6 +54,22 @@ pub fn scope(
         .route("/logout", web::post().to(accounts::logout))
         .route("/accept-invite", web::get().to(accounts::accept_invite_form))
         .route("/accept-invite", web::post().to(accounts::accept_invite))
+        .route("/forgot-password", web::get().to(password::forgot_form))
+        .route("/forgot-password", web::post().to(password::forgot))
+        .route("/reset-password", web::get().to(password::reset_form))
+        .route("/reset-password", web::post().to(password::reset))
+        .route("/account", web::get().to(profile::show))
+        .route("/account/profile", web::post().to(profile::save_profile))
+        .route("/account/password", web::post().to(profile::change_password))
+        .route("/account/email", web::post().to(profile::change_email))
+        .route("/account/sign-out-everywhere", web::post().to(profile::sign_out_everywhere))
+        .route("/confirm-email", web::get().to(profile::confirm_email))
+        .route("/admin/users", web::get().to(users::list))
+        .route("/admin/users/new", web::get().to(users::invite_form))
+        .route("/admin/users/new", web::post().to(users::invite))
+        .route("/admin/users/{id}", web::get().to(users::detail))
+        .route("/admin/users/{id}/{action}", web::post().to(users::act))
+        .route("/admin/users/{id}/{action}", web::get().to(users::act_get))
         .route("/agencies", web::get().to(directory::agencies))
         .route("/api/docs", web::get().to(api_docs::page))
         .route("/escalations", web::get().to(department::queue))

@@ -90,6 +90,10 @@ error_responses! {
     ActionConflict: "The state of the request or escalation forbids the action now.",
         ["invalid_transition", "extension_too_late", "extension_after_order", "conflict"],
         example("invalid_transition", "the request is answered"), None;
+    AccountConflict: "The accounts' state forbids the change: the last active administrator, an account that \
+        is not waiting for an invitation or not active, an address taken meanwhile.",
+        ["last_admin", "not_invited", "not_active", "email_taken", "conflict"],
+        example("last_admin", "this is the last active administrator; make another one first"), None;
     TooLarge: "The body is larger than the server accepts.", ["too_large"],
         example("too_large", "the request body is too large"), None;
     UnsupportedMediaType: "The body has the wrong Content-Type.", ["unsupported_media_type"],

@@ -1,0 +1,2 @@
+DROP INDEX user_tokens_by_user_purpose;
+ALTER TABLE user_tokens DROP COLUMN new_email;

@@ -1,0 +1,146 @@
+//! "Quên mật khẩu": the page that asks for a reset link and the page the
+//! link opens. Asking shows the same page whatever the address.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::accounts::TokenQuery;
+use super::extract::{CsrfForm, PageUser, csrf_field};
+use super::page_errors::{OrPage, PageError, PageResult};
+use super::{Ctx, message, redirect, render};
+use crate::domain::account::check_email;
+use crate::domain::validation::FieldErrors;
+use crate::service::{AppError, password_reset};
+use crate::web::ratelimit::{self, client_ip};
+use crate::web::{AppState, credentials};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+csrf_field!(ForgotForm, ResetForm);
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+pub struct ForgotPage {
+    pub ctx: Ctx,
+    pub email: String,
+    pub errors: FieldErrors,
+}
+
+impl ForgotPage {
+    fn err(&self, field: &str) -> Option<String> {
+        self.ctx.field_error(&self.errors, field)
+    }
+}
+
+pub async fn forgot_form(req: HttpRequest, user: PageUser) -> PageResult {
+    let ctx = Ctx::new(&req, &user, "forgot.title");
+    Ok(render(StatusCode::OK, &ForgotPage { ctx, email: String::new(), errors: FieldErrors::new() }))
+}
+
+pub async fn forgot(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> PageResult {
+    ratelimit::check(&state.limits.reset_by_ip, &client_ip(&req)).or_page(&req)?;
+    let mut errors = FieldErrors::new();
+    let email = check_email(&mut errors, "email", &form.email);
+    if !errors.is_empty() {
+        let ctx = Ctx::new(&req, &user, "forgot.title");
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ForgotPage { ctx, email: form.email, errors }));
+    }
+    credentials::request_password_reset(state, email.clone());
+    let t = crate::i18n::Tr::new(super::locale(&req, None));
+    // The same page whether or not the address has an account.
+    Ok(message(&req, StatusCode::OK, "forgot.sent_title", t.f("forgot.sent_body", &[("email", &email)]), None))
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+pub struct ResetPage {
+    pub ctx: Ctx,
+    pub token: String,
+    pub email: String,
+    pub errors: FieldErrors,
+}
+
+impl ResetPage {
+    fn err(&self, field: &str) -> Option<String> {
+        self.ctx.field_error(&self.errors, field)
+    }
+}
+
+fn bad_link(req: &HttpRequest) -> actix_web::HttpResponse {
+    let t = crate::i18n::Tr::new(super::locale(req, None));
+    message(
+        req,
+        StatusCode::NOT_FOUND,
+        "forgot.bad_title",
+        t.t("forgot.bad_body").into(),
+        Some(("/forgot-password".into(), t.t("forgot.title").into())),
+    )
+}
+
+pub async fn reset_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    q: web::Query<TokenQuery>,
+) -> PageResult {
+    let token = q.into_inner().token;
+    let t2 = token.clone();
+    let Some(account) = state.db(move |conn, env| password_reset::account_for(conn, env, &t2)).await.or_page(&req)?
+    else {
+        return Ok(bad_link(&req));
+    };
+    let ctx = Ctx::new(&req, &user, "reset.title");
+    Ok(render(StatusCode::OK, &ResetPage { ctx, token, email: account.email, errors: FieldErrors::new() }))
+}
+
+pub async fn reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: PageUser,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> PageResult {
+    let t2 = form.token.clone();
+    let Some(account) = state.db(move |conn, env| password_reset::account_for(conn, env, &t2)).await.or_page(&req)?
+    else {
+        return Ok(bad_link(&req));
+    };
+    let mut errors = FieldErrors::new();
+    if form.password != form.password_confirm {
+        errors.add("password_confirm", "password_mismatch");
+    }
+    if errors.is_empty() {
+        match credentials::reset_password(&state, form.token.clone(), form.password.clone()).await {
+            Ok(_) => return Ok(redirect("/login?reset=1")),
+            Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_link(&req)),
+            Err(AppError::Validation(f)) => errors = f,
+            Err(e) => return Err(PageError::new(&req, e)),
+        }
+    }
+    let ctx = Ctx::new(&req, &user, "reset.title");
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, token: form.token, email: account.email, errors }))
+}
