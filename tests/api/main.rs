@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod agencies_admin;
 mod audit;
 mod cli;
 mod contract_inputs;
