@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod admin_pages;
 mod agencies_admin;
 mod audit;
 mod cli;

@@ -12,6 +12,7 @@ use crate::web::api::openapi::errors as e;
 use crate::web::auth::ApiUser;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// From 1.
     page: Option<i64>,
