@@ -352,7 +352,6 @@ pub(super) fn agency_fields(a: &Agency) -> serde_json::Value {
 
 /// Imports a directory file: every row or none. Rows whose code already exists
 /// in the jurisdiction update that agency, so a corrected file can be re-imported.
-
 pub fn import_agencies(
     conn: &mut DbConn,
     env: Env<'_>,

@@ -158,12 +158,15 @@ both!(cross_province_transfer_takes_the_escalation_along);
 
 /// Before transfers moved escalations, a request transferred to another
 /// province left them behind. Migration 000008 gives them to the request's
-/// province: reverted and applied again over such a row, it moves it.
+/// province: reverted (with the migrations after it) and applied again over
+/// such a row, it moves it.
 async fn the_migration_gives_escalations_left_behind_to_their_province(backend: Backend) {
     use diesel::RunQueryDsl;
     use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
     const PG: EmbeddedMigrations = embed_migrations!("migrations/postgres");
     const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+    // Later migrations are reverted first, down to this one.
+    const MIGRATION_000008: &str = "20261201000008";
 
     let w = world(backend).await;
     let hni = add_hanoi(&w).await;
@@ -181,11 +184,11 @@ async fn the_migration_gives_escalations_left_behind_to_their_province(backend: 
         diesel::sql_query(moved).execute(&mut conn).unwrap();
         match &mut conn {
             tiepcan::db::DbConn::Pg(c) => {
-                c.revert_last_migration(PG).unwrap();
+                while c.revert_last_migration(PG).unwrap().to_string() != MIGRATION_000008 {}
                 c.run_pending_migrations(PG).unwrap();
             }
             tiepcan::db::DbConn::Sqlite(c) => {
-                c.revert_last_migration(SQLITE).unwrap();
+                while c.revert_last_migration(SQLITE).unwrap().to_string() != MIGRATION_000008 {}
                 c.run_pending_migrations(SQLITE).unwrap();
             }
         }

@@ -13,6 +13,7 @@
 #[path = "../api/helpers/mod.rs"]
 mod helpers;
 
+mod admin_scenarios;
 mod driver;
 mod scenarios;
 mod world;
