@@ -98,6 +98,10 @@ pub fn send_again(conn: &mut DbConn, env: Env<'_>, actor: &Principal, id: &Id) -
         if old.status == outbox::SENT {
             return Err(AppError::Conflict("this mail was sent already".into()));
         }
+        if old.lease_until.is_some_and(|l| l > env.now.naive_utc()) {
+            // The mailer holds it right now: resetting it could send it twice.
+            return Err(AppError::Conflict("this mail is being sent right now; try again in a few minutes".into()));
+        }
         if old.status == outbox::FAILED && outbox::SECRET_LINK_KINDS.contains(&old.kind.as_str()) {
             return Err(AppError::Conflict(
                 "this mail's one-time link was removed when it failed; send a new confirmation or invitation".into(),

@@ -6,13 +6,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::extract::{CsrfForm, SignedIn, csrf_field};
 use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, redirect, render};
-use crate::domain::calendar::end_of_local_day;
+use crate::domain::calendar::start_of_local_day;
 use crate::domain::directory::AgencyLevel;
 use crate::domain::id::Id;
 use crate::domain::validation::FieldErrors;
@@ -200,7 +200,11 @@ pub async fn update(
 fn start_of_day(s: &str) -> Option<String> {
     let s = s.trim();
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y")).ok()?;
-    Some(end_of_local_day(d.pred_opt()?).to_rfc3339())
+    // Far years are typing mistakes, and would overflow the arithmetic below.
+    if !(1900..=2200).contains(&d.year()) {
+        return None;
+    }
+    Some(start_of_local_day(d).to_rfc3339())
 }
 
 /// The date as typed when it is not one: the service then names the field.
