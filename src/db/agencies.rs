@@ -21,6 +21,7 @@ pub fn update_details(conn: &mut DbConn, a: &Agency) -> QueryResult<()> {
             agencies::parent_id.eq(&a.parent_id),
             agencies::email.eq(&a.email),
             agencies::search_text.eq(&a.search_text),
+            agencies::active.eq(a.active),
         ))
         .execute(conn)
         .map(|_| ())
@@ -52,15 +53,20 @@ pub fn codes_by_jurisdiction(conn: &mut DbConn) -> QueryResult<HashMap<String, H
 
 /// Searches by folded words (each must begin a word of the folded code or names)
 /// within an optional jurisdiction, ordered by name; returns a page and the total.
+/// `active_only` leaves out deactivated agencies (filing and transfer pickers).
 pub fn search(
     conn: &mut DbConn,
     terms: &[String],
     jurisdiction_code: Option<&str>,
+    active_only: bool,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<(Agency, Jurisdiction)>, i64)> {
     let build = || {
         let mut q = agencies::table.inner_join(jurisdictions::table).into_boxed();
+        if active_only {
+            q = q.filter(agencies::active.eq(true));
+        }
         if let Some(code) = jurisdiction_code {
             q = q.filter(jurisdictions::code.eq(code.to_string()));
         }
@@ -91,4 +97,16 @@ pub fn with_jurisdiction(conn: &mut DbConn, id: &str) -> QueryResult<Option<(Age
         .select((Agency::as_select(), Jurisdiction::as_select()))
         .first(conn)
         .optional()
+}
+
+/// Every agency of one jurisdiction (or all), deactivated ones included, in a
+/// stable order: for the administrators' list and the CSV export.
+pub fn all_of(conn: &mut DbConn, jurisdiction_id: Option<&str>) -> QueryResult<Vec<(Agency, Jurisdiction)>> {
+    let mut q = agencies::table.inner_join(jurisdictions::table).into_boxed();
+    if let Some(j) = jurisdiction_id {
+        q = q.filter(agencies::jurisdiction_id.eq(j.to_string()));
+    }
+    q.order((jurisdictions::code.asc(), agencies::name.asc(), agencies::id.asc()))
+        .select((Agency::as_select(), Jurisdiction::as_select()))
+        .load(conn)
 }

@@ -19,3 +19,16 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Jurisdiction
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Jurisdiction>> {
     jurisdictions::table.find(id).select(Jurisdiction::as_select()).first(conn).optional()
 }
+
+/// Rewrites the editable fields (names, the Department's address, office hours).
+pub fn update(conn: &mut DbConn, j: &Jurisdiction) -> QueryResult<()> {
+    diesel::update(jurisdictions::table.find(&j.id))
+        .set((
+            jurisdictions::name.eq(&j.name),
+            jurisdictions::department_name.eq(&j.department_name),
+            jurisdictions::department_email.eq(&j.department_email),
+            jurisdictions::office_hours.eq(&j.office_hours),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -39,6 +39,8 @@ pub struct Agency {
     /// Code, name and English name folded (no diacritics, lower case) for search.
     pub search_text: String,
     pub created_at: NaiveDateTime,
+    /// False once deactivated: its requests stay, new ones go to the Department.
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -138,6 +138,42 @@ pub fn count_by_status(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
     outbox::table.group_by(outbox::status).select((outbox::status, diesel::dsl::count_star())).load(conn)
 }
 
+/// Rows that need an administrator's eye, newest first: failed for good, or
+/// pending after a failed attempt (waiting for a retry). Returns a page and the total.
+pub fn troubled(conn: &mut DbConn, offset: i64, limit: i64) -> QueryResult<(Vec<OutboxRow>, i64)> {
+    let build = || {
+        outbox::table
+            .filter(outbox::status.eq(FAILED).or(outbox::status.eq(PENDING).and(outbox::last_error.is_not_null())))
+            .into_boxed()
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OutboxRow>> {
+    outbox::table.find(id).select(OutboxRow::as_select()).first(conn).optional()
+}
+
+/// Hands a row back to the mailer as if new: pending, due at `now`, no lease,
+/// attempts from zero (so the backoff starts again). The last error is kept.
+pub fn send_again(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(PENDING),
+            outbox::next_attempt_at.eq(now),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::attempts.eq(0),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// All rows to one address, oldest first (tests and support).
 pub fn to_address(conn: &mut DbConn, email: &str) -> QueryResult<Vec<OutboxRow>> {
     outbox::table

@@ -26,6 +26,8 @@ diesel::table! {
         email -> Nullable<Text>,
         search_text -> Text,
         created_at -> Timestamp,
+        /// False once deactivated: kept with its history, no longer offered or routed to.
+        active -> Bool,
     }
 }
 

@@ -151,3 +151,23 @@ pub fn delete_unverified(conn: &mut DbConn, ids: &[String]) -> QueryResult<usize
     diesel::delete(sessions::table.filter(sessions::user_id.eq_any(&still))).execute(conn)?;
     diesel::delete(users::table.filter(users::id.eq_any(&still))).execute(conn)
 }
+
+/// Every term of an agency's spokespeople (disabled accounts included), the
+/// latest first: who spoke for it when.
+pub fn terms_of_agency(conn: &mut DbConn, agency_id: &str) -> QueryResult<Vec<(Assignment, User)>> {
+    sa::table
+        .inner_join(users::table)
+        .filter(sa::agency_id.eq(agency_id))
+        .order((sa::valid_from.desc(), sa::id.desc()))
+        .select((Assignment::as_select(), User::as_select()))
+        .load(conn)
+}
+
+pub fn assignment(conn: &mut DbConn, id: &str) -> QueryResult<Option<Assignment>> {
+    sa::table.find(id).select(Assignment::as_select()).first(conn).optional()
+}
+
+/// Sets (or clears) the end of a term.
+pub fn set_assignment_end(conn: &mut DbConn, id: &str, valid_to: Option<NaiveDateTime>) -> QueryResult<()> {
+    diesel::update(sa::table.find(id)).set(sa::valid_to.eq(valid_to)).execute(conn).map(|_| ())
+}

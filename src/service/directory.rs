@@ -147,7 +147,7 @@ pub fn search(
         // No jurisdiction has such a code.
         return Ok(Page { items: vec![], total: 0, page, per_page });
     }
-    let (rows, total) = agencies::search(conn, &terms, jurisdiction.as_deref(), (page - 1) * per_page, per_page)?;
+    let (rows, total) = agencies::search(conn, &terms, jurisdiction.as_deref(), true, (page - 1) * per_page, per_page)?;
     let items = views_of(conn, now, rows)?;
     Ok(Page { items, total, page, per_page })
 }
@@ -203,7 +203,7 @@ pub struct TransferChoices {
 
 pub fn transfer_choices(conn: &mut DbConn, env: Env<'_>, except_agency: &str) -> AppResult<TransferChoices> {
     let now = env.now;
-    let (rows, _) = agencies::search(conn, &[], None, 0, TRANSFER_TARGETS_MAX)?;
+    let (rows, _) = agencies::search(conn, &[], None, true, 0, TRANSFER_TARGETS_MAX)?;
     let rows = rows.into_iter().filter(|(a, _)| a.id != except_agency).collect();
     Ok(TransferChoices { agencies: views_of(conn, now, rows)?, jurisdictions: list_jurisdictions(conn)? })
 }
@@ -211,7 +211,7 @@ pub fn transfer_choices(conn: &mut DbConn, env: Env<'_>, except_agency: &str) ->
 /// Folded words with a space before each, so that a query word can be matched
 /// at the start of a word (`LIKE '% word%'`): "y" finds "Sở Y tế" but not
 /// "technology".
-fn search_text(d: &AgencyDraft) -> String {
+pub(super) fn search_text(d: &AgencyDraft) -> String {
     format!(" {} ", fold(&format!("{} {} {}", d.code, d.name, d.name_en.as_deref().unwrap_or(""))))
 }
 
@@ -301,6 +301,7 @@ pub fn create_agency(
         email: d.email.clone(),
         search_text: search_text(&d),
         created_at: now.naive_utc(),
+        active: true,
     };
     db::write(conn, |conn| -> AppResult<()> {
         agencies::insert(conn, &a).map_err(|err| {
@@ -341,16 +342,16 @@ pub enum ImportOutcome {
     Rejected(Vec<ImportError>),
 }
 
-/// Imports a directory file: every row or none. Rows whose code already exists
-/// in the jurisdiction update that agency, so a corrected file can be re-imported.
 /// An agency's fields as the audit log shows them.
-fn agency_fields(a: &Agency) -> serde_json::Value {
+pub(super) fn agency_fields(a: &Agency) -> serde_json::Value {
     serde_json::json!({
         "code": a.code, "name": a.name, "name_en": a.name_en, "level": a.level,
-        "parent_id": a.parent_id, "email": a.email,
+        "parent_id": a.parent_id, "email": a.email, "active": a.active,
     })
 }
 
+/// Imports a directory file: every row or none. Rows whose code already exists
+/// in the jurisdiction update that agency, so a corrected file can be re-imported.
 pub fn import_agencies(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -407,11 +408,13 @@ pub fn import_agencies(
                 email: d.email.clone(),
                 search_text: search_text(d),
                 created_at: now.naive_utc(),
+                active: true,
             };
             let (action, before) = match agencies::by_code(conn, &j.id, &d.code)? {
                 Some(old) => {
                     row.id = old.id.clone();
                     row.created_at = old.created_at;
+                    row.active = old.active;
                     if agency_fields(&old) == agency_fields(&row) {
                         continue; // Unchanged: nothing written, nothing to log.
                     }

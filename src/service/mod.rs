@@ -5,6 +5,8 @@
 //! themselves.
 
 pub mod accounts;
+pub mod agencies_admin;
+pub mod agency_import;
 pub mod attachments;
 pub mod audit;
 pub mod calendar;
@@ -16,11 +18,13 @@ pub mod error;
 pub mod escalations;
 pub mod explain;
 pub mod installation_keys;
+pub mod jurisdictions_admin;
 pub mod login;
 pub mod login_throttle;
 pub mod new_user_checks;
 pub mod next_check;
 pub mod ops;
+pub mod outbox_admin;
 pub mod password_reset;
 pub mod passwords;
 pub mod profile;

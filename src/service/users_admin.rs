@@ -420,7 +420,7 @@ pub fn agency_choices(conn: &mut DbConn, p: &Principal) -> AppResult<Vec<AgencyC
         Some(id) => Some(user_admin::jurisdiction_code(conn, &id)?.ok_or_else(AppError::not_found)?),
         None => None,
     };
-    let (rows, _) = agencies::search(conn, &[], code.as_deref(), 0, 5000)?;
+    let (rows, _) = agencies::search(conn, &[], code.as_deref(), true, 0, 5000)?;
     Ok(rows
         .into_iter()
         .map(|(a, j)| AgencyChoice { id: a.id, name: a.name, name_en: a.name_en, jurisdiction: j.code })

@@ -5,6 +5,8 @@ mod helpers;
 
 mod account_pages;
 mod accounts;
+mod admin_pages;
+mod agencies_admin;
 mod audit;
 mod cli;
 mod contract_inputs;

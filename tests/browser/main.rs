@@ -14,6 +14,7 @@
 mod helpers;
 
 mod accounts;
+mod admin_scenarios;
 mod driver;
 mod scenarios;
 mod world;

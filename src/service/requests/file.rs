@@ -259,8 +259,13 @@ fn give_reference(
     Ok(())
 }
 
-/// Where a request for this agency goes at `now`.
+/// Where a request for this agency goes at `now`: to its spokespeople whose
+/// terms hold at that instant; to the Department when it has none, or when it
+/// has been deactivated.
 pub fn route_for(conn: &mut DbConn, agency_id: &str, now: chrono::DateTime<chrono::Utc>) -> AppResult<Route> {
+    if !agencies::by_id(conn, agency_id)?.is_some_and(|a| a.active) {
+        return Ok(Route::Department);
+    }
     let assignments: Vec<routing::Assignment> = users::assignments_of_agency(conn, agency_id)?
         .into_iter()
         .map(|(a, _)| routing::Assignment {

@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -113,6 +112,13 @@ pub async fn create_agency(
     Ok(HttpResponse::Created().json(a))
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The `hash` of `POST /agencies/import/preview`: the body must be that same file (409 otherwise).
+    hash: Option<String>,
+}
+
 /// `POST /api/v1/agencies/import` with a `text/csv` body: all rows or none.
 /// A rejected file answers 422 with every bad line.
 #[utoipa::path(
@@ -120,8 +126,10 @@ pub async fn create_agency(
     summary = "Import agencies from CSV (administrators, Department staff)",
     description = "A `text/csv` body with the header `jurisdiction,code,name,name_en,level,parent_code,email` \
         (at most 5 MiB): every row or none. A row whose code exists in its jurisdiction updates that agency. \
-        A rejected file answers 422 naming every bad line in `fields` and `lines`.",
+        A rejected file answers 422 naming every bad line in `fields` and `lines`. With `hash`, only the file \
+        previewed under that hash is imported.",
     security(("bearer" = [])),
+    params(ImportQuery),
     request_body(content = String, content_type = "text/csv", example = json!(
         "jurisdiction,code,name,name_en,level,parent_code,email\nTNG,SYT,Sở Y tế,Department of Health,department,,syt@thainguyen.example.vn\n"
     )),
@@ -136,13 +144,17 @@ pub async fn import(
     state: web::Data<AppState>,
     req: HttpRequest,
     ApiUser(p): ApiUser,
+    q: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !ct.to_ascii_lowercase().starts_with("text/csv") {
-        return Err(AppError::UnsupportedMediaType("send the file with Content-Type: text/csv".into()));
-    }
-    let outcome = state.db(move |conn, env| directory::import_agencies(conn, env, Some(&p), &body)).await?;
+    super::agencies::csv_body(&req)?;
+    let hash = q.into_inner().hash;
+    let outcome = state
+        .db(move |conn, env| match &hash {
+            Some(h) => crate::service::agency_import::confirm(conn, env, &p, &body, h),
+            None => directory::import_agencies(conn, env, Some(&p), &body),
+        })
+        .await?;
     match outcome {
         ImportOutcome::Done(summary) => Ok(HttpResponse::Ok().json(summary)),
         ImportOutcome::Rejected(errors) => {

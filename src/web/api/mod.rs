@@ -1,6 +1,8 @@
 //! The JSON API of API.md, version 1.
 
 pub mod accounts;
+pub mod admin;
+pub mod agencies;
 pub mod answers;
 pub mod audit;
 pub mod department;

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{Scope, guard, web};
 
 use super::openapi::Metadata;
-use super::{accounts, audit, department, directory, me, openapi, ops, requests, users};
+use super::{accounts, admin, agencies, audit, department, directory, me, openapi, ops, requests, users};
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -73,6 +73,15 @@ api_routes! {
     GET "/agencies" => directory::search;
     POST "/agencies" => directory::create_agency;
     POST "/agencies/import" => directory::import, payload_limit = 5 * 1024 * 1024;
+    POST "/agencies/import/preview" => agencies::preview, payload_limit = 5 * 1024 * 1024;
+    GET "/agencies/export" => agencies::export;
+    GET "/agencies/{id}" => agencies::get;
+    PUT "/agencies/{id}" => agencies::update;
+    POST "/agencies/{id}/spokespeople" => agencies::add_term;
+    PATCH "/agencies/{id}/spokespeople/{term_id}" => agencies::end_term;
+    PUT "/jurisdictions/{id}" => admin::update_jurisdiction;
+    GET "/outbox" => admin::outbox;
+    POST "/outbox/{id}/send-again" => admin::send_again;
     POST "/requests" => requests::create;
     GET "/requests" => requests::list;
     GET "/requests/{id}" => requests::get;

@@ -2,6 +2,8 @@
 //! without JavaScript, a CSRF token in every form.
 
 pub mod accounts;
+pub mod admin;
+pub mod agencies;
 pub mod api_docs;
 pub mod department;
 pub mod directory;
@@ -74,6 +76,26 @@ pub fn scope(
         .route("/api/docs", web::get().to(api_docs::page))
         .route("/escalations", web::get().to(department::queue))
         .route("/escalations/{id}/actions", web::post().to(department::act))
+        .route("/admin/agencies", web::get().to(agencies::list))
+        .route("/admin/agencies", web::post().to(agencies::create))
+        .route("/admin/agencies/export.csv", web::get().to(agencies::export))
+        .route("/admin/agencies/import", web::get().to(agencies::import_form))
+        .route("/admin/agencies/import", web::post().to(agencies::import_upload))
+        .service(
+            // The confirmation carries the previewed file back: a larger form than the others.
+            web::resource("/admin/agencies/import/confirm")
+                .app_data(super::errors::form_config(4 * agencies::IMPORT_PAGE_MAX as usize + 64 * 1024))
+                .route(web::post().to(agencies::import_confirm)),
+        )
+        .route("/admin/agencies/{id}", web::get().to(agencies::detail))
+        .route("/admin/agencies/{id}", web::post().to(agencies::update))
+        .route("/admin/agencies/{id}/terms", web::post().to(agencies::add_term))
+        .route("/admin/agencies/{id}/terms/{term}/end", web::post().to(agencies::end_term))
+        .route("/admin/jurisdictions", web::get().to(admin::jurisdictions))
+        .route("/admin/jurisdictions/{id}", web::post().to(admin::jurisdiction_save))
+        .route("/admin/outbox", web::get().to(admin::outbox))
+        .route("/admin/outbox/{id}/send-again", web::post().to(admin::send_again))
+        .route("/admin/audit", web::get().to(admin::audit_log))
         .route("/admin/calendar", web::get().to(department::calendar_now))
         .route("/admin/calendar/{year}", web::get().to(department::calendar_form))
         .route("/admin/calendar/{year}", web::post().to(department::calendar_save))
