@@ -474,7 +474,7 @@ pub fn invite(conn: &mut DbConn, env: Env<'_>, inviter: &Principal, input: &NewU
         audit::record(
             conn,
             env,
-            Some(inviter),
+            Some(inviter.user.id.as_str()),
             audit::Change {
                 action: "user.invite",
                 target_kind: "user",

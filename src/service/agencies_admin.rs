@@ -266,7 +266,7 @@ pub fn update(
                 before: Some(before),
                 after: Some(after),
             };
-            audit::record(conn, env, Some(actor), change)?;
+            audit::record(conn, env, Some(actor.user.id.as_str()), change)?;
         }
         detail_of(conn, env, new, j)
     })
@@ -388,7 +388,7 @@ pub fn add_term(
             before: None,
             after: Some(term_fields(&t, &user.email)),
         };
-        audit::record(conn, env, Some(actor), change)?;
+        audit::record(conn, env, Some(actor.user.id.as_str()), change)?;
         detail_of(conn, env, a, j)
     })
 }
@@ -446,7 +446,7 @@ pub fn end_term(
                 before: Some(term_fields(&old, &email)),
                 after: Some(term_fields(&new, &email)),
             };
-            audit::record(conn, env, Some(actor), change)?;
+            audit::record(conn, env, Some(actor.user.id.as_str()), change)?;
         }
         detail_of(conn, env, a, j)
     })

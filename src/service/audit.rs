@@ -1,20 +1,14 @@
 //! The audit log of administrative changes: who changed what, when, from what
 //! to what. Every administrative use case records its change here in its own
 //! transaction, so a change and its entry commit together or not at all.
-//! Administrators read the whole log; Department staff read their province's.
+//! Reading it is `audit_log`.
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 
-use super::accounts::Principal;
-use super::error::{AppError, AppResult};
-use super::{Env, Page, paging};
+use super::Env;
+use super::error::AppResult;
 use crate::db::models::AuditRow;
-use crate::db::{self, DbConn, audit, users};
-use crate::domain::account::Role;
+use crate::db::{self, DbConn, audit};
 
 /// One change, as a use case describes it.
 #[derive(Debug, Clone)]
@@ -32,13 +26,13 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
-/// Writes the entry; call it inside the change's own transaction. `actor` is
-/// `None` for the command line.
-pub fn record(conn: &mut DbConn, env: Env<'_>, actor: Option<&Principal>, c: Change<'_>) -> AppResult<()> {
+/// Writes the entry; call it inside the change's own transaction. `actor_id`
+/// is the account that made the change, `None` for the command line.
+pub fn record(conn: &mut DbConn, env: Env<'_>, actor_id: Option<&str>, c: Change<'_>) -> AppResult<()> {
     let row = AuditRow {
         id: db::new_id(),
         at: env.now.naive_utc(),
-        actor_id: actor.map(|p| p.user.id.clone()),
+        actor_id: actor_id.map(str::to_string),
         jurisdiction_id: c.jurisdiction_id.map(str::to_string),
         action: c.action.to_string(),
         target_kind: c.target_kind.to_string(),
@@ -48,69 +42,4 @@ pub fn record(conn: &mut DbConn, env: Env<'_>, actor: Option<&Principal>, c: Cha
     };
     audit::insert(conn, &row)?;
     Ok(())
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AuditActor {
-    pub id: String,
-    pub full_name: String,
-}
-
-/// An entry as administrators and staff read it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AuditEntry {
-    pub id: String,
-    pub at: DateTime<Utc>,
-    /// `null` for the command line.
-    pub actor: Option<AuditActor>,
-    pub jurisdiction_id: Option<String>,
-    pub action: String,
-    pub target_kind: String,
-    pub target_id: String,
-    #[schema(value_type = Option<Object>)]
-    pub before: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub after: Option<Value>,
-}
-
-/// A page of the log, newest first: everything for an administrator, the
-/// caller's province for Department staff, nothing for anyone else.
-pub fn list(
-    conn: &mut DbConn,
-    _env: Env<'_>,
-    p: &Principal,
-    page: Option<i64>,
-    per_page: Option<i64>,
-) -> AppResult<Page<AuditEntry>> {
-    let scope = match (p.role, &p.user.jurisdiction_id) {
-        (Role::Admin, _) => None,
-        (Role::Staff, Some(j)) => Some(j.clone()),
-        _ => return Err(AppError::Forbidden("only administrators and Department staff read the audit log".into())),
-    };
-    let (page, per_page) = paging(page, per_page);
-    let (rows, total) = audit::page(conn, scope.as_deref(), (page - 1) * per_page, per_page)?;
-    let mut actor_ids: Vec<String> = rows.iter().filter_map(|r| r.actor_id.clone()).collect();
-    actor_ids.sort();
-    actor_ids.dedup();
-    let names: HashMap<String, String> =
-        users::by_ids(conn, &actor_ids)?.into_iter().map(|u| (u.id, u.full_name)).collect();
-    let items = rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            actor: r
-                .actor_id
-                .as_ref()
-                .map(|id| AuditActor { id: id.clone(), full_name: names.get(id).cloned().unwrap_or_default() }),
-            id: r.id,
-            at: super::requests::utc(r.at),
-            jurisdiction_id: r.jurisdiction_id,
-            action: r.action,
-            target_kind: r.target_kind,
-            target_id: r.target_id,
-            // Written by `record` from JSON values: anything else is shown as text.
-            before: r.before.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))),
-            after: r.after.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))),
-        })
-        .collect();
-    Ok(Page { items, total, page, per_page })
 }

@@ -246,6 +246,17 @@ pub struct NewAgency {
     pub email: Option<String>,
 }
 
+/// Administrators and Department staff edit the directory (the command line,
+/// with no actor, too).
+fn may_edit(actor: Option<&Principal>) -> AppResult<()> {
+    match actor {
+        Some(p) if !matches!(p.role, Role::Admin | Role::Staff) => {
+            Err(AppError::Forbidden("only administrators and Department staff edit the directory".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn create_agency(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -253,11 +264,7 @@ pub fn create_agency(
     input: &NewAgency,
 ) -> AppResult<AgencyView> {
     let now = env.now;
-    if let Some(p) = actor
-        && !matches!(p.role, Role::Admin | Role::Staff)
-    {
-        return Err(AppError::Forbidden("only administrators and Department staff edit the directory".into()));
-    }
+    may_edit(actor)?;
     let mut e = FieldErrors::new();
     let d = check_agency_fields(
         &mut e,
@@ -315,7 +322,7 @@ pub fn create_agency(
             before: None,
             after: Some(agency_fields(&a)),
         };
-        audit::record(conn, env, actor, change)
+        audit::record(conn, env, actor.map(|p| p.user.id.as_str()), change)
     })?;
     Ok(AgencyView {
         id: a.id,
@@ -358,12 +365,7 @@ pub fn import_agencies(
     actor: Option<&Principal>,
     data: &[u8],
 ) -> AppResult<ImportOutcome> {
-    let now = env.now;
-    if let Some(p) = actor
-        && !matches!(p.role, Role::Admin | Role::Staff)
-    {
-        return Err(AppError::Forbidden("only administrators and Department staff edit the directory".into()));
-    }
+    may_edit(actor)?;
     db::write(conn, |conn| -> AppResult<ImportOutcome> {
         let all = jurisdictions::all(conn)?;
         let by_code: HashMap<String, Jurisdiction> = all.into_iter().map(|j| (j.code.clone(), j)).collect();
@@ -388,56 +390,72 @@ pub fn import_agencies(
         }
         let mut summary = ImportSummary { created: 0, updated: 0 };
         for d in &drafts {
-            let j = &by_code[&d.jurisdiction];
-            let parent_id = match &d.parent_code {
-                Some(pc) => Some(
-                    agencies::by_code(conn, &j.id, pc)?
-                        .ok_or_else(|| anyhow::anyhow!("parent {pc} vanished during import"))?
-                        .id,
-                ),
-                None => None,
-            };
-            let mut row = Agency {
-                id: db::new_id(),
-                jurisdiction_id: j.id.clone(),
-                code: d.code.clone(),
-                name: d.name.clone(),
-                name_en: d.name_en.clone(),
-                level: d.level,
-                parent_id,
-                email: d.email.clone(),
-                search_text: search_text(d),
-                created_at: now.naive_utc(),
-                active: true,
-            };
-            let (action, before) = match agencies::by_code(conn, &j.id, &d.code)? {
-                Some(old) => {
-                    row.id = old.id.clone();
-                    row.created_at = old.created_at;
-                    row.active = old.active;
-                    if agency_fields(&old) == agency_fields(&row) {
-                        continue; // Unchanged: nothing written, nothing to log.
-                    }
-                    agencies::update_details(conn, &row)?;
-                    summary.updated += 1;
-                    ("agency.import_update", Some(agency_fields(&old)))
-                }
-                None => {
-                    agencies::insert(conn, &row)?;
-                    summary.created += 1;
-                    ("agency.import_create", None)
-                }
-            };
-            let change = audit::Change {
-                action,
-                target_kind: "agency",
-                target_id: &row.id,
-                jurisdiction_id: Some(&row.jurisdiction_id),
-                before,
-                after: Some(agency_fields(&row)),
-            };
-            audit::record(conn, env, actor, change)?;
+            match import_one(conn, env, actor, &by_code[&d.jurisdiction], d)? {
+                Some(true) => summary.created += 1,
+                Some(false) => summary.updated += 1,
+                None => {}
+            }
         }
         Ok(ImportOutcome::Done(summary))
     })
+}
+
+/// Writes one checked row of an import, with its audit entry: `Some(true)`
+/// when the agency is new, `Some(false)` when it changed, `None` when the row
+/// changes nothing.
+fn import_one(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: Option<&Principal>,
+    j: &Jurisdiction,
+    d: &AgencyDraft,
+) -> AppResult<Option<bool>> {
+    let now = env.now;
+    let parent_id = match &d.parent_code {
+        Some(pc) => Some(
+            agencies::by_code(conn, &j.id, pc)?
+                .ok_or_else(|| anyhow::anyhow!("parent {pc} vanished during import"))?
+                .id,
+        ),
+        None => None,
+    };
+    let mut row = Agency {
+        id: db::new_id(),
+        jurisdiction_id: j.id.clone(),
+        code: d.code.clone(),
+        name: d.name.clone(),
+        name_en: d.name_en.clone(),
+        level: d.level,
+        parent_id,
+        email: d.email.clone(),
+        search_text: search_text(d),
+        created_at: now.naive_utc(),
+        active: true,
+    };
+    let (action, before, created) = match agencies::by_code(conn, &j.id, &d.code)? {
+        Some(old) => {
+            row.id = old.id.clone();
+            row.created_at = old.created_at;
+            row.active = old.active;
+            if agency_fields(&old) == agency_fields(&row) {
+                return Ok(None); // Unchanged: nothing written, nothing to log.
+            }
+            agencies::update_details(conn, &row)?;
+            ("agency.import_update", Some(agency_fields(&old)), false)
+        }
+        None => {
+            agencies::insert(conn, &row)?;
+            ("agency.import_create", None, true)
+        }
+    };
+    let change = audit::Change {
+        action,
+        target_kind: "agency",
+        target_id: &row.id,
+        jurisdiction_id: Some(&row.jurisdiction_id),
+        before,
+        after: Some(agency_fields(&row)),
+    };
+    audit::record(conn, env, actor.map(|p| p.user.id.as_str()), change)?;
+    Ok(Some(created))
 }

@@ -93,7 +93,7 @@ pub fn update(
                 before: Some(before),
                 after: Some(after),
             };
-            audit::record(conn, env, Some(actor), change)?;
+            audit::record(conn, env, Some(actor.user.id.as_str()), change)?;
         }
         Ok((&new).into())
     })

@@ -9,6 +9,7 @@ pub mod agencies_admin;
 pub mod agency_import;
 pub mod attachments;
 pub mod audit;
+pub mod audit_log;
 pub mod calendar;
 pub mod demo;
 pub mod demo_history;

@@ -117,7 +117,7 @@ pub fn send_again(conn: &mut DbConn, env: Env<'_>, actor: &Principal, id: &Id) -
             before: Some(fields(&old)),
             after: Some(fields(&new)),
         };
-        audit::record(conn, env, Some(actor), change)?;
+        audit::record(conn, env, Some(actor.user.id.as_str()), change)?;
         Ok(new.into())
     })
 }

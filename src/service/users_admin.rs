@@ -154,7 +154,7 @@ fn record(
     audit::record(
         conn,
         env,
-        Some(p),
+        Some(p.user.id.as_str()),
         audit::Change {
             action,
             target_kind: "user",

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::service::audit::{self, AuditEntry};
+use crate::service::audit_log::{self, AuditEntry};
 use crate::service::{AppResult, Page};
 use crate::web::AppState;
 use crate::web::api::openapi::errors as e;
@@ -36,6 +36,6 @@ pub struct AuditQuery {
 pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
     let AuditQuery { page, per_page } = q.into_inner();
     let p = user.0;
-    let result = state.db(move |conn, env| audit::list(conn, env, &p, page, per_page)).await?;
+    let result = state.db(move |conn, env| audit_log::list(conn, env, &p, page, per_page)).await?;
     Ok(HttpResponse::Ok().json(result))
 }

@@ -12,7 +12,7 @@ use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, redirect, render};
 use crate::domain::id::Id;
 use crate::domain::validation::FieldErrors;
-use crate::service::audit::{self, AuditEntry};
+use crate::service::audit_log::{self, AuditEntry};
 use crate::service::directory::{self, JurisdictionView};
 use crate::service::jurisdictions_admin::{self, EditJurisdiction};
 use crate::service::outbox_admin::{self, OutboxOverview};
@@ -76,7 +76,7 @@ pub async fn audit_log(
     q: web::Query<PageQuery>,
 ) -> PageResult {
     let (p, page) = (who.principal.clone(), q.page);
-    let log = state.db(move |conn, env| audit::list(conn, env, &p, page, Some(50))).await.or_page(&req)?;
+    let log = state.db(move |conn, env| audit_log::list(conn, env, &p, page, Some(50))).await.or_page(&req)?;
     let ctx = Ctx::new(&req, &who.user, "adm.audit_title");
     let pages = pages(&log);
     Ok(render(StatusCode::OK, &AuditPage { ctx, log, pages }))
