@@ -17,6 +17,7 @@ use crate::domain::directory::AgencyLevel;
 use crate::domain::escalation::EscalationStatus;
 use crate::domain::kind::RequestKind;
 use crate::domain::request::{Outcome, Status};
+use crate::domain::stats::{FactKind, Timeliness};
 
 macro_rules! stored_as_text {
     ($($ty:ty => $what:literal),* $(,)?) => {$(
@@ -83,4 +84,6 @@ stored_as_text! {
     Locale => "locale",
     EscalationStatus => "escalation status",
     AgencyLevel => "agency level",
+    FactKind => "statistics fact kind",
+    Timeliness => "deadline verdict",
 }

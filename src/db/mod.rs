@@ -16,6 +16,7 @@ pub mod requests;
 pub mod schema;
 pub mod server_keys;
 pub mod sessions;
+pub mod stats;
 pub mod tokens;
 pub mod user_admin;
 pub mod users;

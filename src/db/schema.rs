@@ -11,6 +11,7 @@ diesel::table! {
         timezone -> Text,
         office_hours -> Text,
         created_at -> Timestamp,
+        scoreboard_public -> Bool,
     }
 }
 
@@ -132,6 +133,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_years,
     rule_state,
     audit_log,
+    stat_facts,
+    stat_months,
 );
 
 diesel::table! {
@@ -300,5 +303,35 @@ diesel::table! {
         target_id -> Text,
         before -> Nullable<Text>,
         after -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    stat_facts (id) {
+        id -> BigInt,
+        request_id -> Text,
+        jurisdiction_id -> Text,
+        agency_id -> Text,
+        at -> Timestamp,
+        day -> Integer,
+        kind -> Text,
+        detail -> Text,
+        timeliness -> Text,
+        working_days -> Integer,
+        hours -> Integer,
+    }
+}
+
+diesel::table! {
+    stat_months (jurisdiction_id, month, agency_id, kind, detail, timeliness, working_days, hours) {
+        jurisdiction_id -> Text,
+        month -> Integer,
+        agency_id -> Text,
+        kind -> Text,
+        detail -> Text,
+        timeliness -> Text,
+        working_days -> Integer,
+        hours -> Integer,
+        n -> BigInt,
     }
 }

@@ -27,6 +27,7 @@ pub mod password;
 pub mod policy;
 pub mod request;
 pub mod routing;
+pub mod stats;
 pub mod sweep;
 pub mod text;
 pub mod validation;

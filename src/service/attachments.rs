@@ -181,7 +181,7 @@ pub fn attach(
             data: json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes, "sha256": a.sha256}),
             internal: false,
         };
-        timeline::append(conn, &mut row, Some(&p.user.id), party.role_name(), &event, env.now)?;
+        timeline::append(conn, env, &mut row, Some(&p.user.id), party.role_name(), &event)?;
         row.updated_at = env.now.naive_utc();
         if !requests::update_state(conn, &row, expected)? {
             return Err(AppError::Conflict("the request was changed by someone else meanwhile; try again".into()));

@@ -138,7 +138,7 @@ pub fn recompute_open(conn: &mut DbConn, env: Env<'_>, reason: &str) -> AppResul
             data: json!({"from": row.due_at.map(utc), "to": dl.due_at, "reason": reason}),
             internal: false,
         };
-        timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+        timeline::append(conn, env, &mut row, None, "system", &event)?;
         row.due_at = new_due;
         row.next_check_at = super::next_check::next_check_for(conn, env, &row)?;
         row.updated_at = env.now.naive_utc();

@@ -152,7 +152,7 @@ pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, a: &Escalati
         let (kind, body, data, internal) = apply(conn, env, &j, &mut esc, &mut row, action, a)?;
         requests::update_escalation(conn, &esc)?;
         let event = NewEvent { kind: kind.into(), body: body.clone(), data, internal };
-        timeline::append(conn, &mut row, Some(&p.user.id), "staff", &event, env.now)?;
+        timeline::append(conn, env, &mut row, Some(&p.user.id), "staff", &event)?;
         row.next_check_at = super::next_check::next_check_for(conn, env, &row)?;
         row.updated_at = env.now.naive_utc();
         if !requests::update_state(conn, &row, expected)? {
@@ -274,7 +274,7 @@ pub fn follow_transfer(
                      "to_jurisdiction": to_code}),
         internal: false,
     };
-    timeline::append(conn, row, Some(actor.0), actor.1, &event, env.now)?;
+    timeline::append(conn, env, row, Some(actor.0), actor.1, &event)?;
     mail::escalation_followed(conn, env, row, &esc.reason, from_jurisdiction, from_agency)
 }
 
@@ -313,7 +313,7 @@ pub fn open(
         internal: false,
     };
     let (actor_id, role) = actor.unwrap_or(("", "system"));
-    timeline::append(conn, row, Some(actor_id).filter(|a| !a.is_empty()), role, &event, env.now)?;
+    timeline::append(conn, env, row, Some(actor_id).filter(|a| !a.is_empty()), role, &event)?;
     mail::escalated(conn, env, row, reason)?;
     Ok(esc)
 }

@@ -33,6 +33,8 @@ pub mod requests;
 pub mod rule_changes;
 pub mod rules;
 pub mod secrets;
+pub mod stat_facts;
+pub mod stats;
 pub mod sweeper;
 pub mod timeline;
 pub mod unverified;

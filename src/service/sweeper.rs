@@ -132,14 +132,14 @@ fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) 
                     data: json!({"hours_before": hours_before, "due_at": due_at}),
                     internal: true,
                 };
-                timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+                timeline::append(conn, env, &mut row, None, "system", &event)?;
                 mail::reminder(conn, env, &row, &agency, *due_at)?;
                 report.reminders += 1;
             }
             Step::Overdue { due_at } => {
                 let event =
                     NewEvent { kind: "overdue".into(), body: None, data: json!({"due_at": due_at}), internal: false };
-                timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+                timeline::append(conn, env, &mut row, None, "system", &event)?;
                 esc = Some(open_escalation(conn, env, &mut row, "overdue", None)?);
                 mail::overdue_to_reporter(conn, env, &row, &agency, *due_at)?;
                 report.overdue += 1;
@@ -151,13 +151,13 @@ fn process(conn: &mut DbConn, env: Env<'_>, id: &str, report: &mut SweepReport) 
                     data: json!({"escalation_id": escalation_id}),
                     internal: true,
                 };
-                timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+                timeline::append(conn, env, &mut row, None, "system", &event)?;
                 mail::review_overdue(conn, env, &row, &agency)?;
                 report.review_overdue += 1;
             }
             Step::Close => {
                 let event = NewEvent { kind: "close".into(), body: None, data: json!({}), internal: false };
-                timeline::append(conn, &mut row, None, "system", &event, env.now)?;
+                timeline::append(conn, env, &mut row, None, "system", &event)?;
                 row.status = Status::Closed;
                 report.closed += 1;
             }

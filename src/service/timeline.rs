@@ -1,10 +1,10 @@
 //! The timeline: append-only events, each carrying the SHA-256 of its content
 //! and of the event before it, so that an edited or deleted event is found.
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::Env;
 use super::error::AppResult;
 use crate::db::models::{EventRow, RequestRow};
 use crate::db::{self, DbConn, requests};
@@ -39,16 +39,18 @@ pub fn event_hash(e: &EventRow) -> String {
     hex::encode(h.finalize())
 }
 
-/// Appends an event to the request's timeline inside the caller's transaction
-/// and advances `request.last_seq`.
+/// Appends an event to the request's timeline inside the caller's transaction,
+/// with the statistics' facts it gives (the due instant in force is the
+/// request's before this call), and advances `request.last_seq`.
 pub fn append(
     conn: &mut DbConn,
+    env: Env<'_>,
     request: &mut RequestRow,
     actor_id: Option<&str>,
     actor_role: &str,
     event: &NewEvent,
-    at: DateTime<Utc>,
 ) -> AppResult<EventRow> {
+    let at = env.now;
     // The first event of a request needs no look-up: last_seq moves with every
     // event, in the same transaction.
     let prev_hash = if request.last_seq == 0 {
@@ -73,6 +75,7 @@ pub fn append(
     row.hash = event_hash(&row);
     requests::insert_event(conn, &row)?;
     request.last_seq = row.seq;
+    super::stat_facts::record(conn, env, request, &row, request.due_at)?;
     Ok(row)
 }
 

@@ -116,7 +116,7 @@ fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, input: &Ac
     apply(conn, &mut row, &action, &t, view.status, env.now.naive_utc())?;
 
     let (actor_id, role) = (p.user.id.as_str(), party.role_name());
-    let event = timeline::append(conn, &mut row, Some(actor_id), role, &t.event, env.now)?;
+    let event = timeline::append(conn, env, &mut row, Some(actor_id), role, &t.event)?;
     let mut events = requests::events_of(conn, &row.id)?;
     if !events.iter().any(|e| e.id == event.id) {
         events.push(event);

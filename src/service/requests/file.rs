@@ -182,7 +182,7 @@ fn file_in_tx(
     requests::insert(conn, &row)?;
 
     let event = filing_event(&row, &route);
-    timeline::append(conn, &mut row, Some(&reporter.user.id), "reporter", &event, now)?;
+    timeline::append(conn, env, &mut row, Some(&reporter.user.id), "reporter", &event)?;
     if let Some(k) = key {
         remember_key(conn, reporter, k, hash, &row.id, now)?;
     }
