@@ -20,7 +20,9 @@ use crate::domain::stats::figures::{Count, Figures, Tally};
 use crate::domain::stats::period::{Grouping, Period, PeriodError};
 
 pub mod agency;
+pub mod export;
 pub mod scoreboard;
+pub mod tables;
 
 /// What the caller asks for (query string or form), unchecked.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod ops;
 pub mod requests;
 mod routes;
+pub mod stats;
 pub mod users;
 
 use actix_web::body::MessageBody;

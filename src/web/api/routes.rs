@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{Scope, guard, web};
 
 use super::openapi::Metadata;
-use super::{accounts, admin, agencies, audit, department, directory, me, openapi, ops, requests, users};
+use super::{accounts, admin, agencies, audit, department, directory, me, openapi, ops, requests, stats, users};
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -95,5 +95,10 @@ api_routes! {
     GET "/calendar/{year}" => department::get_year;
     PUT "/calendar/{year}" => department::put_year;
     GET "/audit" => audit::list;
+    GET "/stats/agencies" => stats::agencies;
+    GET "/stats/agencies/{id}" => stats::agency;
+    GET "/stats/report" => stats::report;
+    GET "/public/scoreboards/{code}" => stats::public_scoreboard;
+    PUT "/public/scoreboards/{code}" => stats::set_scoreboard;
     GET "/openapi.json" => openapi::document;
 }

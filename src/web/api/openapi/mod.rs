@@ -23,6 +23,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("requests", "Filing, reading and acting on requests for information; attachments."),
     ("deadlines", "The policy pack in force, due-date previews and the working-day calendar."),
     ("department", "The press-management Department's escalations."),
+    ("statistics", "The Department's statistics per agency, period reports (XLSX, CSV) and public scoreboards."),
     ("administration", "The audit log of administrative changes."),
     ("operations", "Liveness, readiness and metrics, outside /api/v1."),
 ];
