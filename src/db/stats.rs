@@ -36,10 +36,12 @@ pub fn insert(conn: &mut DbConn, facts: &[NewFact]) -> QueryResult<()> {
 }
 
 type Shape = (String, FactKind, String, Timeliness, i32, i32);
+/// (month or day, the shape, the count) as read.
+type CountRow = (i32, String, FactKind, String, Timeliness, i32, i32, i64);
 
 /// Counts of whole months `first..=last` (yyyymm) in the provinces given.
 pub fn by_month(conn: &mut DbConn, provinces: &[String], first: i32, last: i32) -> QueryResult<Vec<Count>> {
-    let rows: Vec<(i32, String, FactKind, String, Timeliness, i32, i32, i64)> = stat_months::table
+    let rows: Vec<CountRow> = stat_months::table
         .filter(stat_months::jurisdiction_id.eq_any(provinces))
         .filter(stat_months::month.between(first, last))
         .select((
@@ -59,7 +61,7 @@ pub fn by_month(conn: &mut DbConn, provinces: &[String], first: i32, last: i32) 
 /// Counts of the days `first..=last` (yyyymmdd) in the provinces given, grouped like the monthly
 /// counts (one row per day and shape; read from the covering index).
 pub fn by_day(conn: &mut DbConn, provinces: &[String], first: i32, last: i32) -> QueryResult<Vec<Count>> {
-    let rows: Vec<(i32, String, FactKind, String, Timeliness, i32, i32, i64)> = stat_facts::table
+    let rows: Vec<CountRow> = stat_facts::table
         .filter(stat_facts::jurisdiction_id.eq_any(provinces))
         .filter(stat_facts::day.between(first, last))
         .group_by((

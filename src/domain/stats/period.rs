@@ -90,13 +90,13 @@ impl Period {
         Period { from, to }
     }
 
-    /// The twelve whole months before the month of `today` (the public scoreboard's period).
+    /// The current month so far and the eleven before it (the public scoreboard's period).
     pub fn last_twelve_months(today: NaiveDate) -> Period {
         let this_month = today.with_day(1).expect("every month has a first day");
-        let to = this_month.pred_opt().expect("dates here are far from the start of time");
-        let from = NaiveDate::from_ymd_opt(to.year() - 1, to.month(), 1).expect("a real date");
-        let from = end_of_month(from).succ_opt().expect("a real date");
-        Period { from, to }
+        let from = NaiveDate::from_ymd_opt(this_month.year() - 1, this_month.month(), 1)
+            .and_then(|d| end_of_month(d).succ_opt())
+            .expect("a real date");
+        Period { from, to: today }
     }
 
     /// The whole months inside the period, as yyyymm numbers (first, last), if any.
