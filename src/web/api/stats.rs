@@ -157,6 +157,8 @@ pub struct ScoreboardSetting {
         (status = 204, description = "Saved (and written to the audit log)."),
         (status = 400, response = e::InvalidJson), (status = 401, response = e::Unauthenticated),
         (status = 403, response = e::Forbidden), (status = 404, response = e::NotFound),
+        (status = 413, response = e::TooLarge), (status = 415, response = e::UnsupportedMediaType),
+        (status = 422, response = e::ValidationFailed),
     ),
 )]
 pub async fn set_scoreboard(
