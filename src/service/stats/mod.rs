@@ -21,6 +21,7 @@ use crate::domain::stats::period::{Grouping, Period, PeriodError};
 
 pub mod agency;
 pub mod export;
+pub mod ranking;
 pub mod scoreboard;
 pub mod tables;
 
@@ -38,6 +39,9 @@ pub struct StatsQuery {
     pub level: Option<String>,
     /// `month` (default) or `quarter`.
     pub group: Option<String>,
+    /// The period when neither `from` nor `to` is given: `quarter` (default, the current quarter)
+    /// or `year` (the current month and the eleven before it).
+    pub span: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -133,7 +137,14 @@ pub fn scope(conn: &mut DbConn, env: Env<'_>, p: &Principal, q: &StatsQuery) -> 
         },
         _ => return Err(AppError::Forbidden("only Department staff and administrators read statistics".into())),
     };
-    let period = Period::parse(q.from.as_deref(), q.to.as_deref(), local_date(env.now)).map_err(period_error)?;
+    let today = local_date(env.now);
+    let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
+    let period = match q.span.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None | Some("quarter") => Period::parse(q.from.as_deref(), q.to.as_deref(), today).map_err(period_error)?,
+        Some("year") if blank(&q.from) && blank(&q.to) => Period::last_twelve_months(today),
+        Some("year") => Period::parse(q.from.as_deref(), q.to.as_deref(), today).map_err(period_error)?,
+        Some(_) => return Err(AppError::field("span", "unknown_span")),
+    };
     let level = match q.level.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(AgencyLevel::parse(s).ok_or_else(|| AppError::field("level", "unknown_level"))?),

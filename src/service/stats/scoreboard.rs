@@ -129,3 +129,11 @@ pub fn set_public(
         crate::service::audit::record(conn, env, Some(&p.user.id), change)
     })
 }
+
+/// Whether the province publishes its scoreboard (for the Department's pages).
+pub fn is_public(conn: &mut DbConn, code: &str) -> AppResult<bool> {
+    match jurisdictions::by_code(conn, code.trim())? {
+        Some(j) => Ok(stats::scoreboard_public(conn, &j.id)?),
+        None => Err(AppError::not_found()),
+    }
+}

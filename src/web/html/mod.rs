@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod agencies;
 pub mod api_docs;
+pub mod charts;
 pub mod department;
 pub mod directory;
 pub mod extract;
@@ -13,6 +14,7 @@ pub mod page_errors;
 pub mod password;
 pub mod profile;
 pub mod requests;
+pub mod stats;
 pub mod users;
 
 use actix_web::http::StatusCode;
@@ -99,6 +101,12 @@ pub fn scope(
         .route("/admin/calendar", web::get().to(department::calendar_now))
         .route("/admin/calendar/{year}", web::get().to(department::calendar_form))
         .route("/admin/calendar/{year}", web::post().to(department::calendar_save))
+        .route("/stats", web::get().to(stats::dashboard))
+        .route("/stats/report", web::get().to(stats::report))
+        .route("/stats/report.{ext}", web::get().to(stats::download))
+        .route("/stats/agencies/{id}", web::get().to(stats::agency))
+        .route("/scoreboard/{code}", web::get().to(stats::public_scoreboard))
+        .route("/admin/scoreboards/{code}", web::post().to(stats::scoreboard_save))
         .route("/requests", web::get().to(requests::list))
         .route("/requests/new", web::get().to(requests::new_form))
         .route("/requests/new", web::post().to(requests::new_submit))
