@@ -17,4 +17,5 @@ mod accounts;
 mod admin_scenarios;
 mod driver;
 mod scenarios;
+mod stats_scenarios;
 mod world;
