@@ -9,6 +9,7 @@ mod ceiling;
 mod outbox;
 mod report;
 mod seed;
+mod statistics;
 mod stats;
 mod sweep;
 
@@ -76,6 +77,12 @@ enum Command {
         #[arg(long, default_value_t = 120)]
         seconds: u64,
     },
+    /// Loads the statistics' facts of `--requests` requests over two years in 40 agencies and
+    /// times the statistics of a quarter, a year and a period with loose days.
+    Statistics {
+        #[arg(long, default_value_t = 1_000_000)]
+        requests: u64,
+    },
     /// Prints the Markdown tables of a results.jsonl file.
     Report { results: PathBuf },
 }
@@ -106,6 +113,7 @@ fn main() -> ExitCode {
         Command::Sweep { requests, due } => sweep::run(&url, requests, due),
         Command::Outbox { mails, smtp } => outbox::run(&url, &smtp, mails),
         Command::Drained { seconds } => outbox::wait_drained(&url, seconds),
+        Command::Statistics { requests } => statistics::run(&url, requests),
         Command::Report { results } => report::run(&results),
     });
     match result {
