@@ -115,5 +115,9 @@ step "sweep over $SWEEP_TOTAL requests, $SWEEP_DUE due"
 "$BENCH" sweep --requests "$SWEEP_TOTAL" --due "$SWEEP_DUE" | tee "$OUT/sweep.txt" | keep sweep
 grep -v '^RESULT' "$OUT/sweep.txt"
 
+step "statistics over the facts of $SWEEP_TOTAL requests"
+"$BENCH" statistics --requests "$SWEEP_TOTAL" | tee "$OUT/statistics.txt" | keep statistics
+grep -v '^RESULT' "$OUT/statistics.txt"
+
 step "report"
 "$BENCH" report "$RESULTS" | tee "$OUT/results.md"

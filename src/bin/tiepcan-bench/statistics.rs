@@ -88,7 +88,7 @@ fn load(conn: &mut DbConn, jurisdiction_id: &str, requests: u64) -> anyhow::Resu
     let mut from = 0;
     while from < requests {
         let n = CHUNK.min(requests - from);
-        for shape in SHAPES {
+        for shape in &SHAPES {
             facts += bulk::exec(conn, &insert_sql(pg, jurisdiction_id, requests, from, n, shape))? as u64;
         }
         from += n;
