@@ -23,6 +23,7 @@ mod requests;
 mod security_input;
 mod security_memory;
 mod security_web;
+mod shared_storage;
 mod self_service;
 mod sweeper;
 mod sweeper_load;
