@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(key.as_ref(), format!("9f/86/{SHA}"));
         assert_eq!(Storage::hash_of(&key).as_deref(), Some(SHA));
         for other in [".incoming/0190", "9f/86/short", &format!("aa/86/{SHA}"), &format!("x/9f/86/{SHA}")] {
-            assert_eq!(Storage::hash_of(&Key::from(other.as_ref())), None, "{other}");
+            assert_eq!(Storage::hash_of(&Key::from(other)), None, "{other}");
         }
     }
 

@@ -42,10 +42,7 @@ async fn attachments_of(w: &World, id: &str) -> Vec<Value> {
 /// Files under a directory, however deep.
 fn files_under(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |entries| {
-        entries
-            .flatten()
-            .map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 })
-            .sum()
+        entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum()
     })
 }
 
