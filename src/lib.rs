@@ -290,3 +290,23 @@ fn start_jobs(state: &AppState, health: JobHealths) -> anyhow::Result<Vec<JoinHa
         }),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn postgres_with_local_files_is_told_to_share_storage() {
+        let config = |pairs: &[(&str, &str)]| {
+            let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            Config::from_sources(&env, None).unwrap()
+        };
+        let pg = ("DATABASE_URL", "postgres://u@db.example.vn/tiepcan");
+        let warning = shared_storage_warning(&config(&[pg])).expect("a warning");
+        assert!(warning.contains("file://data/attachments") && warning.contains("shared storage"), "{warning}");
+        assert_eq!(shared_storage_warning(&config(&[pg, ("TIEPCAN_STORAGE_URL", "s3://b/p")])), None);
+        assert_eq!(shared_storage_warning(&config(&[])), None, "SQLite is one instance anyway");
+    }
+}

@@ -66,6 +66,38 @@ async fn a_file_uploaded_through_one_instance_downloads_through_the_other(backen
 }
 both!(a_file_uploaded_through_one_instance_downloads_through_the_other);
 
+/// Uploads `data` over a raw connection, calling `meanwhile` once half of the
+/// body is sent: the status and the JSON answer.
+async fn upload_while(app: &TestApp, token: &str, id: &str, data: &[u8], meanwhile: impl FnOnce()) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const B: &str = "tiepcan-s3-boundary";
+    let mut body = format!(
+        "--{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"second.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{B}--\r\n").as_bytes());
+    let head = format!(
+        "POST /api/v1/requests/{id}/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={B}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut s = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    let half = body.len() / 2;
+    s.write_all(&body[..half]).await.unwrap();
+    s.flush().await.unwrap();
+    meanwhile();
+    s.write_all(&body[half..]).await.unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let json = text.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    (status, json)
+}
+
 async fn a_store_that_is_down_gives_503_and_records_nothing(backend: Backend) {
     let Some(mut s3) = S3Server::start().await else { return };
     let w = world_with(backend, options(s3.env(""))).await;
@@ -73,12 +105,13 @@ async fn a_store_that_is_down_gives_503_and_records_nothing(backend: Backend) {
     let r = upload(&w.app, &w.syt1, &id, "first.pdf", pdf(1000)).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let url = body(r).await["url"].as_str().unwrap().to_string();
-    s3.stop();
-    let r = upload(&w.app, &w.syt1, &id, "second.pdf", pdf(2000)).await;
-    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
-    let e = body(r).await;
+    // The store goes down while the upload is under way.
+    let (status, e) = upload_while(&w.app, &w.syt1, &id, &pdf(3 * 1024 * 1024), || s3.stop()).await;
+    assert_eq!(status, 503, "{e}");
     assert_eq!(e["error"]["code"], "storage_unavailable", "{e}");
+    let r = upload(&w.app, &w.syt1, &id, "third.pdf", pdf(2000)).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "and while it is down");
+    assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     let r = w.app.get(&url, Some(&w.reporter)).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "a download too");
     assert_eq!(body(r).await["error"]["code"], "storage_unavailable");
