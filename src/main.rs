@@ -166,9 +166,6 @@ fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
             }
         }
         let app = tiepcan::Application::build_with_pool(Arc::new(config.clone()), clock, pool).await?;
-        if let Some(warning) = tiepcan::shared_storage_warning(&config) {
-            eprintln!("tiepcan: {warning}");
-        }
         println!(
             "tiepcan listening on http://{} ({}; attachments in {}; mail {})",
             config.bind,
