@@ -17,11 +17,14 @@ use tokio::io::AsyncReadExt;
 
 use crate::config::{Config, StorageUrl};
 
-/// Bytes sent in one part of a multipart upload (S3's smallest part but the last).
-const PART_BYTES: usize = 5 * 1024 * 1024;
-/// Parts of one upload in flight at once: with the part being filled, this
-/// bounds the memory of one upload to (1 + this) parts.
-const PARTS_IN_FLIGHT: usize = 2;
+/// Bytes sent in one part of a multipart upload to S3: its smallest part but
+/// the last, so the least memory a part can take there.
+const S3_PART_BYTES: usize = 5 * 1024 * 1024;
+/// Bytes written at once to a local file: parts there may be of any size.
+const LOCAL_PART_BYTES: usize = 256 * 1024;
+/// Parts of one upload in flight at once: with the part being filled, an
+/// upload holds at most two parts in memory (10 MiB to S3, 512 KiB locally).
+const PARTS_IN_FLIGHT: usize = 1;
 /// Bytes read from the local spool at a time.
 const READ_BYTES: usize = 256 * 1024;
 
@@ -54,6 +57,7 @@ impl From<std::io::Error> for StorageError {
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     url: StorageUrl,
+    part_bytes: usize,
 }
 
 /// Signs and encrypts S3 requests with ring; installed once per process
@@ -110,7 +114,8 @@ impl Storage {
                 }
             }
         };
-        Ok(Storage { store, url: url.clone() })
+        let part_bytes = if url.is_shared() { S3_PART_BYTES } else { LOCAL_PART_BYTES };
+        Ok(Storage { store, url: url.clone(), part_bytes })
     }
 
     pub fn url(&self) -> &StorageUrl {
@@ -138,7 +143,7 @@ impl Storage {
     pub async fn put_file(&self, local: &std::path::Path, sha256: &str) -> Result<(), StorageError> {
         let mut file = tokio::fs::File::open(local).await?;
         let upload = self.store.put_multipart(&Self::key(sha256)).await?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_bytes);
         let mut buf = vec![0u8; READ_BYTES];
         let sent: Result<(), StorageError> = async {
             loop {
@@ -212,7 +217,7 @@ mod tests {
     async fn a_local_store_keeps_and_gives_back_a_file_in_parts() {
         let dir = tempfile::tempdir().unwrap();
         let store = Storage::open(&StorageUrl::File(dir.path().join("files")), &[]).unwrap();
-        let data: Vec<u8> = (0..(PART_BYTES * 2 + 123)).map(|i| (i % 251) as u8).collect();
+        let data: Vec<u8> = (0..(S3_PART_BYTES + 123)).map(|i| (i % 251) as u8).collect();
         let local = dir.path().join("upload");
         std::fs::write(&local, &data).unwrap();
         store.put_file(&local, SHA).await.unwrap();
