@@ -79,6 +79,72 @@ pub struct Config {
     pub session_ttl: Duration,
     /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
+    /// Where attachment files live (`TIEPCAN_STORAGE_URL`).
+    pub storage: StorageUrl,
+    /// Settings of an S3-compatible store: the `AWS_*` variables (endpoint,
+    /// region, credentials), values never printed.
+    pub s3_options: Vec<(String, Secret)>,
+    /// Files in the store that no attachment names are removed once older
+    /// than this (an upload stores its file before its row commits).
+    pub orphan_grace: Duration,
+    /// How often the orphan-file cleanup runs.
+    pub orphan_interval: Duration,
+    /// Where login, registration and reset attempts are counted.
+    pub limits_store: LimitsStore,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies, load balancers).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Where attachment files are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageUrl {
+    /// A directory on this machine (`file:///srv/tiepcan/attachments`).
+    File(PathBuf),
+    /// A bucket of an S3-compatible store, with an optional key prefix.
+    S3 { bucket: String, prefix: String },
+}
+
+impl StorageUrl {
+    /// `file://PATH` or `s3://bucket/prefix`.
+    pub fn parse(s: &str) -> Result<StorageUrl, String> {
+        if let Some(path) = s.strip_prefix("file://") {
+            if path.is_empty() {
+                return Err("file:// needs a path".into());
+            }
+            return Ok(StorageUrl::File(PathBuf::from(path)));
+        }
+        let url = Url::parse(s).map_err(|e| format!("not a URL ({e})"))?;
+        if url.scheme() != "s3" {
+            return Err(format!("scheme must be file or s3, not {}", url.scheme()));
+        }
+        let bucket = url.host_str().filter(|h| !h.is_empty()).ok_or("s3:// needs a bucket")?.to_string();
+        let prefix = url.path().trim_matches('/').to_string();
+        Ok(StorageUrl::S3 { bucket, prefix })
+    }
+
+    /// Whether every instance sees the same files.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, StorageUrl::S3 { .. })
+    }
+}
+
+impl std::fmt::Display for StorageUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StorageUrl::File(p) => write!(f, "file://{}", p.display()),
+            StorageUrl::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            StorageUrl::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
+/// Where rate-limit counts are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitsStore {
+    /// In this process's memory: exact and free, but per instance.
+    Instance,
+    /// In the database, shared by every instance on it.
+    Database,
 }
 
 /// A configured secret: compared, never printed.
@@ -135,6 +201,23 @@ impl Config {
         };
         let mail_from = mail_from(&src, &base_url)?;
         let log = src.get("RUST_LOG").unwrap_or_else(|| "info".into());
+        let storage = match src.get("TIEPCAN_STORAGE_URL").filter(|s| !s.trim().is_empty()) {
+            None => StorageUrl::File(data_dir.join("attachments")),
+            Some(s) => StorageUrl::parse(s.trim()).map_err(|m| err("TIEPCAN_STORAGE_URL", m))?,
+        };
+        let s3_options = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("AWS_"))
+            .map(|(k, v)| (k.to_ascii_lowercase(), Secret(v.clone())))
+            .collect();
+        let limits_store = match src.get("TIEPCAN_SHARED_LIMITS").as_deref().map(str::trim) {
+            None | Some("" | "instance") => LimitsStore::Instance,
+            Some("database") => LimitsStore::Database,
+            Some(other) => {
+                return Err(err("TIEPCAN_SHARED_LIMITS", format!("\"{other}\" is neither instance nor database")));
+            }
+        };
+        let trusted_proxies = trusted_proxies(src.get("TIEPCAN_TRUSTED_PROXIES").as_deref().unwrap_or(""))?;
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
         Ok(Config {
             bind,
@@ -164,6 +247,12 @@ impl Config {
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .map(Secret),
+            storage,
+            s3_options,
+            orphan_grace: Duration::from_secs(src.number("TIEPCAN_ORPHAN_GRACE_SECONDS", 6 * 3600)?),
+            orphan_interval: src.millis("TIEPCAN_ORPHAN_SWEEP_INTERVAL_MS", 15 * 60_000)?,
+            limits_store,
+            trusted_proxies,
         })
     }
 
@@ -234,6 +323,19 @@ impl Sources<'_> {
                 .ok_or_else(|| err(var, format!("\"{v}\" is not a positive whole number"))),
         }
     }
+}
+
+/// `10.0.0.5, 10.1.0.0/16, ::1`: addresses and networks of trusted proxies.
+fn trusted_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| err("TIEPCAN_TRUSTED_PROXIES", format!("\"{s}\" is not an address or a network")))
+        })
+        .collect()
 }
 
 /// The public address, by default the bound one.
@@ -335,6 +437,35 @@ mod tests {
         let c = Config::from_sources(&env(&[("TIEPCAN_METRICS_TOKEN", "s3cret-scrape")]), None).unwrap();
         assert_eq!(c.metrics_token, Some(Secret("s3cret-scrape".into())));
         assert!(!format!("{c:?}").contains("s3cret-scrape"));
+    }
+
+    #[test]
+    fn storage_limits_and_proxies() {
+        let c = Config::from_sources(&env(&[("TIEPCAN_DATA_DIR", "/srv/t")]), None).unwrap();
+        assert_eq!(c.storage, StorageUrl::File(PathBuf::from("/srv/t/attachments")));
+        assert_eq!((c.limits_store, c.trusted_proxies.len()), (LimitsStore::Instance, 0));
+        let c = Config::from_sources(
+            &env(&[
+                ("TIEPCAN_STORAGE_URL", "s3://tiepcan/prod/files/"),
+                ("AWS_SECRET_ACCESS_KEY", "hush-hush"),
+                ("TIEPCAN_SHARED_LIMITS", "database"),
+                ("TIEPCAN_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1"),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.storage, StorageUrl::S3 { bucket: "tiepcan".into(), prefix: "prod/files".into() });
+        assert_eq!(c.storage.to_string(), "s3://tiepcan/prod/files");
+        assert_eq!((c.limits_store, c.trusted_proxies.len()), (LimitsStore::Database, 3));
+        assert!(!format!("{c:?}").contains("hush-hush"));
+        for (var, value) in [
+            ("TIEPCAN_STORAGE_URL", "ftp://x"),
+            ("TIEPCAN_STORAGE_URL", "s3://"),
+            ("TIEPCAN_SHARED_LIMITS", "redis"),
+            ("TIEPCAN_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ] {
+            assert_eq!(Config::from_sources(&env(&[(var, value)]), None).unwrap_err().var, var);
+        }
     }
 
     #[test]

@@ -92,6 +92,10 @@ impl Application {
             })
             .await??
         };
+        if let Some(warning) = shared_storage_warning(&config) {
+            tracing::warn!("{warning}");
+        }
+        let storage = service::storage::Storage::from_config(&config)?;
         let state = AppState {
             jobs: Arc::new(health.board()),
             pool,
@@ -102,6 +106,7 @@ impl Application {
             rules: Arc::new(service::rules::RulesCell::new(rules)),
             csrf_key: Arc::new(web::csrf::CsrfKey::new(&csrf_key)),
             hasher: service::passwords::Hasher::from_config(&config),
+            storage,
         };
         let server = http_server(state.clone(), listener)?;
         let jobs = start_jobs(&state, health)?;
@@ -130,6 +135,19 @@ impl Application {
         }
         result
     }
+}
+
+/// What to say at start when instances sharing a PostgreSQL database would not
+/// share their attachments (each would keep them on its own disk).
+pub fn shared_storage_warning(config: &Config) -> Option<String> {
+    let pg = matches!(db::DbUrl::parse(&config.database_url), Ok(db::DbUrl::Postgres(_)));
+    (pg && !config.storage.is_shared()).then(|| {
+        format!(
+            "attachments are stored in {}, on this machine only: several instances on this PostgreSQL database \
+             need shared storage (TIEPCAN_STORAGE_URL=s3://bucket/prefix)",
+            config.storage
+        )
+    })
 }
 
 /// The start-up work on the database before serving: the rulebook of the policy packs on disk, with the
@@ -186,6 +204,7 @@ struct JobHealths {
     mail: Arc<JobHealth>,
     sweep: Arc<JobHealth>,
     limits: Arc<JobHealth>,
+    orphans: Arc<JobHealth>,
 }
 
 impl JobHealths {
@@ -194,11 +213,12 @@ impl JobHealths {
             mail: JobHealth::new("mailer", Mailer::tick_interval(config)),
             sweep: JobHealth::new("sweeper", config.sweep_interval),
             limits: JobHealth::new("rate_limit_cleanup", LIMITS_CLEANUP),
+            orphans: JobHealth::new("orphan_files", config.orphan_interval),
         }
     }
 
     fn board(&self) -> JobBoard {
-        JobBoard::new(vec![self.mail.clone(), self.sweep.clone(), self.limits.clone()])
+        JobBoard::new(vec![self.mail.clone(), self.sweep.clone(), self.limits.clone(), self.orphans.clone()])
     }
 }
 
@@ -222,7 +242,14 @@ fn start_jobs(state: &AppState, health: JobHealths) -> anyhow::Result<Vec<JoinHa
         wake: state.mail_wake.clone(),
     });
     let limits = state.limits.clone();
-    let JobHealths { mail: mail_health, sweep: sweep_health, limits: limits_health } = health;
+    let (pool, clock) = (state.pool.clone(), state.clock.clone());
+    let shared_limits = config.limits_store == config::LimitsStore::Database;
+    let orphans = Arc::new(jobs::orphan_files::OrphanFiles {
+        storage: state.storage.clone(),
+        pool: state.pool.clone(),
+        config: config.clone(),
+    });
+    let JobHealths { mail: mail_health, sweep: sweep_health, limits: limits_health, orphans: orphans_health } = health;
     Ok(vec![
         supervise(mail_health.clone(), move || {
             let (mailer, health) = (mailer.clone(), mail_health.clone());
@@ -234,17 +261,52 @@ fn start_jobs(state: &AppState, health: JobHealths) -> anyhow::Result<Vec<JoinHa
         }),
         supervise(limits_health.clone(), move || {
             let (limits, health) = (limits.clone(), limits_health.clone());
+            let (pool, clock) = (pool.clone(), clock.clone());
             async move {
                 let mut tick = tokio::time::interval(LIMITS_CLEANUP);
                 loop {
                     tick.tick().await;
                     guarded_tick(&health, async {
                         limits.shrink();
-                        Ok(())
+                        if !shared_limits {
+                            return Ok(());
+                        }
+                        // The shared windows in the database.
+                        let (pool, now) = (pool.clone(), clock.now());
+                        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                            service::shared_limits::forget_stale(&mut *pool.get()?, now)
+                                .map(|_| ())
+                                .map_err(|e| anyhow::anyhow!("{e:?}"))
+                        })
+                        .await?
                     })
                     .await;
                 }
             }
         }),
+        supervise(orphans_health.clone(), move || {
+            let (orphans, health) = (orphans.clone(), orphans_health.clone());
+            async move { orphans.run(&health).await }
+        }),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn postgres_with_local_files_is_told_to_share_storage() {
+        let config = |pairs: &[(&str, &str)]| {
+            let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            Config::from_sources(&env, None).unwrap()
+        };
+        let pg = ("DATABASE_URL", "postgres://u@db.example.vn/tiepcan");
+        let warning = shared_storage_warning(&config(&[pg])).expect("a warning");
+        assert!(warning.contains("file://data/attachments") && warning.contains("shared storage"), "{warning}");
+        assert_eq!(shared_storage_warning(&config(&[pg, ("TIEPCAN_STORAGE_URL", "s3://b/p")])), None);
+        assert_eq!(shared_storage_warning(&config(&[])), None, "SQLite is one instance anyway");
+    }
 }

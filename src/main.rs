@@ -1,5 +1,6 @@
 //! The `tiepcan` command: serve (the default), migrate, create-jurisdiction,
-//! import-agencies, create-user. Every command reads the same configuration.
+//! import-agencies, create-user, storage migrate. Every command reads the
+//! same configuration.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -69,6 +70,11 @@ enum Command {
         #[arg(long = "request")]
         reference: Option<String>,
     },
+    /// The attachment store.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
     /// Create an account with a password (verified at once).
     CreateUser {
         #[arg(long)]
@@ -90,6 +96,18 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Copy the attachment files of the local directory (the data directory's
+    /// attachments/, or a file:// TIEPCAN_STORAGE_URL) into another store. Safe
+    /// to run again: files already there are skipped, so an interrupted run resumes.
+    Migrate {
+        /// The target, e.g. s3://bucket/prefix (endpoint and credentials from the AWS_* variables).
+        #[arg(long)]
+        to: String,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load() {
@@ -105,6 +123,7 @@ fn main() -> ExitCode {
         Command::Migrate => db::connect_one(&config.database_url).map(|_| {
             println!("migrations applied to {}", db::describe(&config.database_url));
         }),
+        Command::Storage { command: StorageCommand::Migrate { to } } => migrate_storage(&config, &to),
         other => one_shot(&config, other),
     };
     match result {
@@ -148,9 +167,10 @@ fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         }
         let app = tiepcan::Application::build_with_pool(Arc::new(config.clone()), clock, pool).await?;
         println!(
-            "tiepcan listening on http://{} ({}; mail {})",
+            "tiepcan listening on http://{} ({}; attachments in {}; mail {})",
             config.bind,
             db::describe(&config.database_url),
+            config.storage,
             match &config.smtp {
                 Some(s) => format!("via SMTP {}:{}", s.host, s.port),
                 None => format!("to files in {}", config.data_dir.join("mail").display()),
@@ -159,6 +179,39 @@ fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+/// `tiepcan storage migrate --to URL`: copies the local attachment files into the store at `URL`.
+fn migrate_storage(config: &Config, to: &str) -> anyhow::Result<()> {
+    use tiepcan::config::StorageUrl;
+    use tiepcan::service::storage::Storage;
+    let StorageUrl::File(from) = &config.storage else {
+        anyhow::bail!("TIEPCAN_STORAGE_URL is {}: the files to copy must be in a local directory", config.storage);
+    };
+    let target_url = StorageUrl::parse(to).map_err(|m| anyhow::anyhow!("--to {to}: {m}"))?;
+    if target_url == config.storage {
+        anyhow::bail!("--to {to} is where the files already are");
+    }
+    let options: Vec<(String, String)> = config.s3_options.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = rt.block_on(async {
+        let target = Storage::open(&target_url, &options)?;
+        tiepcan::service::storage_migrate::copy_local_files(from, &target, |sha, size| {
+            println!("copied {sha} ({size} bytes)");
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}; run the same command again to resume"))
+    })?;
+    println!(
+        "{} file(s) copied ({} bytes), {} already in {target_url}, {} other file(s) in {} left alone",
+        report.copied,
+        report.bytes,
+        report.already_there,
+        report.ignored,
+        from.display()
+    );
+    println!("set TIEPCAN_STORAGE_URL={target_url} and restart every instance to serve attachments from there");
+    Ok(())
 }
 
 /// Error text for the terminal: field errors spelled out in English.
@@ -218,7 +271,7 @@ fn one_shot(config: &Config, command: Command) -> anyhow::Result<()> {
             sweep_once(&mut conn, env, at.as_deref())
         }
         Command::VerifyTimeline { reference } => verify_timeline(&mut conn, reference.as_deref()),
-        Command::Serve { .. } | Command::Migrate => unreachable!("handled in main"),
+        Command::Serve { .. } | Command::Migrate | Command::Storage { .. } => unreachable!("handled in main"),
     }
 }
 

@@ -4,6 +4,7 @@
 //! migrations per backend, and the only place SQL is written.
 
 pub mod agencies;
+pub mod attachment_files;
 pub mod audit;
 pub mod columns;
 pub mod jurisdictions;
@@ -12,6 +13,7 @@ pub mod login_throttles;
 mod migration_tests;
 pub mod models;
 pub mod outbox;
+pub mod rate_limits;
 pub mod requests;
 pub mod schema;
 pub mod server_keys;

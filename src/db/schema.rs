@@ -276,6 +276,14 @@ diesel::joinable!(attachments -> requests (request_id));
 diesel::joinable!(escalations -> requests (request_id));
 
 diesel::table! {
+    rate_limit_windows (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
+diesel::table! {
     login_throttles (key) {
         key -> Text,
         failures -> Integer,

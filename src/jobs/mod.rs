@@ -2,5 +2,6 @@
 //! and the sweeper (reminders, overdue escalation, closing), each supervised.
 
 pub mod mailer;
+pub mod orphan_files;
 pub mod supervisor;
 pub mod sweeper;

@@ -1,6 +1,8 @@
-//! Attachments: received into a file under the data directory (never whole in
-//! memory), stored once by content hash, recorded with a timeline event,
-//! downloadable only by those who may see the request.
+//! Attachments: received into a spool file under the data directory (never
+//! whole in memory), checked, stored by content hash in the attachment store
+//! (`service::storage`) and only then recorded with a timeline event, so that
+//! no row ever names a file the store does not have; downloadable only by
+//! those who may see the request.
 
 use std::path::{Path, PathBuf};
 
@@ -18,13 +20,8 @@ use crate::domain::attachment::{Sniffer, clean_filename};
 use crate::domain::id::Id;
 use crate::domain::request::{NewEvent, Party, Status};
 
-/// Where a file with this hash lives: data/attachments/ab/cd/abcd….
-pub fn path_of(config: &Config, sha256: &str) -> PathBuf {
-    config.data_dir.join("attachments").join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
-}
-
-/// Where files being received are written while they arrive: inside the
-/// store, so that keeping one is a rename.
+/// Where files being received are written while they arrive, on this
+/// instance's disk, before they go to the store.
 pub fn incoming_dir(config: &Config) -> PathBuf {
     config.data_dir.join("attachments").join(".incoming")
 }
@@ -48,17 +45,16 @@ pub fn remove_stale_incoming(config: &Config, age: std::time::Duration) -> std::
     Ok(removed)
 }
 
-/// A file being received under [`incoming_dir`]: removed when dropped unless
-/// it was stored.
+/// A file being received under [`incoming_dir`]: removed when dropped (once
+/// stored, the store has its own copy).
 #[derive(Debug)]
 pub struct Incoming {
     path: PathBuf,
-    kept: bool,
 }
 
 impl Incoming {
     pub fn new(config: &Config) -> Incoming {
-        Incoming { path: incoming_dir(config).join(uuid::Uuid::now_v7().to_string()), kept: false }
+        Incoming { path: incoming_dir(config).join(uuid::Uuid::now_v7().to_string()) }
     }
 
     pub fn path(&self) -> &Path {
@@ -68,9 +64,7 @@ impl Incoming {
 
 impl Drop for Incoming {
     fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -85,20 +79,6 @@ pub struct Received {
     pub sniffed: Sniffer,
 }
 
-/// Moves a received file to its content address (a file already there is the
-/// same file, and the received copy is dropped).
-fn store(config: &Config, file: &mut Received) -> AppResult<()> {
-    let path = path_of(config, &file.sha256);
-    if path.exists() {
-        return Ok(());
-    }
-    let dir = path.parent().ok_or_else(|| anyhow::anyhow!("no parent"))?;
-    std::fs::create_dir_all(dir).map_err(anyhow::Error::from)?;
-    std::fs::rename(file.incoming.path(), &path).map_err(anyhow::Error::from)?;
-    file.incoming.kept = true;
-    Ok(())
-}
-
 /// An attachment as callers see it: what to show and how to serve it.
 #[derive(Debug, Clone)]
 pub struct AttachmentView {
@@ -107,6 +87,8 @@ pub struct AttachmentView {
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
+    /// The file's content address in the store.
+    pub sha256: String,
 }
 
 impl From<AttachmentRow> for AttachmentView {
@@ -117,6 +99,7 @@ impl From<AttachmentRow> for AttachmentView {
             filename: a.filename,
             content_type: a.content_type,
             size_bytes: a.size_bytes,
+            sha256: a.sha256,
         }
     }
 }
@@ -138,14 +121,18 @@ pub fn may_attach(conn: &mut DbConn, p: &Principal, request_id: &Id) -> AppResul
     Ok(())
 }
 
-/// Attaches a received file to a request the caller takes part in.
-pub fn attach(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    p: &Principal,
-    request_id: &Id,
-    mut file: Received,
-) -> AppResult<AttachmentView> {
+/// A received file that may be attached: its cleaned name and type.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// Settles whether the received file may be attached to the request, before
+/// it goes to the store.
+pub fn accept(conn: &mut DbConn, env: Env<'_>, p: &Principal, request_id: &Id, file: &Received) -> AppResult<Accepted> {
     may_attach(conn, p, request_id)?;
     if file.size == 0 {
         return Err(AppError::field("file", "required"));
@@ -157,10 +144,21 @@ pub fn attach(
     let content_type = file.sniffed.finish(&filename).ok_or_else(|| {
         AppError::UnsupportedMediaType("only PDF, images, office documents and plain text can be attached".into())
     })?;
-    // The file first: a crash after it leaves an unreferenced file, never a
-    // row without its file.
-    store(env.config, &mut file)?;
-    let sha256 = file.sha256.clone();
+    Ok(Accepted { filename, content_type: content_type.into(), size: file.size, sha256: file.sha256.clone() })
+}
+
+/// Records a file already in the store as an attachment of the request, with
+/// its timeline event, in one transaction. Call only once the store has the
+/// file: a failure after it leaves an unreferenced file (removed later by the
+/// orphan cleanup), never a row without its file.
+pub fn record(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    request_id: &Id,
+    file: Accepted,
+) -> AppResult<AttachmentView> {
+    may_attach(conn, p, request_id)?;
     db::write(conn, |conn| -> AppResult<AttachmentView> {
         let (mut row, party) = super::requests::load_for_change(conn, p, request_id)?;
         let expected = row.version;
@@ -168,10 +166,10 @@ pub fn attach(
             id: db::new_id(),
             request_id: row.id.clone(),
             uploaded_by: p.user.id.clone(),
-            filename: filename.clone(),
-            content_type: content_type.into(),
+            filename: file.filename.clone(),
+            content_type: file.content_type.clone(),
             size_bytes: file.size as i64,
-            sha256: sha256.clone(),
+            sha256: file.sha256.clone(),
             created_at: env.now.naive_utc(),
         };
         requests::insert_attachment(conn, &a)?;
@@ -190,20 +188,17 @@ pub fn attach(
     })
 }
 
-/// An attachment and its bytes, for someone who may see the request.
-pub fn download(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    p: &Principal,
-    request_id: &Id,
-    id: &Id,
-) -> AppResult<(AttachmentView, Vec<u8>)> {
-    let config = env.config;
+/// An attachment, for someone who may see the request (its bytes come from
+/// the store, by `sha256`).
+pub fn find(conn: &mut DbConn, p: &Principal, request_id: &Id, id: &Id) -> AppResult<AttachmentView> {
     let (row, _) = load_visible(conn, p, request_id)?;
     let a = requests::attachment(conn, &row.id, id.as_str())?.ok_or_else(AppError::not_found)?;
-    let bytes =
-        std::fs::read(path_of(config, &a.sha256)).map_err(|e| anyhow::anyhow!("attachment file {}: {e}", a.sha256))?;
-    Ok((a.into(), bytes))
+    Ok(a.into())
+}
+
+/// Of these hashes, the ones some attachment names.
+pub fn referenced(conn: &mut DbConn, hashes: &[String]) -> AppResult<std::collections::HashSet<String>> {
+    Ok(db::attachment_files::referenced(conn, hashes)?)
 }
 
 #[cfg(test)]

@@ -26,6 +26,10 @@ pub enum AppError {
     /// caller should come back shortly rather than queue without end.
     #[error("the server is busy; try again in {retry_after_secs} seconds")]
     Busy { retry_after_secs: u64 },
+    /// The file store cannot be reached: nothing was recorded, the caller
+    /// may send the same file again later.
+    #[error("the file store cannot be reached; try again in {retry_after_secs} seconds")]
+    StorageUnavailable { retry_after_secs: u64 },
     #[error("{0}")]
     InvalidJson(String),
     #[error("{0}")]
@@ -62,6 +66,17 @@ impl From<diesel::result::Error> for AppError {
             return AppError::Conflict("a concurrent change got there first; reload and try again".into());
         }
         AppError::Internal(e.into())
+    }
+}
+
+/// Seconds a client is told to wait when the file store is down.
+const STORAGE_RETRY_AFTER_SECS: u64 = 30;
+
+impl From<super::storage::StorageError> for AppError {
+    fn from(e: super::storage::StorageError) -> Self {
+        // Why goes to the log; the client learns only that it may retry.
+        tracing::error!(error = %e, "file store");
+        AppError::StorageUnavailable { retry_after_secs: STORAGE_RETRY_AFTER_SECS }
     }
 }
 

@@ -20,7 +20,7 @@ impl AppError {
             AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy { .. } | AppError::StorageUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::InvalidJson(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -39,6 +39,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Busy { .. } => "busy",
+            AppError::StorageUnavailable { .. } => "storage_unavailable",
             AppError::InvalidJson(_) => "invalid_json",
             AppError::TooLarge(_) => "too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -78,7 +79,9 @@ pub fn json_error(e: &AppError) -> HttpResponse {
 /// API answers and pages alike.
 pub fn set_retry_after(e: &AppError, res: &mut HttpResponse) {
     let secs = match e {
-        AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => *retry_after_secs,
+        AppError::RateLimited { retry_after_secs }
+        | AppError::Busy { retry_after_secs }
+        | AppError::StorageUnavailable { retry_after_secs } => *retry_after_secs,
         _ => return,
     };
     if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

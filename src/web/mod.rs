@@ -42,6 +42,8 @@ pub struct AppState {
     pub csrf_key: Arc<csrf::CsrfKey>,
     /// The bound on password hashing: every hash and check goes through it.
     pub hasher: Arc<crate::service::passwords::Hasher>,
+    /// Where attachment files live.
+    pub storage: crate::service::storage::Storage,
 }
 
 impl AppState {

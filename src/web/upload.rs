@@ -19,8 +19,11 @@ use tokio::io::AsyncWriteExt;
 
 use crate::config::Config;
 use crate::domain::attachment::Sniffer;
-use crate::service::attachments::{self, Incoming, Received};
+use crate::domain::id::Id;
+use crate::service::accounts::Principal;
+use crate::service::attachments::{self, AttachmentView, Incoming, Received};
 use crate::service::{AppError, AppResult};
+use crate::web::AppState;
 
 /// Parts in one upload: the file and a few text fields (the pages send two).
 pub const MAX_PARTS: usize = 16;
@@ -146,6 +149,18 @@ async fn receive(field: &mut actix_multipart::Field, filename: String, config: &
     }
     out.flush().await.map_err(io)?;
     Ok(Received { incoming, filename, size, sha256: hex::encode(sha.finalize()), sniffed })
+}
+
+/// Attaches a received file: checked, then stored (503 if the store is down,
+/// and nothing recorded), then recorded. The database never waits on the
+/// store: no connection is held while the file travels.
+pub async fn attach(state: &AppState, p: Principal, id: Id, file: Received) -> AppResult<AttachmentView> {
+    let (p2, id2) = (p.clone(), id.clone());
+    let (accepted, file) =
+        state.db(move |conn, env| attachments::accept(conn, env, &p2, &id2, &file).map(|a| (a, file))).await?;
+    state.storage.put_file(file.incoming.path(), &accepted.sha256).await?;
+    drop(file);
+    state.db(move |conn, env| attachments::record(conn, env, &p, &id, accepted)).await
 }
 
 fn unreadable(e: MultipartError, config: &Config) -> AppError {

@@ -24,6 +24,7 @@ mod security_input;
 mod security_memory;
 mod security_web;
 mod self_service;
+mod shared_storage;
 mod stats;
 mod sweeper;
 mod sweeper_load;

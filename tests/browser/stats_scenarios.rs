@@ -31,10 +31,24 @@ async fn the_department_reads_its_statistics_and_prints_the_report(backend: Back
     clock.advance(Duration::days(1));
     let syt = w.app.login("syt1@tng.test", PW).await;
     for id in &ids[..4] {
-        let r = w.app.post(&format!("/api/v1/requests/{id}/actions"), &json!({"action": "reply", "outcome": "granted", "body": "Trả lời."}), Some(&syt)).await;
+        let r = w
+            .app
+            .post(
+                &format!("/api/v1/requests/{id}/actions"),
+                &json!({"action": "reply", "outcome": "granted", "body": "Trả lời."}),
+                Some(&syt),
+            )
+            .await;
         assert!(r.status().is_success());
     }
-    let r = w.app.post(&format!("/api/v1/requests/{}/actions", ids[4]), &json!({"action": "refuse", "ground": "PL38_2A", "reasons": "Bí mật."}), Some(&syt)).await;
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/requests/{}/actions", ids[4]),
+            &json!({"action": "refuse", "ground": "PL38_2A", "reasons": "Bí mật."}),
+            Some(&syt),
+        )
+        .await;
     assert!(r.status().is_success());
     clock.advance(Duration::days(10));
     w.sweep().await;

@@ -49,7 +49,10 @@ pub fn run(url: &str, requests: u64) -> anyhow::Result<()> {
             received = r.totals.figures.received;
         }
         samples.sort_unstable();
-        println!("{name}: {} ms median of {RUNS} ({received} requests received in the period)", stats::ms(samples[RUNS / 2]));
+        println!(
+            "{name}: {} ms median of {RUNS} ({received} requests received in the period)",
+            stats::ms(samples[RUNS / 2])
+        );
         stats::emit(
             name,
             json!({
@@ -95,6 +98,7 @@ fn load(conn: &mut DbConn, jurisdiction_id: &str, requests: u64) -> anyhow::Resu
     }
     if pg {
         bulk::exec(conn, "ALTER TABLE stat_facts ENABLE TRIGGER USER")?;
+        bulk::exec(conn, "DELETE FROM stat_months")?;
         bulk::exec(
             conn,
             "INSERT INTO stat_months (jurisdiction_id, month, agency_id, kind, detail, timeliness, working_days, hours, n) \
@@ -135,8 +139,22 @@ const SHAPES: [Shape; 6] = [
         working_days: "g % 4",
         days_after: "(g % 4) * 7 / 5",
     },
-    Shape { kind: "withdrawn", when: "g % 20 = 9", detail: "''", timeliness: "''", working_days: "-1", days_after: "1" },
-    Shape { kind: "overdue", when: "g % 20 = 19", detail: "''", timeliness: "'late'", working_days: "-1", days_after: "6" },
+    Shape {
+        kind: "withdrawn",
+        when: "g % 20 = 9",
+        detail: "''",
+        timeliness: "''",
+        working_days: "-1",
+        days_after: "1",
+    },
+    Shape {
+        kind: "overdue",
+        when: "g % 20 = 19",
+        detail: "''",
+        timeliness: "'late'",
+        working_days: "-1",
+        days_after: "6",
+    },
     Shape {
         kind: "escalation_opened",
         when: "g % 20 = 19 OR g % 50 = 0",
@@ -166,7 +184,10 @@ fn insert_sql(pg: bool, jurisdiction_id: &str, total: u64, from: u64, n: u64, s:
             ),
         )
     };
-    let hours = format!("CASE WHEN {wd} < 0 THEN -1 WHEN {wd} < 2 THEN {wd} * 24 + g % 24 ELSE {wd} * 24 END", wd = s.working_days);
+    let hours = format!(
+        "CASE WHEN {wd} < 0 THEN -1 WHEN {wd} < 2 THEN {wd} * 24 + g % 24 ELSE {wd} * 24 END",
+        wd = s.working_days
+    );
     format!(
         "INSERT INTO stat_facts (request_id, jurisdiction_id, agency_id, at, day, kind, detail, timeliness, working_days, hours) \
          SELECT 'bench-stat-' || g, '{jurisdiction_id}', 'bench-agency-' || (g % {AGENCIES}), {at}, {day}, '{kind}', {detail}, \

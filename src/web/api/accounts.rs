@@ -28,7 +28,7 @@ pub async fn register(
     req: HttpRequest,
     body: web::Json<RegisterReporter>,
 ) -> AppResult<HttpResponse> {
-    ratelimit::check(&state.limits.register_by_ip, &client_ip(&req))?;
+    ratelimit::register(&state, &req).await?;
     let input = body.into_inner();
     let done = credentials::register(&state, input).await?;
     state.wake_mailer();
@@ -71,7 +71,7 @@ pub async fn verify_email(state: web::Data<AppState>, q: web::Query<TokenQuery>)
     ),
 )]
 pub async fn resend_verification(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
-    ratelimit::check(&state.limits.resend_by_user, &p.user.id)?;
+    ratelimit::resend(&state, &p.user.id).await?;
     let id = p.user.id.clone();
     state.db(move |conn, env| accounts::resend_verification_of(conn, env, &id)).await?;
     state.wake_mailer();
@@ -107,10 +107,10 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<Credentials>,
 ) -> AppResult<HttpResponse> {
-    ratelimit::check(&state.limits.login_by_ip, &client_ip(&req))?;
+    ratelimit::login(&state, &req).await?;
     let Credentials { email, password } = body.into_inner();
     let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let client = client_ip(&req).to_string();
+    let client = client_ip(&req, &state.config).to_string();
     let login = credentials::login(&state, email, password, ua, client).await?;
     let id = login.session.user_id.clone();
     let user = state.db(move |conn, env| accounts::view_by_id(conn, env, &id)).await?;

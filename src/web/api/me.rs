@@ -12,7 +12,7 @@ use crate::service::profile::{self, ProfileInput};
 use crate::service::{AppError, AppResult, email_change};
 use crate::web::api::openapi::errors as e;
 use crate::web::auth::ApiUser;
-use crate::web::ratelimit::{self, client_ip};
+use crate::web::ratelimit;
 use crate::web::{AppState, credentials};
 
 #[utoipa::path(
@@ -71,7 +71,7 @@ pub async fn change_password(
     ApiUser(p): ApiUser,
     body: web::Json<PasswordChange>,
 ) -> AppResult<HttpResponse> {
-    ratelimit::check(&state.limits.login_by_ip, &client_ip(&req))?;
+    ratelimit::login(&state, &req).await?;
     let PasswordChange { current_password, new_password } = body.into_inner();
     credentials::change_password(&state, p, current_password, new_password).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -117,7 +117,7 @@ pub async fn change_email(
     ApiUser(p): ApiUser,
     body: web::Json<EmailChange>,
 ) -> AppResult<HttpResponse> {
-    ratelimit::check(&state.limits.login_by_ip, &client_ip(&req))?;
+    ratelimit::login(&state, &req).await?;
     let EmailChange { new_email, password } = body.into_inner();
     let new_email = email_change::check_new(&p, &new_email)?;
     credentials::confirm_password(&state, p.user.id.clone(), password, "password").await?;
@@ -205,7 +205,7 @@ pub async fn request_password_reset(
     req: HttpRequest,
     body: web::Json<ResetRequest>,
 ) -> AppResult<HttpResponse> {
-    ratelimit::check(&state.limits.reset_by_ip, &client_ip(&req))?;
+    ratelimit::reset(&state, &req).await?;
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &body.into_inner().email);
     errors.into_result()?;

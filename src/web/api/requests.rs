@@ -165,6 +165,7 @@ pub async fn action(
         (status = 403, response = e::Forbidden), (status = 404, response = e::NotFound),
         (status = 409, response = e::ActionConflict), (status = 413, response = e::TooLarge),
         (status = 415, response = e::UnsupportedMediaType), (status = 422, response = e::ValidationFailed),
+        (status = 503, response = e::StorageUnavailable),
     ),
 )]
 pub async fn attach(
@@ -181,7 +182,7 @@ pub async fn attach(
     state.db(move |conn, _| attachments::may_attach(conn, &p2, &id2)).await?;
     let upload = upload::read(&req, payload, &state.config).await?;
     let file = upload.file.ok_or_else(|| AppError::field("file", "required"))?;
-    let a = state.db(move |conn, env| attachments::attach(conn, env, &p, &id, file)).await?;
+    let a = upload::attach(&state, p, id, file).await?;
     let url = format!("/api/v1/requests/{}/attachments/{}", a.request_id, a.id);
     Ok(HttpResponse::Created().json(AttachmentCreated {
         id: a.id,
@@ -203,13 +204,14 @@ pub async fn attach(
     responses(
         (status = 200, description = "The file, with its sniffed type.", content_type = "*/*", body = Vec<u8>),
         (status = 401, response = e::Unauthenticated), (status = 404, response = e::NotFound),
+        (status = 503, response = e::StorageUnavailable),
     ),
 )]
 pub async fn download(state: web::Data<AppState>, user: ApiUser, path: web::Path<(Id, Id)>) -> AppResult<HttpResponse> {
     let (id, aid) = path.into_inner();
     let p = user.0;
-    let (a, bytes) = state.db(move |conn, env| attachments::download(conn, env, &p, &id, &aid)).await?;
-    Ok(file_response(&a, bytes))
+    let a = state.db(move |conn, _| attachments::find(conn, &p, &id, &aid)).await?;
+    file_response(&state, &a).await
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -37,7 +37,8 @@ macro_rules! api_routes {
                 openapi::errors::InvalidJson, openapi::errors::Unauthenticated, openapi::errors::Forbidden,
                 openapi::errors::NotFound, openapi::errors::Conflict, openapi::errors::ActionConflict, openapi::errors::AccountConflict,
                 openapi::errors::TooLarge, openapi::errors::UnsupportedMediaType,
-                openapi::errors::ValidationFailed, openapi::errors::RateLimited, openapi::errors::Busy
+                openapi::errors::ValidationFailed, openapi::errors::RateLimited, openapi::errors::Busy,
+                openapi::errors::StorageUnavailable
             ), schemas(openapi::errors::ErrorBody)),
             modifiers(&Metadata)
         )]

@@ -77,7 +77,7 @@ pub async fn register(
     user: PageUser,
     CsrfForm(mut form): CsrfForm<RegisterForm>,
 ) -> PageResult {
-    ratelimit::check(&state.limits.register_by_ip, &client_ip(&req)).or_page(&req)?;
+    ratelimit::register(&state, &req).await.or_page(&req)?;
     let input = RegisterReporter {
         email: form.email.clone(),
         password: form.password.clone(),
@@ -155,7 +155,7 @@ pub async fn resend_verification(
     _: CsrfForm<CsrfOnly>,
 ) -> PageResult {
     let p = user.signed_in(&req)?;
-    ratelimit::check(&state.limits.resend_by_user, &p.user.id).or_page(&req)?;
+    ratelimit::resend(&state, &p.user.id).await.or_page(&req)?;
     let id = p.user.id.clone();
     state.db(move |conn, env| accounts::resend_verification_of(conn, env, &id)).await.or_page(&req)?;
     state.wake_mailer();
@@ -222,13 +222,13 @@ pub async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref(), &state.config.base_url);
-    let limited = ratelimit::check(&state.limits.login_by_ip, &client_ip(&req));
+    let limited = ratelimit::login(&state, &req).await;
     let email = form.email.clone();
     let result = match limited {
         Err(e) => Err(e),
         Ok(()) => {
             let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
-            let client = client_ip(&req).to_string();
+            let client = client_ip(&req, &state.config).to_string();
             credentials::login(&state, email, form.password.clone(), ua, client).await
         }
     };

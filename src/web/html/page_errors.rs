@@ -32,6 +32,13 @@ impl PageError {
             AppError::Busy { .. } => {
                 message(req, StatusCode::SERVICE_UNAVAILABLE, "errors.server_title", t.t("errors.busy").into(), None)
             }
+            AppError::StorageUnavailable { .. } => message(
+                req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "errors.server_title",
+                t.t("errors.storage_unavailable").into(),
+                None,
+            ),
             _ => {
                 if let AppError::Internal(inner) = &e {
                     tracing::error!(error = ?inner, "internal error on a page");

@@ -13,7 +13,7 @@ use super::{Ctx, message, redirect, render};
 use crate::domain::account::check_email;
 use crate::domain::validation::FieldErrors;
 use crate::service::{AppError, password_reset};
-use crate::web::ratelimit::{self, client_ip};
+use crate::web::ratelimit;
 use crate::web::{AppState, credentials};
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,7 +63,7 @@ pub async fn forgot(
     user: PageUser,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> PageResult {
-    ratelimit::check(&state.limits.reset_by_ip, &client_ip(&req)).or_page(&req)?;
+    ratelimit::reset(&state, &req).await.or_page(&req)?;
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &form.email);
     if !errors.is_empty() {

@@ -16,7 +16,7 @@ use crate::service::accounts::{self, UserView};
 use crate::service::profile::{self, ProfileInput};
 use crate::service::{AppError, email_change};
 use crate::web::auth::clear_session_cookie;
-use crate::web::ratelimit::{self, client_ip};
+use crate::web::ratelimit;
 use crate::web::{AppState, credentials, csrf};
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,7 +168,7 @@ pub async fn change_password(
     who: SignedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> PageResult {
-    ratelimit::check(&state.limits.login_by_ip, &client_ip(&req)).or_page(&req)?;
+    ratelimit::login(&state, &req).await.or_page(&req)?;
     let mut errors = FieldErrors::new();
     if form.new_password != form.new_password_confirm {
         errors.add("new_password_confirm", "password_mismatch");
@@ -190,7 +190,7 @@ pub async fn change_email(
     who: SignedIn,
     CsrfForm(form): CsrfForm<EmailForm>,
 ) -> PageResult {
-    ratelimit::check(&state.limits.login_by_ip, &client_ip(&req)).or_page(&req)?;
+    ratelimit::login(&state, &req).await.or_page(&req)?;
     let p = who.principal.clone();
     let result = async {
         let new_email = email_change::check_new(&p, &form.new_email)?;

@@ -3,6 +3,7 @@
 //! real SMTP server capturing mail.
 
 pub mod clients;
+pub mod s3;
 pub mod smtp;
 
 use std::collections::HashMap;
@@ -109,6 +110,8 @@ pub struct TestApp {
     server: actix_web::dev::ServerHandle,
     /// Kept for its lifetime: dropping it removes the database.
     pub _db: Option<TestDb>,
+    /// An instance's own data directory, when it has one apart from the database's.
+    pub _dir: Option<tempfile::TempDir>,
     pub db_url: String,
 }
 
@@ -154,6 +157,16 @@ impl TestApp {
         Self::spawn_on(other.db_url.clone(), dir, None, opts).await
     }
 
+    /// Another instance on the database of `other`, as on another machine: a
+    /// data directory of its own (nothing on disk shared), with `opts`.
+    pub async fn spawn_beside(other: &TestApp, opts: Options) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = Options { clock: other.state.clock.clone(), ..opts };
+        let mut app = Self::spawn_on(other.db_url.clone(), dir.path().to_path_buf(), None, opts).await;
+        app._dir = Some(dir);
+        app
+    }
+
     async fn spawn_on(db_url: String, dir: std::path::PathBuf, db: Option<TestDb>, opts: Options) -> TestApp {
         let smtp = match opts.smtp {
             Some(s) => s,
@@ -185,7 +198,7 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{port}");
         let api = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let browser = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { base, api, browser, smtp, state, pool, jobs, server, _db: db, db_url }
+        TestApp { base, api, browser, smtp, state, pool, jobs, server, _db: db, _dir: None, db_url }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -106,4 +106,7 @@ error_responses! {
         example("rate_limited", "too many attempts; try again in 60 seconds"), RETRY;
     Busy: "Password hashing is saturated; come back after `Retry-After` seconds.", ["busy"],
         example("busy", "the server is busy; try again in 1 seconds"), RETRY;
+    StorageUnavailable: "The file store cannot be reached; nothing was recorded. Come back after `Retry-After` \
+        seconds.", ["storage_unavailable"],
+        example("storage_unavailable", "the file store cannot be reached; try again in 30 seconds"), RETRY;
 }

@@ -284,7 +284,7 @@ pub async fn attach(
         return detail_page(&state, &req, &user, id, Feedback::fields("attach", errors)).await;
     };
     let id2 = id.clone();
-    match state.db(move |conn, env| attachments::attach(conn, env, &p, &id2, file)).await {
+    match upload::attach(&state, p, id2, file).await {
         Ok(_) => Ok(redirect(&format!("/requests/{id}?done=1#attachments"))),
         Err(
             e @ (AppError::UnsupportedMediaType(_)
@@ -304,6 +304,6 @@ pub async fn download(
     path: web::Path<(Id, Id)>,
 ) -> PageResult {
     let (id, aid) = path.into_inner();
-    let (a, bytes) = state.db(move |conn, env| attachments::download(conn, env, &p, &id, &aid)).await.or_page(&req)?;
-    Ok(file_response(&a, bytes))
+    let a = state.db(move |conn, _| attachments::find(conn, &p, &id, &aid)).await.or_page(&req)?;
+    file_response(&state, &a).await.or_page(&req)
 }
