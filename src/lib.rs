@@ -169,6 +169,10 @@ fn prepare_rules(pool: &Pool, config: &Arc<Config>, now: DateTime<Utc>) -> anyho
     {
         tracing::info!(moved, "policy packs changed; open deadlines recomputed");
     }
+    // Timelines written before the statistics existed are counted once.
+    if let Some(n) = service::stat_backfill::once(&mut conn, env).map_err(|e| anyhow::anyhow!("{e:?}"))? {
+        tracing::info!(requests = n, "statistics: earlier timelines counted");
+    }
     Ok(rules)
 }
 

@@ -151,3 +151,15 @@ pub fn overdue_of_agency(
         .select((requests::id, requests::reference, requests::kind, requests::received_at, requests::queue_due))
         .load(conn)
 }
+
+/// Requests whose timeline has events but no facts (written before the statistics existed).
+pub fn requests_without_facts(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    use super::schema::request_events;
+    request_events::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            stat_facts::table.filter(stat_facts::request_id.eq(request_events::request_id)),
+        )))
+        .select(request_events::request_id)
+        .distinct()
+        .load(conn)
+}

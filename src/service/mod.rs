@@ -35,6 +35,7 @@ pub mod rule_changes;
 pub mod rules;
 pub mod secrets;
 pub mod shared_limits;
+pub mod stat_backfill;
 pub mod stat_facts;
 pub mod stats;
 pub mod storage;

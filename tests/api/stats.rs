@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use tiepcan::clock::ManualClock;
+use tiepcan::clock::{Clock, ManualClock};
 use tiepcan::service::Env;
 use tiepcan::service::sweeper;
 
@@ -300,3 +300,48 @@ async fn a_public_scoreboard_is_off_until_an_administrator_publishes_it(backend:
     assert_eq!(w.app.get("/api/v1/public/scoreboards/TNG", None).await.status(), StatusCode::NOT_FOUND);
 }
 both!(a_public_scoreboard_is_off_until_an_administrator_publishes_it);
+
+/// Timelines written before the statistics existed are replayed at start into the same facts as
+/// counting them live: the history's figures with every fact removed and rebuilt are the figures
+/// it had.
+async fn timelines_written_before_the_statistics_are_counted_once_at_start(backend: Backend) {
+    let s = story(backend).await;
+    let w = &s.w;
+    let month = "/api/v1/stats/agencies?from=2026-03-01&to=2026-03-31";
+    let live = body(w.app.get(month, Some(&w.staff)).await).await;
+    let (pool, config, rules, now) =
+        (w.app.pool.clone(), w.app.state.config.clone(), w.app.state.rules.current(), s.clock.now());
+    let counted = tokio::task::spawn_blocking(move || {
+        use diesel::RunQueryDsl;
+        let mut pooled = pool.get().unwrap();
+        let conn: &mut tiepcan::db::DbConn = &mut pooled;
+        let sql: &[&str] = match conn {
+            tiepcan::db::DbConn::Pg(_) => &["DROP TRIGGER stat_facts_append_only ON stat_facts"],
+            tiepcan::db::DbConn::Sqlite(_) => &["DROP TRIGGER stat_facts_append_only_delete"],
+        };
+        for q in sql.iter().chain(&[
+            "DELETE FROM stat_facts",
+            "DELETE FROM stat_months",
+            "DELETE FROM rule_state WHERE name = 'stat_facts_backfilled'",
+        ]) {
+            match &mut *conn {
+                tiepcan::db::DbConn::Pg(c) => diesel::sql_query(*q).execute(c).unwrap(),
+                tiepcan::db::DbConn::Sqlite(c) => diesel::sql_query(*q).execute(c).unwrap(),
+            };
+        }
+        let env = Env { config: &config, rules: &rules, now };
+        let first = tiepcan::service::stat_backfill::once(conn, env).unwrap();
+        let again = tiepcan::service::stat_backfill::once(conn, env).unwrap();
+        (first, again)
+    })
+    .await
+    .unwrap();
+    assert_eq!(counted, (Some(7), None), "seven timelines counted, and only once");
+    let mut replayed = body(w.app.get(month, Some(&w.staff)).await).await;
+    let mut live = live;
+    for r in [&mut live, &mut replayed] {
+        r.as_object_mut().unwrap().remove("generated_at");
+    }
+    assert_eq!(replayed, live);
+}
+both!(timelines_written_before_the_statistics_are_counted_once_at_start);
