@@ -88,15 +88,7 @@ fn render(backend: &str, s: &HashMap<String, Value>, m: &HashMap<String, Value>)
     let _ = writeln!(o, "| requests swept per second | {:.0} |", num(sw, "per_second"));
     let _ = writeln!(o, "| empty sweep, median of 21, ms | {:.3} |", num(sw, "empty_median_ms"));
     let _ = writeln!(o, "| empty sweep, slowest of 21, ms | {:.3} |", num(sw, "empty_max_ms"));
-    let _ = writeln!(o, "\n| statistics (the facts of {} requests) | median ms | slowest ms |\n|---|---:|---:|", get("stats_year")["requests"]);
-    for (title, key) in [
-        ("a quarter (whole months)", "stats_quarter"),
-        ("a year (whole months)", "stats_year"),
-        ("a quarter with loose days at both ends", "stats_loose_quarter"),
-    ] {
-        let v = get(key);
-        let _ = writeln!(o, "| {title} | {:.1} | {:.1} |", num(v, "median_ms"), num(v, "max_ms"));
-    }
+    statistics_table(&mut o, &get);
     let ob = get("outbox");
     let _ = writeln!(o, "\n| outbox | value |\n|---|---:|");
     let _ = writeln!(o, "| mails drained to the local SMTP server | {} |", ob["mails"]);
@@ -117,4 +109,21 @@ fn render(backend: &str, s: &HashMap<String, Value>, m: &HashMap<String, Value>)
         }
     }
     o
+}
+
+/// The statistics' timings: a quarter, a year, a quarter with loose days.
+fn statistics_table<'a>(o: &mut String, get: &impl Fn(&str) -> &'a Value) {
+    let _ = writeln!(
+        o,
+        "\n| statistics (the facts of {} requests) | median ms | slowest ms |\n|---|---:|---:|",
+        get("stats_year")["requests"]
+    );
+    for (title, key) in [
+        ("a quarter (whole months)", "stats_quarter"),
+        ("a year (whole months)", "stats_year"),
+        ("a quarter with loose days at both ends", "stats_loose_quarter"),
+    ] {
+        let v = get(key);
+        let _ = writeln!(o, "| {title} | {:.1} | {:.1} |", num(v, "median_ms"), num(v, "max_ms"));
+    }
 }

@@ -26,6 +26,16 @@ use crate::service::stats::tables::{Cell, Table, Which, percent, tables};
 use crate::service::stats::{AgencyStats, StatsQuery, StatsReport, Summary, agencies_report};
 use crate::web::AppState;
 
+/// The statistics pages, the report's downloads and the public scoreboard.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/stats", web::get().to(dashboard))
+        .route("/stats/report", web::get().to(report))
+        .route("/stats/report.{ext}", web::get().to(download))
+        .route("/stats/agencies/{id}", web::get().to(agency))
+        .route("/scoreboard/{code}", web::get().to(public_scoreboard))
+        .route("/admin/scoreboards/{code}", web::post().to(scoreboard_save));
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct DashboardQuery {
     #[serde(flatten)]
