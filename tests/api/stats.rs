@@ -182,6 +182,15 @@ async fn statistics_are_the_timeline_counted_by_hand(backend: Backend) {
         (syt["received"].as_u64(), syt["answered"].as_u64(), syt["on_time"].as_u64()),
         (Some(5), Some(0), Some(0))
     );
+    // A calendar edit afterwards (11/03/2026 made a holiday) does not rewrite what March says:
+    // R3's two working days and SGDDT's one stay as they were counted.
+    let mut year = body(w.app.get("/api/v1/calendar/2026", Some(&s.admin)).await).await;
+    year["holidays"].as_array_mut().unwrap().push(json!({"date": "2026-03-11", "name": "Ngày nghỉ thử nghiệm"}));
+    let r = w.app.api.put(w.app.url("/api/v1/calendar/2026")).bearer_auth(&s.admin).json(&year).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let after_edit = body(w.app.get("/api/v1/stats/agencies?from=2026-03-01&to=2026-03-31", Some(&w.staff)).await).await;
+    check_syt(agency(&after_edit, "SYT"));
+    check_others(&after_edit);
     // A transfer back later does not rewrite what March says.
     s.clock.set(at("2026-04-02T02:00:00Z"));
     let t = w.act(&w.sgd, &s.r[5], json!({"action": "transfer", "agency_id": w.syt_id, "reason": "Trả lại"})).await;
