@@ -1,6 +1,6 @@
 //! The OpenAPI document as the real server serves it: every operation it
 //! describes is answered by a handler (never the API's "no such endpoint"
-//! nor 405), and the document is the one the code generates.
+//! nor 405; another method on a known path is 405 with `Allow`), and the document is the one the code generates.
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -14,6 +14,7 @@ fn fill(template: &str) -> String {
         .replace("{id}", "0193a0b4-1c2d-7e3f-8a9b-0c1d2e3f4a5b")
         .replace("{aid}", "0193a0b4-1c2d-7e3f-8a9b-0c1d2e3f4a5c")
         .replace("{year}", "2026")
+        .replace("{code}", "TNG")
 }
 
 async fn every_documented_operation_is_served(backend: Backend) {
@@ -51,10 +52,21 @@ async fn every_documented_operation_is_served(backend: Backend) {
         }
     }
     assert!(seen >= 2 * 28, "only {seen} calls");
-    // A method the document does not list on a served path stays the API's JSON 404.
+    // A method the document does not list on a served path: 405 with the methods it takes.
     let r = app.api.request(Method::PATCH, app.url("/api/v1/requests")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers()["allow"], "POST, GET");
+    assert_eq!(body(r).await["error"]["code"], "method_not_allowed");
+    let r = app
+        .api
+        .request(Method::DELETE, app.url("/api/v1/stats/agencies/0193a0b4-1c2d-7e3f-8a9b-0c1d2e3f4a5b"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status(), r.headers()["allow"].to_str().unwrap()), (StatusCode::METHOD_NOT_ALLOWED, "GET"));
+    // An unknown path is still the API's 404.
+    let r = app.api.request(Method::PATCH, app.url("/api/v1/nowhere")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(body(r).await["error"]["code"], "not_found");
 }
 both!(every_documented_operation_is_served);
 

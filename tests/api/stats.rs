@@ -188,7 +188,8 @@ async fn statistics_are_the_timeline_counted_by_hand(backend: Backend) {
     year["holidays"].as_array_mut().unwrap().push(json!({"date": "2026-03-11", "name": "Ngày nghỉ thử nghiệm"}));
     let r = w.app.api.put(w.app.url("/api/v1/calendar/2026")).bearer_auth(&s.admin).json(&year).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let after_edit = body(w.app.get("/api/v1/stats/agencies?from=2026-03-01&to=2026-03-31", Some(&w.staff)).await).await;
+    let after_edit =
+        body(w.app.get("/api/v1/stats/agencies?from=2026-03-01&to=2026-03-31", Some(&w.staff)).await).await;
     check_syt(agency(&after_edit, "SYT"));
     check_others(&after_edit);
     // A transfer back later does not rewrite what March says.

@@ -12,20 +12,49 @@ use super::{accounts, admin, agencies, audit, department, directory, me, openapi
 
 pub const API_PREFIX: &str = "/api/v1";
 
+/// The methods each path takes, in the order of the table (`GET, PUT`).
+pub fn allowed_methods() -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for (method, path) in ROUTES {
+        match out.iter_mut().find(|(p, _)| p == path) {
+            Some((_, methods)) => methods.push(method),
+            None => out.push((path, vec![method])),
+        }
+    }
+    out.into_iter().map(|(p, m)| (p, m.join(", "))).collect()
+}
+
+/// A known path asked with a method it does not take: 405 in the API's error shape, with `Allow`.
+fn other_methods(mut scope: Scope) -> Scope {
+    for (path, allowed) in allowed_methods() {
+        scope = scope.service(web::resource(path).to(move || {
+            let allowed = allowed.clone();
+            async move {
+                actix_web::HttpResponse::MethodNotAllowed()
+                    .insert_header((actix_web::http::header::ALLOW, allowed.clone()))
+                    .json(serde_json::json!({"error": {"code": "method_not_allowed",
+                        "message": format!("this endpoint takes {allowed}")}}))
+            }
+        }));
+    }
+    scope
+}
+
 macro_rules! api_routes {
     ($($method:ident $path:literal => $($seg:ident)::+ $(, payload_limit = $limit:expr)?;)+) => {
         /// (method, path under /api/v1) of every registered route.
         pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),+];
 
-        /// Each route is its own resource guarded by its method, so that an
-        /// unknown method on a known path falls through to the API's 404 as before.
+        /// Each route is its own resource guarded by its method; after them, each
+        /// path answers any other method with 405 and the methods it takes.
         pub fn register(scope: Scope) -> Scope {
-            scope$(.service(
+            let scope = scope$(.service(
                 web::resource($path)
                     .guard(guard::Method(Method::$method))
                     $(.app_data(web::PayloadConfig::new($limit)))?
                     .route(web::route().method(Method::$method).to($($seg)::+)),
-            ))+
+            ))+;
+            other_methods(scope)
         }
 
         /// The OpenAPI document: every route above plus the operations
