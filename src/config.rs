@@ -10,6 +10,9 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use url::Url;
 
+mod inbound;
+pub use inbound::{ImapSettings, ImapTls, InboundSettings, parse_imap_url};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmtpTls {
     /// Plain SMTP (a local relay or a test server).
@@ -79,6 +82,8 @@ pub struct Config {
     pub session_ttl: Duration,
     /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
+    /// Replies by mail; None when `TIEPCAN_IMAP_URL` is unset.
+    pub inbound: Option<InboundSettings>,
 }
 
 /// A configured secret: compared, never printed.
@@ -164,6 +169,7 @@ impl Config {
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .map(Secret),
+            inbound: inbound::inbound(&src)?,
         })
     }
 

@@ -14,6 +14,7 @@ mod deadline_rules;
 mod demo;
 mod directory;
 mod errors;
+mod inbound;
 mod mail;
 mod openapi;
 mod pages;

@@ -16,7 +16,7 @@ use crate::mail::notice::{ByLocale, Decision, DueLine, RequestEvent, RequestFact
 use crate::mail::{self, Notice, Recipient};
 
 fn to_user(u: &User) -> Recipient {
-    Recipient { email: u.email.clone(), name: Some(u.full_name.clone()), locale: u.locale }
+    Recipient { email: u.email.clone(), name: Some(u.full_name.clone()), locale: u.locale, user_id: Some(u.id.clone()) }
 }
 
 /// The agency's spokespeople in force now.
@@ -35,6 +35,7 @@ fn department(conn: &mut DbConn, jurisdiction_id: &str) -> AppResult<Vec<Recipie
             email: j.department_email.clone(),
             name: Some(j.department_name.clone()),
             locale: Locale::Vi,
+            user_id: None,
         });
     }
     for u in users::staff_of(conn, jurisdiction_id)? {
@@ -85,7 +86,8 @@ fn send(
     let request = facts(r, agency);
     for rcpt in to {
         let notice = Notice::Request { name: rcpt.name.clone(), request: request.clone(), event: event.clone() };
-        mail::queue(conn, env.config, env.now, rcpt, &notice)?;
+        let reply_to = crate::service::inbound::tokens::reply_address(conn, env, &r.id, rcpt)?;
+        mail::queue_with_reply_to(conn, env.config, env.now, rcpt, &notice, reply_to)?;
     }
     Ok(())
 }
