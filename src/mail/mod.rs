@@ -11,9 +11,11 @@ use crate::config::Config;
 use crate::db::{self, DbConn, models::OutboxRow, outbox};
 use crate::domain::account::Locale;
 
+pub mod inbound;
 pub mod notice;
 #[cfg(test)]
 mod notice_snapshots;
+pub mod reply_split;
 pub use notice::{Notice, Rendered, render};
 
 /// Renders `notice` in `to`'s language and queues it (`queue_rendered`).

@@ -144,9 +144,21 @@ pub fn attach(
     env: Env<'_>,
     p: &Principal,
     request_id: &Id,
-    mut file: Received,
+    file: Received,
 ) -> AppResult<AttachmentView> {
     may_attach(conn, p, request_id)?;
+    db::write(conn, |conn| attach_in_tx(conn, env, p, request_id, file))
+}
+
+/// The same inside the caller's transaction (a reply by mail records its
+/// answer and its files together). The checks are those of an upload.
+pub fn attach_in_tx(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    request_id: &Id,
+    mut file: Received,
+) -> AppResult<AttachmentView> {
     if file.size == 0 {
         return Err(AppError::field("file", "required"));
     }
@@ -160,34 +172,55 @@ pub fn attach(
     // The file first: a crash after it leaves an unreferenced file, never a
     // row without its file.
     store(env.config, &mut file)?;
-    let sha256 = file.sha256.clone();
-    db::write(conn, |conn| -> AppResult<AttachmentView> {
-        let (mut row, party) = super::requests::load_for_change(conn, p, request_id)?;
-        let expected = row.version;
-        let a = AttachmentRow {
-            id: db::new_id(),
-            request_id: row.id.clone(),
-            uploaded_by: p.user.id.clone(),
-            filename: filename.clone(),
-            content_type: content_type.into(),
-            size_bytes: file.size as i64,
-            sha256: sha256.clone(),
-            created_at: env.now.naive_utc(),
-        };
-        requests::insert_attachment(conn, &a)?;
-        let event = NewEvent {
-            kind: "attachment_added".into(),
-            body: None,
-            data: json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes, "sha256": a.sha256}),
-            internal: false,
-        };
-        timeline::append(conn, &mut row, Some(&p.user.id), party.role_name(), &event, env.now)?;
-        row.updated_at = env.now.naive_utc();
-        if !requests::update_state(conn, &row, expected)? {
-            return Err(AppError::Conflict("the request was changed by someone else meanwhile; try again".into()));
-        }
-        Ok(a.into())
-    })
+    let (mut row, party) = super::requests::load_for_change(conn, p, request_id)?;
+    if !matches!(party, Party::Reporter | Party::Spokesperson)
+        || matches!(row.status, Status::Withdrawn | Status::Closed)
+    {
+        return Err(AppError::Forbidden("files cannot be attached to this request now".into()));
+    }
+    let expected = row.version;
+    let a = AttachmentRow {
+        id: db::new_id(),
+        request_id: row.id.clone(),
+        uploaded_by: p.user.id.clone(),
+        filename: filename.clone(),
+        content_type: content_type.into(),
+        size_bytes: file.size as i64,
+        sha256: file.sha256.clone(),
+        created_at: env.now.naive_utc(),
+    };
+    requests::insert_attachment(conn, &a)?;
+    let event = NewEvent {
+        kind: "attachment_added".into(),
+        body: None,
+        data: json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes, "sha256": a.sha256}),
+        internal: false,
+    };
+    timeline::append(conn, &mut row, Some(&p.user.id), party.role_name(), &event, env.now)?;
+    row.updated_at = env.now.naive_utc();
+    if !requests::update_state(conn, &row, expected)? {
+        return Err(AppError::Conflict("the request was changed by someone else meanwhile; try again".into()));
+    }
+    Ok(a.into())
+}
+
+/// A file held in memory (an attachment of a received mail) written to the
+/// incoming directory, hashed and sniffed as an upload is.
+pub fn received_from_bytes(config: &Config, filename: &str, bytes: &[u8]) -> AppResult<Received> {
+    let incoming = Incoming::new(config);
+    std::fs::create_dir_all(incoming_dir(config)).map_err(anyhow::Error::from)?;
+    std::fs::write(incoming.path(), bytes).map_err(anyhow::Error::from)?;
+    let mut sniffed = Sniffer::default();
+    sniffed.feed(bytes);
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    Ok(Received { incoming, filename: filename.to_string(), size: bytes.len() as u64, sha256, sniffed })
+}
+
+/// Keeps bytes in the store by their SHA-256 (a received message's original).
+pub fn store_bytes(config: &Config, bytes: &[u8]) -> AppResult<String> {
+    let mut file = received_from_bytes(config, "message.eml", bytes)?;
+    store(config, &mut file)?;
+    Ok(file.sha256)
 }
 
 /// An attachment and its bytes, for someone who may see the request.

@@ -5,8 +5,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
+use tiepcan::service::inbound::receive::{Receipt, receive};
+
 use crate::both;
-use crate::helpers::{Backend, Options};
+use crate::helpers::{Backend, Options, body, mime};
 use crate::requests::world_with;
 
 /// Options that switch inbound mail on, with the mailbox at `imap_port`.
@@ -68,3 +70,143 @@ async fn inbound_off_means_no_reply_address(backend: Backend) {
     }
 }
 both!(inbound_off_means_no_reply_address);
+
+/// Feeds a raw message to the pipeline the IMAP job uses.
+pub async fn feed(app: &crate::helpers::TestApp, raw: Vec<u8>) -> Receipt {
+    app.state.db(move |conn, env| receive(conn, env, &raw, None)).await.expect("receive never fails on bad mail")
+}
+
+/// The reply address of the latest mail to `email` about the request `reference`.
+pub async fn reply_address(app: &crate::helpers::TestApp, email: &str, reference: &str) -> String {
+    let rows = app.outbox_to(email).await;
+    rows.iter().rev().find(|m| m.subject.contains(reference)).and_then(|m| m.reply_to.clone()).expect("a reply address")
+}
+
+fn status_of(r: &Receipt) -> (&str, Option<&str>) {
+    match r {
+        Receipt::Recorded { status, reason, .. } => (status.as_str(), reason.as_deref()),
+        Receipt::Duplicate => ("duplicate", None),
+    }
+}
+
+async fn inbound_clarification_by_gmail_reply_once(backend: Backend) {
+    let w = world_with(backend, inbound_options(1)).await;
+    let r = w.file(&w.syt_id, "information", "Số ca sốt xuất huyết").await;
+    let (id, reference) = (r["id"].as_str().unwrap(), r["reference"].as_str().unwrap());
+    let q = json!({"action": "request_clarification", "question": "Xin nói rõ giai đoạn nào?"});
+    assert_eq!(w.act(&w.syt1, id, q).await.status(), StatusCode::OK);
+    let to = reply_address(&w.app, "pv@tuoitre.test", reference).await;
+
+    let raw = mime::gmail_reply(
+        "Nguyễn Thị Mai <pv@tuoitre.test>",
+        &to,
+        "gm-1@mail.gmail.com",
+        "Giai đoạn từ tháng 1 đến tháng 6 năm 2026, theo từng huyện.",
+    );
+    let got = feed(&w.app, raw.clone()).await;
+    assert_eq!(status_of(&got), ("acted", None));
+    let seen = body(w.get(&w.reporter, id).await).await;
+    assert_eq!(seen["status"], "awaiting_response");
+    let clarify = seen["events"].as_array().unwrap().iter().find(|e| e["kind"] == "clarify").expect("a clarification");
+    assert_eq!(
+        clarify["body"], "Giai đoạn từ tháng 1 đến tháng 6 năm 2026, theo từng huyện.",
+        "quoted history left out"
+    );
+
+    // The same message again (fetched twice): recorded once, acted on once.
+    assert_eq!(feed(&w.app, raw).await, Receipt::Duplicate);
+    let seen = body(w.get(&w.reporter, id).await).await;
+    assert_eq!(seen["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "clarify").count(), 1);
+}
+both!(inbound_clarification_by_gmail_reply_once);
+
+async fn inbound_answer_by_outlook_reply_with_attachment(backend: Backend) {
+    let w = world_with(backend, inbound_options(1)).await;
+    let r = w.file(&w.syt_id, "information", "Kinh phí phòng dịch").await;
+    let (id, reference) = (r["id"].as_str().unwrap(), r["reference"].as_str().unwrap());
+    let to = reply_address(&w.app, "syt1@tng.test", reference).await;
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
+    let raw = mime::outlook_reply_with_pdf(
+        "syt1@tng.test",
+        &to,
+        "ol-1@tng.test",
+        "Sở Y tế xin gửi số liệu kinh phí.",
+        "Kinh phí 2026.pdf",
+        pdf,
+    );
+    let got = feed(&w.app, raw).await;
+    assert_eq!(status_of(&got), ("acted", None));
+    let seen = body(w.get(&w.reporter, id).await).await;
+    assert_eq!(seen["status"], "answered");
+    assert_eq!(seen["outcome"], "granted");
+    let reply = seen["events"].as_array().unwrap().iter().find(|e| e["kind"] == "reply").unwrap();
+    assert_eq!(reply["body"], "Sở Y tế xin gửi số liệu kinh phí.\n\nTrân trọng,");
+    assert_eq!(seen["attachments"][0]["filename"], "Kinh phí 2026.pdf");
+    assert_eq!(seen["attachments"][0]["content_type"], "application/pdf");
+}
+both!(inbound_answer_by_outlook_reply_with_attachment);
+
+async fn inbound_other_replies_are_timeline_messages(backend: Backend) {
+    let w = world_with(backend, inbound_options(1)).await;
+    let r = w.file(&w.syt_id, "information", "Số ca").await;
+    let (id, reference) = (r["id"].as_str().unwrap(), r["reference"].as_str().unwrap());
+    let to = reply_address(&w.app, "pv@tuoitre.test", reference).await;
+    let got = feed(&w.app, mime::html_only("pv@tuoitre.test", &to, "h-1@x.test", "Tôi cần gấp trước thứ Hai.")).await;
+    assert_eq!(status_of(&got), ("message", None));
+    for token in [&w.reporter, &w.syt1] {
+        let seen = body(w.get(token, id).await).await;
+        assert_eq!(seen["status"], "awaiting_response");
+        let m = seen["events"].as_array().unwrap().iter().find(|e| e["kind"] == "mail_message").expect("seen by both");
+        assert_eq!(m["body"], "Tôi cần gấp trước thứ Hai.");
+    }
+}
+both!(inbound_other_replies_are_timeline_messages);
+
+async fn inbound_auto_replies_and_bounces_never_act(backend: Backend) {
+    let w = world_with(backend, inbound_options(1)).await;
+    let r = w.file(&w.syt_id, "information", "Số ca").await;
+    let (id, reference) = (r["id"].as_str().unwrap(), r["reference"].as_str().unwrap());
+    let to = reply_address(&w.app, "syt1@tng.test", reference).await;
+    assert_eq!(status_of(&feed(&w.app, mime::auto_reply("syt1@tng.test", &to, "ooo-1@x.test")).await).0, "auto_reply");
+    let got = feed(&w.app, mime::bounce(&to, "dsn-1@x.test", "syt2@tng.test")).await;
+    assert_eq!(status_of(&got), ("bounce", Some("syt2@tng.test")));
+    let seen = body(w.get(&w.syt1, id).await).await;
+    assert_eq!(seen["status"], "awaiting_response");
+    assert_eq!(seen["events"].as_array().unwrap().len(), 1, "nothing on the timeline");
+    let bounce = w
+        .app
+        .state
+        .db(|conn, _| Ok(tiepcan::db::inbound::bounce_of(conn, "syt2@tng.test")?))
+        .await
+        .unwrap()
+        .expect("the address is marked as bouncing");
+    assert!(bounce.diagnostic.contains("550"), "{bounce:?}");
+}
+both!(inbound_auto_replies_and_bounces_never_act);
+
+async fn inbound_bad_input_is_held_never_acted_on(backend: Backend) {
+    let w = world_with(backend, inbound_options(1)).await;
+    let r = w.file(&w.syt_id, "information", "Số ca").await;
+    let (id, reference) = (r["id"].as_str().unwrap(), r["reference"].as_str().unwrap());
+    let reporter_to = reply_address(&w.app, "pv@tuoitre.test", reference).await;
+    let forged = "reply+0123456789abcdef0123456789abcdef@tiepcan.test";
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (mime::gmail_reply("pv@tuoitre.test", forged, "f-1@x", "Giả mạo"), "unknown_token"),
+        (mime::gmail_reply("syt1@tng.test", &reporter_to, "f-2@x", "Người khác"), "wrong_sender"),
+        (mime::gmail_reply("pv@tuoitre.test", "no-reply@tiepcan.test", "f-3@x", "Không mã"), "no_token"),
+        (b"\x00\x01\x02 not a mail \xff\xfe".to_vec(), "unparseable"),
+        (mime::with_attachments("pv@tuoitre.test", &reporter_to, "f-4@x", 500), "too_many_attachments"),
+    ];
+    for (raw, reason) in cases {
+        let got = feed(&w.app, raw).await;
+        assert_eq!(status_of(&got), ("held", Some(reason)));
+    }
+    // 30 MB: held unparsed, with its sender and subject from the header.
+    let mut big = mime::gmail_reply("pv@tuoitre.test", &reporter_to, "big-1@x", "Tệp lớn");
+    big.extend(std::iter::repeat_n(b'a', 30 * 1024 * 1024));
+    let got = feed(&w.app, big).await;
+    assert_eq!(status_of(&got), ("held", Some("too_large")));
+    let seen = body(w.get(&w.syt1, id).await).await;
+    assert_eq!(seen["events"].as_array().unwrap().len(), 1, "nothing acted on");
+}
+both!(inbound_bad_input_is_held_never_acted_on);

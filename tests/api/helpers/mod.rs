@@ -3,6 +3,7 @@
 //! real SMTP server capturing mail.
 
 pub mod clients;
+pub mod mime;
 pub mod smtp;
 
 use std::collections::HashMap;
