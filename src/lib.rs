@@ -186,6 +186,8 @@ struct JobHealths {
     mail: Arc<JobHealth>,
     sweep: Arc<JobHealth>,
     limits: Arc<JobHealth>,
+    /// Only when inbound mail is configured.
+    inbound: Option<Arc<JobHealth>>,
 }
 
 impl JobHealths {
@@ -194,11 +196,17 @@ impl JobHealths {
             mail: JobHealth::new("mailer", Mailer::tick_interval(config)),
             sweep: JobHealth::new("sweeper", config.sweep_interval),
             limits: JobHealth::new("rate_limit_cleanup", LIMITS_CLEANUP),
+            inbound: config
+                .inbound
+                .as_ref()
+                .map(|s| JobHealth::new("inbound_mail", jobs::inbound::InboundJob::tick_interval(s))),
         }
     }
 
     fn board(&self) -> JobBoard {
-        JobBoard::new(vec![self.mail.clone(), self.sweep.clone(), self.limits.clone()])
+        let mut jobs = vec![self.mail.clone(), self.sweep.clone(), self.limits.clone()];
+        jobs.extend(self.inbound.clone());
+        JobBoard::new(jobs)
     }
 }
 
@@ -222,8 +230,9 @@ fn start_jobs(state: &AppState, health: JobHealths) -> anyhow::Result<Vec<JoinHa
         wake: state.mail_wake.clone(),
     });
     let limits = state.limits.clone();
-    let JobHealths { mail: mail_health, sweep: sweep_health, limits: limits_health } = health;
-    Ok(vec![
+    let JobHealths { mail: mail_health, sweep: sweep_health, limits: limits_health, inbound: inbound_health } = health;
+    let mut handles = start_inbound(state, inbound_health);
+    handles.extend([
         supervise(mail_health.clone(), move || {
             let (mailer, health) = (mailer.clone(), mail_health.clone());
             async move { mailer.run(&health).await }
@@ -246,5 +255,22 @@ fn start_jobs(state: &AppState, health: JobHealths) -> anyhow::Result<Vec<JoinHa
                 }
             }
         }),
-    ])
+    ]);
+    Ok(handles)
+}
+
+/// The inbound mailbox's job, when inbound mail is configured.
+fn start_inbound(state: &AppState, health: Option<Arc<JobHealth>>) -> Vec<JoinHandle<()>> {
+    let (Some(health), Some(_)) = (health, state.config.inbound.as_ref()) else { return vec![] };
+    let job = Arc::new(jobs::inbound::InboundJob {
+        pool: state.pool.clone(),
+        config: state.config.clone(),
+        clock: state.clock.clone(),
+        rules: state.rules.clone(),
+        mail_wake: state.mail_wake.clone(),
+    });
+    vec![supervise(health.clone(), move || {
+        let (job, health) = (job.clone(), health.clone());
+        async move { job.run(&health).await }
+    })]
 }

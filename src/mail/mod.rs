@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::db::{self, DbConn, models::OutboxRow, outbox};
 use crate::domain::account::Locale;
 
+pub mod imap;
 pub mod inbound;
 pub mod notice;
 #[cfg(test)]

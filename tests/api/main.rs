@@ -15,6 +15,7 @@ mod demo;
 mod directory;
 mod errors;
 mod inbound;
+mod inbound_imap;
 mod mail;
 mod openapi;
 mod pages;

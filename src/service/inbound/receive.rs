@@ -71,7 +71,17 @@ const DUPLICATE: &str = "inbound message already recorded";
 /// transaction. The original is kept in the attachment store first.
 pub fn receive(conn: &mut DbConn, env: Env<'_>, raw: &[u8], uid: Option<i64>) -> AppResult<Receipt> {
     let max = env.config.inbound.as_ref().map_or(25 * 1024 * 1024, |s| s.max_bytes);
-    let parsed = if raw.len() > max { None } else { parse(raw, MAX_ATTACHMENTS) };
+    record(conn, env, raw, raw.len() > max, uid)
+}
+
+/// A message larger than the limit, of which only the header section was
+/// fetched: held for staff, never parsed.
+pub fn receive_oversized(conn: &mut DbConn, env: Env<'_>, head: &[u8], uid: Option<i64>) -> AppResult<Receipt> {
+    record(conn, env, head, true, uid)
+}
+
+fn record(conn: &mut DbConn, env: Env<'_>, raw: &[u8], too_large: bool, uid: Option<i64>) -> AppResult<Receipt> {
+    let parsed = if too_large { None } else { parse(raw, MAX_ATTACHMENTS) };
     let (key, from, subject) = match &parsed {
         Some(p) => (p.message_key.clone(), p.from.clone(), p.subject.clone()),
         None => header_facts(raw),
@@ -101,7 +111,6 @@ pub fn receive(conn: &mut DbConn, env: Env<'_>, raw: &[u8], uid: Option<i64>) ->
         handled_by: None,
         handled_at: None,
     };
-    let too_large = raw.len() > max;
     let result = db::write(conn, |conn| -> AppResult<Receipt> {
         let d = match &parsed {
             Some(p) => dispose(conn, env, p)?,
