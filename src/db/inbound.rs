@@ -147,3 +147,42 @@ pub fn bounces(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<BounceRow>> {
 pub fn clear_bounce(conn: &mut DbConn, email: &str) -> QueryResult<usize> {
     diesel::delete(mb::table.find(email)).execute(conn)
 }
+
+/// Held messages an actor may see, newest first, with their total:
+/// everything (`jurisdiction_id` None), or those not matched to any request
+/// and those of requests in one jurisdiction.
+pub fn held_page(
+    conn: &mut DbConn,
+    jurisdiction_id: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<InboundMessageRow>, i64)> {
+    use super::schema::requests;
+    let scoped = || {
+        let mut q = im::table.filter(im::status.eq("held")).into_boxed();
+        if let Some(j) = jurisdiction_id {
+            let ids =
+                requests::table.filter(requests::jurisdiction_id.eq(j.to_string())).select(requests::id.nullable());
+            q = q.filter(im::request_id.is_null().or(im::request_id.eq_any(ids)));
+        }
+        q
+    };
+    let total = scoped().count().get_result(conn)?;
+    let rows = scoped()
+        .order((im::received_at.desc(), im::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(InboundMessageRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// A request's id and jurisdiction by its reference (`TNG-2026-000042`) or id.
+pub fn request_by_reference_or_id(conn: &mut DbConn, r: &str) -> QueryResult<Option<(String, String)>> {
+    use super::schema::requests;
+    requests::table
+        .filter(requests::reference.eq(r).or(requests::id.eq(r)))
+        .select((requests::id, requests::jurisdiction_id))
+        .first(conn)
+        .optional()
+}

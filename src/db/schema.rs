@@ -133,6 +133,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_years,
     rule_state,
     audit_log,
+    reply_tokens,
+    inbound_messages,
+    mail_bounces,
 );
 
 diesel::table! {

@@ -16,6 +16,7 @@ mod directory;
 mod errors;
 mod inbound;
 mod inbound_imap;
+mod inbound_queue;
 mod mail;
 mod openapi;
 mod pages;

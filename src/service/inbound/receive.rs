@@ -155,7 +155,10 @@ fn dispose(conn: &mut DbConn, env: Env<'_>, p: &Inbound) -> AppResult<Dispositio
     }
     let (token_hash, request_id, user) = match matched(conn, env, p)? {
         Ok(m) => m,
-        Err(reason) => return Ok(Disposition::held(reason)),
+        Err((reason, named)) => {
+            let (token_hash, request_id) = named.unzip();
+            return Ok(Disposition { token_hash, request_id, ..Disposition::held(reason) });
+        }
     };
     let hold = |reason: String| Disposition {
         request_id: Some(request_id.clone()),
@@ -185,24 +188,29 @@ fn dispose(conn: &mut DbConn, env: Env<'_>, p: &Inbound) -> AppResult<Dispositio
     })
 }
 
+/// Why a message matched no account, and the token's hash and request if it named one.
+type Unmatched = (&'static str, Option<(String, String)>);
+
 /// The token a message was sent to, checked against its sender: the token's
-/// hash, its request and the account, or the reason to hold the message.
-fn matched(conn: &mut DbConn, env: Env<'_>, p: &Inbound) -> AppResult<Result<(String, String, User), &'static str>> {
-    let Some(settings) = &env.config.inbound else { return Ok(Err("no_token")) };
+/// hash, its request and the account, or the reason to hold the message
+/// (with the token's hash and request when there is one).
+fn matched(conn: &mut DbConn, env: Env<'_>, p: &Inbound) -> AppResult<Result<(String, String, User), Unmatched>> {
+    let Some(settings) = &env.config.inbound else { return Ok(Err(("no_token", None))) };
     let mut tokens: Vec<String> =
         p.recipients.iter().filter_map(|r| token_in(r, &settings.local, &settings.domain)).collect();
     tokens.dedup();
     let token = match tokens.as_slice() {
-        [] => return Ok(Err("no_token")),
+        [] => return Ok(Err(("no_token", None))),
         [one] => one,
-        _ => return Ok(Err("several_tokens")),
+        _ => return Ok(Err(("several_tokens", None))),
     };
-    let Some(row) = lookup(conn, token)? else { return Ok(Err("unknown_token")) };
+    let Some(row) = lookup(conn, token)? else { return Ok(Err(("unknown_token", None))) };
+    let named = Some((row.token_hash.clone(), row.request_id.clone()));
     if row.revoked_at.is_some() {
-        return Ok(Err("revoked_token"));
+        return Ok(Err(("revoked_token", named)));
     }
     if p.from.as_deref() != Some(row.email.as_str()) {
-        return Ok(Err("wrong_sender"));
+        return Ok(Err(("wrong_sender", named)));
     }
     let user = match &row.user_id {
         Some(id) => users::by_id(conn, id)?,
@@ -212,7 +220,7 @@ fn matched(conn: &mut DbConn, env: Env<'_>, p: &Inbound) -> AppResult<Result<(St
         Some(u) if u.disabled_at.is_none() && u.email.eq_ignore_ascii_case(&row.email) => {
             Ok(Ok((row.token_hash, row.request_id, u)))
         }
-        _ => Ok(Err("unknown_sender")),
+        _ => Ok(Err(("unknown_sender", named))),
     }
 }
 

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{Scope, guard, web};
 
 use super::openapi::Metadata;
-use super::{accounts, admin, agencies, audit, department, directory, me, openapi, ops, requests, users};
+use super::{accounts, admin, agencies, audit, department, directory, inbound, me, openapi, ops, requests, users};
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -95,5 +95,10 @@ api_routes! {
     GET "/calendar/{year}" => department::get_year;
     PUT "/calendar/{year}" => department::put_year;
     GET "/audit" => audit::list;
+    GET "/inbound" => inbound::list;
+    GET "/inbound/{id}" => inbound::get;
+    GET "/inbound/{id}/original" => inbound::original;
+    POST "/inbound/{id}/attach" => inbound::attach;
+    POST "/inbound/{id}/discard" => inbound::discard;
     GET "/openapi.json" => openapi::document;
 }

@@ -9,6 +9,7 @@ pub mod department;
 pub mod directory;
 pub mod extract;
 pub mod home;
+pub mod inbound;
 pub mod page_errors;
 pub mod password;
 pub mod profile;
@@ -96,6 +97,11 @@ pub fn scope(
         .route("/admin/outbox", web::get().to(admin::outbox))
         .route("/admin/outbox/{id}/send-again", web::post().to(admin::send_again))
         .route("/admin/audit", web::get().to(admin::audit_log))
+        .route("/admin/inbound", web::get().to(inbound::list))
+        .route("/admin/inbound/{id}", web::get().to(inbound::show))
+        .route("/admin/inbound/{id}/original", web::get().to(inbound::original))
+        .route("/admin/inbound/{id}/attach", web::post().to(inbound::attach))
+        .route("/admin/inbound/{id}/discard", web::post().to(inbound::discard))
         .route("/admin/calendar", web::get().to(department::calendar_now))
         .route("/admin/calendar/{year}", web::get().to(department::calendar_form))
         .route("/admin/calendar/{year}", web::post().to(department::calendar_save))

@@ -24,6 +24,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("deadlines", "The policy pack in force, due-date previews and the working-day calendar."),
     ("department", "The press-management Department's escalations."),
     ("administration", "The audit log of administrative changes."),
+    ("inbound mail", "Replies by mail that were held for Department staff."),
     ("operations", "Liveness, readiness and metrics, outside /api/v1."),
 ];
 
