@@ -95,3 +95,35 @@ async fn inbound_queue_pages_for_staff(backend: Backend) {
     assert_eq!(reporter.text("/admin/inbound").await.0, StatusCode::NOT_FOUND);
 }
 both!(inbound_queue_pages_for_staff);
+
+async fn inbound_bounce_holds_further_mail_and_shows_to_staff(backend: Backend) {
+    let w = world_with(backend, inbound_options(1)).await;
+    let r = w.file(&w.syt_id, "information", "Số ca").await;
+    let to = reply_address(&w.app, "syt1@tng.test", r["reference"].as_str().unwrap()).await;
+    w.app.smtp.wait_for("syt2@tng.test", 1).await;
+    feed(&w.app, mime::bounce(&to, "b-1@x", "syt2@tng.test")).await;
+    let second = w.file(&w.syt_id, "information", "Kinh phí").await;
+    let reference = second["reference"].as_str().unwrap().to_string();
+    let mut held = None;
+    for _ in 0..100 {
+        let rows = w.app.outbox_to("syt2@tng.test").await;
+        if let Some(row) = rows.iter().find(|m| m.subject.contains(&reference) && m.status == "failed") {
+            held = Some(row.clone());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let held = held.expect("the mail to the bouncing address is held");
+    assert!(held.last_error.unwrap().starts_with("held: mail to this address bounced"));
+    assert_eq!(w.app.smtp.to("syt2@tng.test").len(), 1, "nothing more went to it");
+
+    let staff = w.app.page_login("staff@tng.test", PW).await;
+    let (_, html) = staff.text("/admin/inbound").await;
+    assert!(html.contains("syt2@tng.test") && html.contains("550 5.1.1"), "{html}");
+    let csrf = staff.csrf("/admin/inbound").await;
+    let r = staff.post_form("/admin/inbound/bounces/clear", &[("csrf", &csrf), ("email", "syt2@tng.test")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = staff.text("/admin/inbound").await;
+    assert!(!html.contains("syt2@tng.test"));
+}
+both!(inbound_bounce_holds_further_mail_and_shows_to_staff);

@@ -165,3 +165,49 @@ fn settle(
     let fresh = inbound::message(conn, &row.id)?.ok_or_else(AppError::not_found)?;
     Ok(fresh.into())
 }
+
+/// An address whose mail bounced: further mail to it is held.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Bouncing {
+    pub email: String,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    pub count: i32,
+    /// The receiving server's reason (e.g. `smtp; 550 5.1.1 User unknown`).
+    pub diagnostic: String,
+}
+
+/// The addresses that bounce (the most recent 100).
+pub fn bouncing(conn: &mut DbConn, actor: &Principal) -> AppResult<Vec<Bouncing>> {
+    scope(actor)?;
+    Ok(inbound::bounces(conn, 100)?
+        .into_iter()
+        .map(|b| Bouncing {
+            email: b.email,
+            first_at: utc(b.first_at),
+            last_at: utc(b.last_at),
+            count: b.count,
+            diagnostic: b.diagnostic,
+        })
+        .collect())
+}
+
+/// Mail to the address may go again (it was fixed at the other end); audited.
+pub fn clear_bounce(conn: &mut DbConn, env: Env<'_>, actor: &Principal, email: &str) -> AppResult<()> {
+    scope(actor)?;
+    let email = email.trim().to_lowercase();
+    db::write(conn, |conn| {
+        if inbound::clear_bounce(conn, &email)? == 0 {
+            return Err(AppError::not_found());
+        }
+        let change = audit::Change {
+            action: "inbound.clear_bounce",
+            target_kind: "mail_address",
+            target_id: &email,
+            jurisdiction_id: actor.user.jurisdiction_id.as_deref(),
+            before: Some(json!({"bouncing": true})),
+            after: Some(json!({"bouncing": false})),
+        };
+        audit::record(conn, env, Some(actor.user.id.as_str()), change)
+    })
+}

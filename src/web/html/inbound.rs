@@ -12,7 +12,7 @@ use super::extract::{CsrfForm, SignedIn, StaffOnly, csrf_field};
 use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, redirect, render};
 use crate::domain::id::Id;
-use crate::service::inbound::queue::{self, HeldMessage};
+use crate::service::inbound::queue::{self, Bouncing, HeldMessage};
 use crate::service::{AppError, Page};
 use crate::web::AppState;
 
@@ -26,6 +26,7 @@ pub struct PageQuery {
 pub struct QueuePage {
     pub ctx: Ctx,
     pub held: Page<HeldMessage>,
+    pub bouncing: Vec<Bouncing>,
     pub pages: i64,
     pub done: bool,
 }
@@ -72,11 +73,14 @@ pub async fn list(
     q: web::Query<PageQuery>,
 ) -> PageResult {
     let (p, page) = (who.principal.clone(), q.page);
-    let held = state.db(move |conn, _| queue::held(conn, &p, page, Some(20))).await.or_page(&req)?;
+    let (held, bouncing) = state
+        .db(move |conn, _| Ok((queue::held(conn, &p, page, Some(20))?, queue::bouncing(conn, &p)?)))
+        .await
+        .or_page(&req)?;
     let ctx = Ctx::new(&req, &who.user, "inb.title");
     let pages = ((held.total + held.per_page - 1) / held.per_page).max(1);
     let done = req.query_string().contains("done=1");
-    Ok(render(StatusCode::OK, &QueuePage { ctx, held, pages, done }))
+    Ok(render(StatusCode::OK, &QueuePage { ctx, held, bouncing, pages, done }))
 }
 
 async fn message_page(
@@ -132,7 +136,29 @@ pub struct DiscardForm {
     csrf: String,
 }
 
-csrf_field!(AttachForm, DiscardForm);
+#[derive(Debug, Default, Deserialize)]
+pub struct BounceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+csrf_field!(AttachForm, DiscardForm, BounceForm);
+
+/// Mail to a bouncing address may go again.
+pub async fn clear_bounce(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn<StaffOnly>,
+    CsrfForm(form): CsrfForm<BounceForm>,
+) -> PageResult {
+    let p = who.principal.clone();
+    match state.db(move |conn, env| queue::clear_bounce(conn, env, &p, &form.email)).await {
+        Ok(()) => Ok(redirect("/admin/inbound?done=1")),
+        Err(e) => Err(PageError::new(&req, e)),
+    }
+}
 
 pub async fn attach(
     state: web::Data<AppState>,

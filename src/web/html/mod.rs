@@ -98,6 +98,7 @@ pub fn scope(
         .route("/admin/outbox/{id}/send-again", web::post().to(admin::send_again))
         .route("/admin/audit", web::get().to(admin::audit_log))
         .route("/admin/inbound", web::get().to(inbound::list))
+        .route("/admin/inbound/bounces/clear", web::post().to(inbound::clear_bounce))
         .route("/admin/inbound/{id}", web::get().to(inbound::show))
         .route("/admin/inbound/{id}/original", web::get().to(inbound::original))
         .route("/admin/inbound/{id}/attach", web::post().to(inbound::attach))
