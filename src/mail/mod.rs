@@ -39,7 +39,7 @@ pub fn queue_with_reply_to(
     notice: &Notice,
     reply_to: Option<String>,
 ) -> anyhow::Result<String> {
-    let rendered = render(notice, to.locale, config.base_url.as_str())?;
+    let rendered = notice::render_with(notice, to.locale, config.base_url.as_str(), reply_to.is_some())?;
     queue_rendered(conn, config, now, notice.kind(), to, &rendered, reply_to)
 }
 

@@ -59,6 +59,7 @@ async fn inbound_notifications_carry_a_reply_address_per_request_and_recipient(b
     let reply_to = parsed.reply_to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap().to_string();
     assert_eq!(reply_to, spokesperson_first[0]);
     assert!(parsed.from().unwrap().first().unwrap().address().unwrap().starts_with("no-reply@"));
+    assert!(mail.text().contains("Bạn có thể trả lời thư này"), "the footer invites a reply");
 }
 both!(inbound_notifications_carry_a_reply_address_per_request_and_recipient);
 

@@ -127,3 +127,39 @@ async fn inbound_bounce_holds_further_mail_and_shows_to_staff(backend: Backend) 
     assert!(!html.contains("syt2@tng.test"));
 }
 both!(inbound_bounce_holds_further_mail_and_shows_to_staff);
+
+async fn inbound_answer_outcome_changes_once_by_the_link(backend: Backend) {
+    let w = world_with(backend, inbound_options(1)).await;
+    let r = w.file(&w.syt_id, "information", "Kinh phí").await;
+    let (id, reference) = (r["id"].as_str().unwrap(), r["reference"].as_str().unwrap());
+    let to = reply_address(&w.app, "syt1@tng.test", reference).await;
+    feed(&w.app, mime::gmail_reply("syt1@tng.test", &to, "c-1@x", "Chỉ có số liệu quý I.")).await;
+    let confirm = w
+        .app
+        .smtp
+        .wait_for("syt1@tng.test", 2)
+        .await
+        .into_iter()
+        .find(|m| m.subject().contains("đã được ghi nhận"))
+        .expect("a confirmation");
+    let path = confirm.link_path("/mail-answer?token=");
+    assert!(confirm.parsed().reply_to().is_none(), "the confirmation is no request mail");
+
+    let page = w.app.page_login("syt1@tng.test", PW).await;
+    let (status, html) = page.text(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(reference) && html.contains("cung cấp một phần"), "{html}");
+    let csrf = page.csrf(&path).await;
+    let token = path.split("token=").nth(1).unwrap();
+    let r = page.post_form("/mail-answer", &[("csrf", &csrf), ("token", token), ("outcome", "partial")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let seen = body(w.get(&w.reporter, id).await).await;
+    assert_eq!(seen["outcome"], "partial");
+    assert!(seen["events"].as_array().unwrap().iter().any(|e| e["kind"] == "outcome_changed"));
+    // Once only.
+    let r = page.post_form("/mail-answer", &[("csrf", &csrf), ("token", token), ("outcome", "not_held")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(page.text(&path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(body(w.get(&w.reporter, id).await).await["outcome"], "partial");
+}
+both!(inbound_answer_outcome_changes_once_by_the_link);

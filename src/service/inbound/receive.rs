@@ -21,6 +21,7 @@ use crate::db::{self, DbConn, inbound, requests, users};
 use crate::domain::id::Id;
 use crate::domain::request::{ActionInput, NewEvent, Party, Status};
 use crate::mail::inbound::{Inbound, Kind, header_facts, parse};
+use crate::mail::{Notice, Recipient};
 
 pub const HELD: &str = "held";
 pub const ACTED: &str = "acted";
@@ -257,7 +258,9 @@ fn act_on(
         }
         (Party::Spokesperson, Status::AwaitingResponse) if !text.is_empty() => {
             act_in_tx(conn, env, p, id, &input("reply"))?;
-            (ACTED, None, Some(new_token().0))
+            let token = new_token().0;
+            confirm_answer(conn, env, p, id, &token)?;
+            (ACTED, None, Some(token))
         }
         _ => {
             let expected = row.version;
@@ -275,4 +278,24 @@ fn act_on(
         attach_in_tx(conn, env, p, id, file)?;
     }
     Ok((status, event_id, change))
+}
+
+/// Tells the spokesperson the reply became the answer, with the link that
+/// changes its outcome for a day (without a Reply-To: it is no request mail).
+fn confirm_answer(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, token: &str) -> AppResult<()> {
+    let r = requests::get(conn, id.as_str())?.ok_or_else(AppError::not_found)?;
+    let to = Recipient {
+        email: p.user.email.clone(),
+        name: Some(p.user.full_name.clone()),
+        locale: p.user.locale,
+        user_id: None,
+    };
+    let notice = Notice::MailAnswerRecorded {
+        name: p.user.full_name.clone(),
+        reference: r.reference,
+        subject: r.subject,
+        token: token.to_string(),
+    };
+    crate::mail::queue(conn, env.config, env.now, &to, &notice)?;
+    Ok(())
 }

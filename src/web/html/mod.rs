@@ -10,6 +10,7 @@ pub mod directory;
 pub mod extract;
 pub mod home;
 pub mod inbound;
+pub mod mail_answer;
 pub mod page_errors;
 pub mod password;
 pub mod profile;
@@ -61,6 +62,8 @@ pub fn scope(
         .route("/forgot-password", web::post().to(password::forgot))
         .route("/reset-password", web::get().to(password::reset_form))
         .route("/reset-password", web::post().to(password::reset))
+        .route("/mail-answer", web::get().to(mail_answer::form))
+        .route("/mail-answer", web::post().to(mail_answer::save))
         .route("/account", web::get().to(profile::show))
         .route("/account/profile", web::post().to(profile::save_profile))
         .route("/account/password", web::post().to(profile::change_password))
