@@ -66,6 +66,18 @@ impl MessagePage {
     }
 }
 
+/// The pages of mail on hold, and the link that changes an answer's outcome.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/inbound", web::get().to(list))
+        .route("/admin/inbound/bounces/clear", web::post().to(clear_bounce))
+        .route("/admin/inbound/{id}", web::get().to(show))
+        .route("/admin/inbound/{id}/original", web::get().to(original))
+        .route("/admin/inbound/{id}/attach", web::post().to(attach))
+        .route("/admin/inbound/{id}/discard", web::post().to(discard))
+        .route("/mail-answer", web::get().to(super::mail_answer::form))
+        .route("/mail-answer", web::post().to(super::mail_answer::save));
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
