@@ -209,5 +209,9 @@ async fn inbound_bad_input_is_held_never_acted_on(backend: Backend) {
     assert_eq!(status_of(&got), ("held", Some("too_large")));
     let seen = body(w.get(&w.syt1, id).await).await;
     assert_eq!(seen["events"].as_array().unwrap().len(), 1, "nothing acted on");
+    // A withdrawn request takes no more mail.
+    assert_eq!(w.act(&w.reporter, id, json!({"action": "withdraw"})).await.status(), StatusCode::OK);
+    let got = feed(&w.app, mime::gmail_reply("pv@tuoitre.test", &reporter_to, "late-2@x", "Sau khi rút")).await;
+    assert_eq!(status_of(&got), ("held", Some("refused: the request is withdrawn")));
 }
 both!(inbound_bad_input_is_held_never_acted_on);

@@ -244,6 +244,9 @@ fn act_on(
     m: &Inbound,
 ) -> AppResult<(&'static str, Option<String>, Option<String>)> {
     let (mut row, party) = load_for_change(conn, p, id)?;
+    if matches!(row.status, Status::Withdrawn | Status::Closed) {
+        return Err(AppError::InvalidTransition(format!("the request is {}", row.status.as_str())));
+    }
     let text = m.text.trim().to_string();
     let input = |action: &str| ActionInput {
         action: action.into(),
