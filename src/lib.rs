@@ -268,6 +268,7 @@ fn start_inbound(state: &AppState, health: Option<Arc<JobHealth>>) -> Vec<JoinHa
         clock: state.clock.clone(),
         rules: state.rules.clone(),
         mail_wake: state.mail_wake.clone(),
+        duplicates: Default::default(),
     });
     vec![supervise(health.clone(), move || {
         let (job, health) = (job.clone(), health.clone());

@@ -32,6 +32,10 @@ pub struct InboundJob {
     pub clock: SharedClock,
     pub rules: Arc<RulesCell>,
     pub mail_wake: Arc<Notify>,
+    /// Messages found recorded already, and since when: another instance
+    /// that recorded one moves it; only one still here after two polls (its
+    /// recorder stopped before moving it) is moved from here.
+    pub duplicates: std::sync::Mutex<std::collections::HashMap<u32, std::time::Instant>>,
 }
 
 /// What one pass did.
@@ -144,8 +148,23 @@ impl InboundJob {
         let bytes = bytes.ok_or_else(|| anyhow!("message {uid} came without its bytes"))?;
         let receipt = self.record(bytes, oversized, uid).await?;
         // Only now, with the row committed, does the message leave the inbox.
-        self.move_out(c, uid).await;
+        if receipt != Receipt::Duplicate || self.duplicate_left_behind(uid) {
+            self.move_out(c, uid).await;
+        }
         Ok(receipt)
+    }
+
+    /// Whether a message recorded by someone else has waited long enough
+    /// for its recorder to move it (two polls) and should be moved from here.
+    fn duplicate_left_behind(&self, uid: u32) -> bool {
+        let mut seen = self.duplicates.lock().unwrap_or_else(|p| p.into_inner());
+        let since = *seen.entry(uid).or_insert_with(std::time::Instant::now);
+        let stale = since.elapsed() > self.settings().poll * 2;
+        if stale {
+            seen.remove(&uid);
+        }
+        seen.retain(|_, t| t.elapsed() < std::time::Duration::from_secs(24 * 3600));
+        stale
     }
 
     async fn record(&self, bytes: Vec<u8>, oversized: bool, uid: u32) -> anyhow::Result<Receipt> {

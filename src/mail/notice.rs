@@ -157,6 +157,12 @@ pub enum RequestEvent {
         deadline: DueLine,
     },
     Withdraw,
+    /// A reply by mail that became a message on the timeline; `from` names
+    /// who wrote it, in the reader's language.
+    MailMessage {
+        from: ByLocale<String>,
+        body: String,
+    },
     Complain {
         reason: String,
     },
@@ -265,6 +271,7 @@ impl RequestEvent {
             E::Refuse { .. } => "refuse",
             E::Transfer { .. } => "transfer",
             E::Withdraw => "withdraw",
+            E::MailMessage { .. } => "mail_message",
             E::Complain { .. } => "complain",
             E::Reminder { .. } => "reminder",
             E::Overdue { .. } => "overdue",
@@ -499,6 +506,10 @@ fn event_parts<'a>(tr: &Tr, event: &'a RequestEvent) -> EventParts<'a> {
             p.deadline = Some(d);
         }
         E::Withdraw | E::ReviewOverdue => {}
+        E::MailMessage { from, body } => {
+            p.args.push(("from", from.get(locale).clone()));
+            p.quote = Some(body);
+        }
         E::Reminder { due, left } => {
             p.args.push(("due", tr.due_by(*due)));
             p.args.push(("left", left.get(locale).clone()));

@@ -160,6 +160,11 @@ async fn inbound_other_replies_are_timeline_messages(backend: Backend) {
         let m = seen["events"].as_array().unwrap().iter().find(|e| e["kind"] == "mail_message").expect("seen by both");
         assert_eq!(m["body"], "Tôi cần gấp trước thứ Hai.");
     }
+    // The other side is told, with a reply address of its own.
+    let told = w.app.smtp.wait_for("syt1@tng.test", 2).await;
+    let mail = told.iter().find(|m| m.subject() == format!("[{reference}] Tin nhắn về yêu cầu")).expect("a mail");
+    assert!(mail.text().contains("Tôi cần gấp trước thứ Hai."));
+    assert!(mail.parsed().reply_to().is_some());
 }
 both!(inbound_other_replies_are_timeline_messages);
 

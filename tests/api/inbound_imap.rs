@@ -115,9 +115,10 @@ async fn inbound_imap_two_instances_record_each_message_once(backend: Backend) {
             .deliver(&mime::gmail_reply("pv@tuoitre.test", &to, &format!("two-{i}@x"), &format!("Tin nhắn số {i}.")))
             .await;
     }
-    until_count(&dovecot, "Processed", 8).await;
+    until_count(&dovecot, "INBOX", 0).await;
     let seen = until(&w, &w.reporter, id, |s| count_kind(s, "mail_message") >= 8).await;
     assert_eq!(count_kind(&seen, "mail_message"), 8, "each message once, whichever instance took it");
+    assert_eq!(dovecot.count("Processed").await, 8, "each moved once");
     drop(second);
 }
 both!(inbound_imap_two_instances_record_each_message_once);

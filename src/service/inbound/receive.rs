@@ -12,7 +12,7 @@ use super::super::Env;
 use super::super::accounts::Principal;
 use super::super::attachments::{attach_in_tx, received_from_bytes, store_bytes};
 use super::super::error::{AppError, AppResult};
-use super::super::requests::{act::act_in_tx, load_for_change};
+use super::super::requests::{act::act_in_tx, load_for_change, mail as request_mail};
 use super::super::secrets::{new_token, token_hash};
 use super::super::timeline;
 use super::tokens::{lookup, token_in};
@@ -269,6 +269,7 @@ fn act_on(
             let expected = row.version;
             let event = NewEvent { kind: "mail_message".into(), body: Some(text), data: json!({}), internal: false };
             let e = timeline::append(conn, &mut row, Some(&p.user.id), party.role_name(), &event, env.now)?;
+            request_mail::mail_message(conn, env, &row, party, e.body.as_deref().unwrap_or_default())?;
             row.updated_at = env.now.naive_utc();
             if !requests::update_state(conn, &row, expected)? {
                 return Err(AppError::Conflict("the request was changed meanwhile".into()));

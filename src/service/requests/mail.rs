@@ -288,3 +288,25 @@ pub fn escalation_action(
     let event = RequestEvent::Decided { decision, due: r.due_at.map(super::utc), note: text.map(str::to_string) };
     send(conn, env, r, agency, &to, event)
 }
+
+/// A reply by mail became a message on the timeline: the other side learns
+/// it (the reporter's message goes to the spokespeople, anyone else's to the
+/// reporter), with a reply address of its own.
+pub fn mail_message(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    from: crate::domain::request::Party,
+    body: &str,
+) -> AppResult<()> {
+    use crate::domain::request::Party;
+    let Some(agency) = agencies::by_id(conn, &r.agency_id)? else { return Ok(()) };
+    let (to, who) = match from {
+        Party::Reporter => {
+            let name = reporter(conn, r)?.map(|u| u.full_name).unwrap_or_default();
+            (spokespeople(conn, env, &r.agency_id)?, ByLocale::same(name))
+        }
+        _ => (reporter(conn, r)?.iter().map(to_user).collect(), ByLocale::each(|tr| agency_name(&agency, tr))),
+    };
+    send(conn, env, r, &agency, &to, RequestEvent::MailMessage { from: who, body: body.to_string() })
+}
