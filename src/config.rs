@@ -10,6 +10,9 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use url::Url;
 
+mod inbound;
+pub use inbound::{ImapSettings, ImapTls, InboundSettings, parse_imap_url};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmtpTls {
     /// Plain SMTP (a local relay or a test server).
@@ -93,6 +96,8 @@ pub struct Config {
     pub limits_store: LimitsStore,
     /// Peers whose `X-Forwarded-For` is believed (reverse proxies, load balancers).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Replies by mail; None when `TIEPCAN_IMAP_URL` is unset.
+    pub inbound: Option<InboundSettings>,
 }
 
 /// Where attachment files are stored.
@@ -253,6 +258,7 @@ impl Config {
             orphan_interval: src.millis("TIEPCAN_ORPHAN_SWEEP_INTERVAL_MS", 15 * 60_000)?,
             limits_store,
             trusted_proxies,
+            inbound: inbound::inbound(&src)?,
         })
     }
 

@@ -209,6 +209,8 @@ struct JobHealths {
     sweep: Arc<JobHealth>,
     limits: Arc<JobHealth>,
     orphans: Arc<JobHealth>,
+    /// Only when inbound mail is configured.
+    inbound: Option<Arc<JobHealth>>,
 }
 
 impl JobHealths {
@@ -218,11 +220,17 @@ impl JobHealths {
             sweep: JobHealth::new("sweeper", config.sweep_interval),
             limits: JobHealth::new("rate_limit_cleanup", LIMITS_CLEANUP),
             orphans: JobHealth::new("orphan_files", config.orphan_interval),
+            inbound: config
+                .inbound
+                .as_ref()
+                .map(|s| JobHealth::new("inbound_mail", jobs::inbound::InboundJob::tick_interval(s))),
         }
     }
 
     fn board(&self) -> JobBoard {
-        JobBoard::new(vec![self.mail.clone(), self.sweep.clone(), self.limits.clone(), self.orphans.clone()])
+        let mut jobs = vec![self.mail.clone(), self.sweep.clone(), self.limits.clone(), self.orphans.clone()];
+        jobs.extend(self.inbound.clone());
+        JobBoard::new(jobs)
     }
 }
 
@@ -253,8 +261,15 @@ fn start_jobs(state: &AppState, health: JobHealths) -> anyhow::Result<Vec<JoinHa
         pool: state.pool.clone(),
         config: config.clone(),
     });
-    let JobHealths { mail: mail_health, sweep: sweep_health, limits: limits_health, orphans: orphans_health } = health;
-    Ok(vec![
+    let JobHealths {
+        mail: mail_health,
+        sweep: sweep_health,
+        limits: limits_health,
+        orphans: orphans_health,
+        inbound: inbound_health,
+    } = health;
+    let mut handles = start_inbound(state, inbound_health);
+    handles.extend([
         supervise(mail_health.clone(), move || {
             let (mailer, health) = (mailer.clone(), mail_health.clone());
             async move { mailer.run(&health).await }
@@ -292,7 +307,25 @@ fn start_jobs(state: &AppState, health: JobHealths) -> anyhow::Result<Vec<JoinHa
             let (orphans, health) = (orphans.clone(), orphans_health.clone());
             async move { orphans.run(&health).await }
         }),
-    ])
+    ]);
+    Ok(handles)
+}
+
+/// The inbound mailbox's job, when inbound mail is configured.
+fn start_inbound(state: &AppState, health: Option<Arc<JobHealth>>) -> Vec<JoinHandle<()>> {
+    let (Some(health), Some(_)) = (health, state.config.inbound.as_ref()) else { return vec![] };
+    let job = Arc::new(jobs::inbound::InboundJob {
+        pool: state.pool.clone(),
+        config: state.config.clone(),
+        clock: state.clock.clone(),
+        rules: state.rules.clone(),
+        mail_wake: state.mail_wake.clone(),
+        duplicates: Default::default(),
+    });
+    vec![supervise(health.clone(), move || {
+        let (job, health) = (job.clone(), health.clone());
+        async move { job.run(&health).await }
+    })]
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod agencies;
 pub mod attachment_files;
 pub mod audit;
 pub mod columns;
+pub mod inbound;
 pub mod jurisdictions;
 pub mod login_throttles;
 #[cfg(test)]

@@ -118,6 +118,8 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub smtp_reply: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
+    /// The Reply-To address (a reply token's), when inbound mail is on.
+    pub reply_to: Option<String>,
 }
 
 /// What a list shows of a request: no body or search text, which can be long.
@@ -232,4 +234,50 @@ pub struct AuditRow {
     pub before: Option<String>,
     /// JSON object.
     pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reply_tokens)]
+pub struct ReplyTokenRow {
+    pub token_hash: String,
+    pub request_id: String,
+    pub email: String,
+    pub user_id: Option<String>,
+    pub generation: i32,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = inbound_messages)]
+pub struct InboundMessageRow {
+    pub id: String,
+    pub message_key: String,
+    pub imap_uid: Option<i64>,
+    pub received_at: NaiveDateTime,
+    pub from_email: String,
+    pub subject: String,
+    pub raw_sha256: String,
+    pub raw_size: i64,
+    pub status: String,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub token_hash: Option<String>,
+    pub body_text: String,
+    pub quoted_text: String,
+    pub event_id: Option<String>,
+    pub change_token_hash: Option<String>,
+    pub change_until: Option<NaiveDateTime>,
+    pub handled_by: Option<String>,
+    pub handled_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mail_bounces)]
+pub struct BounceRow {
+    pub email: String,
+    pub first_at: NaiveDateTime,
+    pub last_at: NaiveDateTime,
+    pub count: i32,
+    pub diagnostic: String,
 }

@@ -57,7 +57,8 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<OutboxRow> {
 /// confirmation, invitation, password reset, change of address). Once the mail has gone, or can never go, the
 /// stored copy has no use for the secret, and a database dump or backup
 /// should not hand it out: it is replaced by `redacted`.
-pub const SECRET_LINK_KINDS: &[&str] = &["verify_email", "invite", "password_reset", "email_change_confirm"];
+pub const SECRET_LINK_KINDS: &[&str] =
+    &["verify_email", "invite", "password_reset", "email_change_confirm", "mail_answer_recorded"];
 
 pub fn mark_sent(conn: &mut DbConn, id: &str, at: NaiveDateTime, reply: &str) -> QueryResult<()> {
     let kind: Option<String> = diesel::update(outbox::table.find(id))

@@ -105,6 +105,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         smtp_reply -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
+        reply_to -> Nullable<Text>,
     }
 }
 
@@ -135,6 +136,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     stat_facts,
     stat_months,
+    reply_tokens,
+    inbound_messages,
+    mail_bounces,
 );
 
 diesel::table! {
@@ -331,6 +335,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    reply_tokens (token_hash) {
+        token_hash -> Text,
+        request_id -> Text,
+        email -> Text,
+        user_id -> Nullable<Text>,
+        generation -> Integer,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     stat_months (jurisdiction_id, month, agency_id, kind, detail, timeliness, working_days, hours) {
         jurisdiction_id -> Text,
         month -> Integer,
@@ -341,5 +357,39 @@ diesel::table! {
         working_days -> Integer,
         hours -> Integer,
         n -> BigInt,
+    }
+}
+
+diesel::table! {
+    inbound_messages (id) {
+        id -> Text,
+        message_key -> Text,
+        imap_uid -> Nullable<BigInt>,
+        received_at -> Timestamp,
+        from_email -> Text,
+        subject -> Text,
+        raw_sha256 -> Text,
+        raw_size -> BigInt,
+        status -> Text,
+        reason -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        token_hash -> Nullable<Text>,
+        body_text -> Text,
+        quoted_text -> Text,
+        event_id -> Nullable<Text>,
+        change_token_hash -> Nullable<Text>,
+        change_until -> Nullable<Timestamp>,
+        handled_by -> Nullable<Text>,
+        handled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_bounces (email) {
+        email -> Text,
+        first_at -> Timestamp,
+        last_at -> Timestamp,
+        count -> Integer,
+        diagnostic -> Text,
     }
 }

@@ -65,7 +65,16 @@ impl Mailer {
             let mut rows = Vec::new();
             for id in outbox::due_ids(&mut conn, now.naive_utc(), BATCH)? {
                 if outbox::claim(&mut conn, &id, now.naive_utc(), lease_until.naive_utc())? {
-                    rows.push(outbox::get(&mut conn, &id)?);
+                    let row = outbox::get(&mut conn, &id)?;
+                    // Mail to an address whose mail came back is held, not sent
+                    // into the void again; staff see the address as bouncing.
+                    match crate::db::inbound::bounce_of(&mut conn, &row.to_email.to_lowercase())? {
+                        Some(b) => {
+                            let why = format!("held: mail to this address bounced ({})", b.diagnostic);
+                            outbox::mark_failed(&mut conn, &id, &why, None)?;
+                        }
+                        None => rows.push(row),
+                    }
                 }
             }
             Ok(rows)

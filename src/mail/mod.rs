@@ -11,9 +11,12 @@ use crate::config::Config;
 use crate::db::{self, DbConn, models::OutboxRow, outbox};
 use crate::domain::account::Locale;
 
+pub mod imap;
+pub mod inbound;
 pub mod notice;
 #[cfg(test)]
 mod notice_snapshots;
+pub mod reply_split;
 pub use notice::{Notice, Rendered, render};
 
 /// Renders `notice` in `to`'s language and queues it (`queue_rendered`).
@@ -24,8 +27,20 @@ pub fn queue(
     to: &Recipient,
     notice: &Notice,
 ) -> anyhow::Result<String> {
-    let rendered = render(notice, to.locale, config.base_url.as_str())?;
-    queue_rendered(conn, config, now, notice.kind(), to, &rendered)
+    queue_with_reply_to(conn, config, now, to, notice, None)
+}
+
+/// Like `queue`, with a Reply-To address (a request's reply address).
+pub fn queue_with_reply_to(
+    conn: &mut DbConn,
+    config: &Config,
+    now: DateTime<Utc>,
+    to: &Recipient,
+    notice: &Notice,
+    reply_to: Option<String>,
+) -> anyhow::Result<String> {
+    let rendered = notice::render_with(notice, to.locale, config.base_url.as_str(), reply_to.is_some())?;
+    queue_rendered(conn, config, now, notice.kind(), to, &rendered, reply_to)
 }
 
 /// One addressee.
@@ -34,6 +49,9 @@ pub struct Recipient {
     pub email: String,
     pub name: Option<String>,
     pub locale: Locale,
+    /// The account behind the address (none for a Department's shared
+    /// address): only an account's mails about a request can be answered.
+    pub user_id: Option<String>,
 }
 
 /// Writes a rendered mail for `to` to the outbox. Must be called inside the
@@ -51,6 +69,7 @@ pub fn queue_rendered(
     kind: &str,
     to: &Recipient,
     mail: &Rendered,
+    reply_to: Option<String>,
 ) -> anyhow::Result<String> {
     let id = db::new_id();
     let domain = config.mail_from.email.domain().to_string();
@@ -72,6 +91,7 @@ pub fn queue_rendered(
         last_error: None,
         smtp_reply: None,
         sent_at: None,
+        reply_to,
     };
     outbox::insert(conn, &row)?;
     Ok(id)

@@ -157,6 +157,12 @@ pub enum RequestEvent {
         deadline: DueLine,
     },
     Withdraw,
+    /// A reply by mail that became a message on the timeline; `from` names
+    /// who wrote it, in the reader's language.
+    MailMessage {
+        from: ByLocale<String>,
+        body: String,
+    },
     Complain {
         reason: String,
     },
@@ -216,6 +222,14 @@ pub enum Notice {
         name: String,
         new_email: String,
     },
+    /// To a spokesperson whose reply by mail became an answer (outcome
+    /// "granted"): the link that changes the outcome within 24 hours.
+    MailAnswerRecorded {
+        name: String,
+        reference: String,
+        subject: String,
+        token: String,
+    },
     /// `name` is the addressee's, for the greeting.
     Request {
         name: Option<String>,
@@ -234,6 +248,7 @@ impl Notice {
             Notice::PasswordReset { .. } => "password_reset",
             Notice::EmailChangeConfirm { .. } => "email_change_confirm",
             Notice::EmailChangeRequested { .. } => "email_change_requested",
+            Notice::MailAnswerRecorded { .. } => "mail_answer_recorded",
             Notice::Request { event, .. } => event.kind(),
         }
     }
@@ -256,6 +271,7 @@ impl RequestEvent {
             E::Refuse { .. } => "refuse",
             E::Transfer { .. } => "transfer",
             E::Withdraw => "withdraw",
+            E::MailMessage { .. } => "mail_message",
             E::Complain { .. } => "complain",
             E::Reminder { .. } => "reminder",
             E::Overdue { .. } => "overdue",
@@ -321,6 +337,12 @@ struct HtmlMail<'a> {
 
 /// `notice` in `locale`, its links under `base_url` (the site's public address).
 pub fn render(notice: &Notice, locale: Locale, base_url: &str) -> askama::Result<Rendered> {
+    render_with(notice, locale, base_url, false)
+}
+
+/// The same; `replies` when the mail carries a request's reply address, so
+/// its footer invites a reply instead of asking for none.
+pub fn render_with(notice: &Notice, locale: Locale, base_url: &str, replies: bool) -> askama::Result<Rendered> {
     let tr = Tr::new(locale);
     let link = |path: String| format!("{}{path}", base_url.trim_end_matches('/'));
     let m = match notice {
@@ -376,6 +398,16 @@ pub fn render(notice: &Notice, locale: Locale, base_url: &str) -> askama::Result
             link: Some(link("/account".into())),
             after: vec![],
         },
+        Notice::MailAnswerRecorded { name, reference, subject, token } => {
+            let args = [("reference", reference.as_str()), ("subject", subject.as_str())];
+            Message {
+                subject: tr.f("mail.mail_answer.subject", &args),
+                greeting: tr.f("mail.mail_answer.greeting", &[("name", name)]),
+                paragraphs: vec![tr.f("mail.mail_answer.body", &args)],
+                link: Some(link(format!("/mail-answer?token={token}"))),
+                after: vec![tr.t("mail.mail_answer.keep").into()],
+            }
+        }
         Notice::Request { name, request, event } => {
             let mut m = request_message(&tr, request, event);
             m.greeting = match name {
@@ -388,7 +420,7 @@ pub fn render(notice: &Notice, locale: Locale, base_url: &str) -> askama::Result
             m
         }
     };
-    lay_out(&tr, &m)
+    lay_out(&tr, &m, replies)
 }
 
 /// The subject and paragraphs of a mail about a request (greeting and link
@@ -474,6 +506,10 @@ fn event_parts<'a>(tr: &Tr, event: &'a RequestEvent) -> EventParts<'a> {
             p.deadline = Some(d);
         }
         E::Withdraw | E::ReviewOverdue => {}
+        E::MailMessage { from, body } => {
+            p.args.push(("from", from.get(locale).clone()));
+            p.quote = Some(body);
+        }
         E::Reminder { due, left } => {
             p.args.push(("due", tr.due_by(*due)));
             p.args.push(("left", left.get(locale).clone()));
@@ -500,8 +536,8 @@ fn deadline_paragraphs(tr: &Tr, dl: &DueLine) -> Vec<String> {
     paragraphs
 }
 
-fn lay_out(tr: &Tr, m: &Message) -> askama::Result<Rendered> {
-    let footer = tr.t("mail.footer");
+fn lay_out(tr: &Tr, m: &Message, replies: bool) -> askama::Result<Rendered> {
+    let footer = tr.t(if replies { "mail.footer_reply" } else { "mail.footer" });
     let text = TextMail { greeting: &m.greeting, paragraphs: &m.paragraphs, link: &m.link, after: &m.after, footer }
         .render()?;
     let html = HtmlMail {

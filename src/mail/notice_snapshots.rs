@@ -62,6 +62,19 @@ fn check_html(name: &str, notice: &Notice) {
 }
 
 #[test]
+fn inbound_answer_confirmation() {
+    check(
+        "mail_answer_recorded",
+        &Notice::MailAnswerRecorded {
+            name: "Trần Thị Bình".into(),
+            reference: "TNG-2026-000042".into(),
+            subject: "Số ca sốt xuất huyết".into(),
+            token: "chg654".into(),
+        },
+    );
+}
+
+#[test]
 fn account_notices() {
     check("verify_email", &Notice::VerifyEmail { name: "Nguyễn Văn An".into(), token: "tok123".into() });
     check("register_taken", &Notice::RegisterTaken { name: "Nguyễn Văn An".into() });

@@ -91,6 +91,7 @@ pub fn build(row: &OutboxRow, from: &Mailbox) -> Result<(Envelope, Vec<u8>), Str
         ("To name", row.to_name.as_deref().unwrap_or_default()),
         ("Subject", row.subject.as_str()),
         ("Message-ID", row.message_id.as_str()),
+        ("Reply-To", row.reply_to.as_deref().unwrap_or_default()),
     ] {
         if let Some(c) = crate::domain::text::refused_in_line(value) {
             return Err(format!(
@@ -119,8 +120,12 @@ fn build_message(row: &OutboxRow, from: &Mailbox) -> Result<Message, String> {
     let address = row.to_email.parse().map_err(|e| format!("bad recipient {}: {e}", row.to_email))?;
     let to = Mailbox::new(row.to_name.clone(), address);
     let date: SystemTime = DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc).into();
-    Message::builder()
-        .from(from.clone())
+    let mut builder = Message::builder().from(from.clone());
+    if let Some(reply_to) = &row.reply_to {
+        let address = reply_to.parse().map_err(|e| format!("bad Reply-To {reply_to}: {e}"))?;
+        builder = builder.reply_to(Mailbox::new(None, address));
+    }
+    builder
         .to(to)
         .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()))
@@ -152,6 +157,7 @@ mod tests {
             last_error: None,
             smtp_reply: None,
             sent_at: None,
+            reply_to: None,
         }
     }
 

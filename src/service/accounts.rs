@@ -84,7 +84,7 @@ impl From<&User> for Account {
 }
 
 fn recipient(user: &User) -> Recipient {
-    Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: user.locale }
+    Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: user.locale, user_id: None }
 }
 
 /// The view of the account with this id.

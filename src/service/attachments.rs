@@ -188,6 +188,70 @@ pub fn record(
     })
 }
 
+/// Attaches a received file inside the caller's transaction (a reply by mail
+/// records its answer and its files together), with the checks of an upload.
+/// The file goes to the store first: a failure after it leaves an unreferenced
+/// file, never a row without its file.
+pub fn attach_in_tx(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    request_id: &Id,
+    file: Received,
+) -> AppResult<AttachmentView> {
+    let accepted = accept(conn, env, p, request_id, &file)?;
+    super::storage::put_file_blocking(env.config, file.incoming.path(), &file.sha256)?;
+    let (mut row, party) = super::requests::load_for_change(conn, p, request_id)?;
+    let expected = row.version;
+    let a = AttachmentRow {
+        id: db::new_id(),
+        request_id: row.id.clone(),
+        uploaded_by: p.user.id.clone(),
+        filename: accepted.filename,
+        content_type: accepted.content_type,
+        size_bytes: accepted.size as i64,
+        sha256: accepted.sha256,
+        created_at: env.now.naive_utc(),
+    };
+    requests::insert_attachment(conn, &a)?;
+    let event = NewEvent {
+        kind: "attachment_added".into(),
+        body: None,
+        data: json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes, "sha256": a.sha256}),
+        internal: false,
+    };
+    timeline::append(conn, env, &mut row, Some(&p.user.id), party.role_name(), &event)?;
+    row.updated_at = env.now.naive_utc();
+    if !requests::update_state(conn, &row, expected)? {
+        return Err(AppError::Conflict("the request was changed by someone else meanwhile; try again".into()));
+    }
+    Ok(a.into())
+}
+
+/// A file held in memory (an attachment of a received mail) written to the
+/// incoming directory, hashed and sniffed as an upload is.
+pub fn received_from_bytes(config: &Config, filename: &str, bytes: &[u8]) -> AppResult<Received> {
+    let incoming = Incoming::new(config);
+    std::fs::create_dir_all(incoming_dir(config)).map_err(anyhow::Error::from)?;
+    std::fs::write(incoming.path(), bytes).map_err(anyhow::Error::from)?;
+    let mut sniffed = Sniffer::default();
+    sniffed.feed(bytes);
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    Ok(Received { incoming, filename: filename.to_string(), size: bytes.len() as u64, sha256, sniffed })
+}
+
+/// Keeps bytes in the store by their SHA-256 (a received message's original).
+pub fn store_bytes(config: &Config, bytes: &[u8]) -> AppResult<String> {
+    let file = received_from_bytes(config, "message.eml", bytes)?;
+    super::storage::put_file_blocking(config, file.incoming.path(), &file.sha256)?;
+    Ok(file.sha256)
+}
+
+/// The bytes of a stored file, at most `max` of them (a received message's original).
+pub fn read_stored(config: &Config, sha256: &str, max: usize) -> AppResult<Vec<u8>> {
+    super::storage::read_blocking(config, sha256, max)
+}
+
 /// An attachment, for someone who may see the request (its bytes come from
 /// the store, by `sha256`).
 pub fn find(conn: &mut DbConn, p: &Principal, request_id: &Id, id: &Id) -> AppResult<AttachmentView> {

@@ -50,12 +50,22 @@ pub fn request(conn: &mut DbConn, env: Env<'_>, p: &Principal, new_email: &str) 
                     new_email: Some(new_email.clone()),
                 },
             )?;
-            let to = Recipient { email: new_email.clone(), name: Some(user.full_name.clone()), locale: user.locale };
+            let to = Recipient {
+                email: new_email.clone(),
+                name: Some(user.full_name.clone()),
+                locale: user.locale,
+                user_id: None,
+            };
             let notice =
                 Notice::EmailChangeConfirm { name: user.full_name.clone(), new_email: new_email.clone(), token };
             mail::queue(conn, config, now, &to, &notice)?;
         }
-        let old = Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: user.locale };
+        let old = Recipient {
+            email: user.email.clone(),
+            name: Some(user.full_name.clone()),
+            locale: user.locale,
+            user_id: None,
+        };
         let notice = Notice::EmailChangeRequested { name: user.full_name.clone(), new_email: new_email.clone() };
         mail::queue(conn, config, now, &old, &notice)?;
         Ok(())

@@ -18,6 +18,7 @@ pub mod email_change;
 pub mod error;
 pub mod escalations;
 pub mod explain;
+pub mod inbound;
 pub mod installation_keys;
 pub mod jurisdictions_admin;
 pub mod login;

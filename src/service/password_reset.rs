@@ -41,7 +41,8 @@ pub fn issue(conn: &mut DbConn, env: Env<'_>, user: &User) -> AppResult<bool> {
             new_email: None,
         },
     )?;
-    let to = Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: user.locale };
+    let to =
+        Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: user.locale, user_id: None };
     mail::queue(conn, env.config, now, &to, &Notice::PasswordReset { name: user.full_name.clone(), token })?;
     Ok(true)
 }

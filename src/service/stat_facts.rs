@@ -90,5 +90,6 @@ fn counts(kind: &str) -> bool {
             | "escalation_dismiss"
             | "escalation_order_response"
             | "complain"
+            | "outcome_changed"
     )
 }

@@ -60,7 +60,12 @@ pub fn housekeeping(conn: &mut DbConn, config: &Config, now: DateTime<Utc>) {
 /// Tells the owner of an address that someone tried to register it: what a
 /// registration of a taken address does instead of answering "taken".
 pub fn queue_taken_notice(conn: &mut DbConn, config: &Config, now: DateTime<Utc>, owner: &User) -> AppResult<()> {
-    let to = Recipient { email: owner.email.clone(), name: Some(owner.full_name.clone()), locale: owner.locale };
+    let to = Recipient {
+        email: owner.email.clone(),
+        name: Some(owner.full_name.clone()),
+        locale: owner.locale,
+        user_id: None,
+    };
     mail::queue(conn, config, now, &to, &Notice::RegisterTaken { name: owner.full_name.clone() })?;
     Ok(())
 }

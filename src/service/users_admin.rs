@@ -261,7 +261,12 @@ pub fn resend_invite(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &str) -
             agencies: names.into_iter().map(|a| a.name).collect(),
             token,
         };
-        let to = Recipient { email: user.email.clone(), name: Some(user.full_name.clone()), locale: user.locale };
+        let to = Recipient {
+            email: user.email.clone(),
+            name: Some(user.full_name.clone()),
+            locale: user.locale,
+            user_id: None,
+        };
         mail::queue(conn, config, now, &to, &notice)?;
         record(conn, env, p, &user, "user.invite_resend", json!({"status": "invited"}), json!({"status": "invited"}))?;
         Ok(user)

@@ -352,6 +352,7 @@ async fn send_again_hands_a_failed_mail_back_to_the_mailer_and_is_audited(backen
         last_error: Some("550 5.1.1 mailbox unavailable".into()),
         smtp_reply: None,
         sent_at: None,
+        reply_to: None,
     };
     app.with_db(move |c| tiepcan::db::outbox::insert(c, &row).unwrap()).await;
     let o = body(app.get("/api/v1/outbox", Some(&admin)).await).await;

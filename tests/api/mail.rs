@@ -61,6 +61,7 @@ async fn rows_written_by_another_process_are_sent(backend: Backend) {
             email: "other@x.test".into(),
             name: Some("Người nhận".into()),
             locale: Default::default(),
+            user_id: None,
         };
         let notice = tiepcan::mail::Notice::VerifyEmail {
             name: "Nội dung <b>không</b> phải HTML".into(),

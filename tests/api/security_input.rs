@@ -181,6 +181,7 @@ fn poisoned_row(config: &tiepcan::config::Config) -> tiepcan::db::models::Outbox
         last_error: None,
         smtp_reply: None,
         sent_at: None,
+        reply_to: None,
     }
 }
 
@@ -195,13 +196,14 @@ async fn a_row_that_cannot_be_built_does_not_stop_the_mailer(backend: Backend) {
                 email: format!("good{i}@x.test"),
                 name: Some(format!("Người nhận {i}")),
                 locale: Default::default(),
+                user_id: None,
             };
             let mail = tiepcan::mail::Rendered {
                 subject: format!("Thư số {i}"),
                 text: "Nội dung.".into(),
                 html: "<p>Nội dung.</p>".into(),
             };
-            tiepcan::mail::queue_rendered(&mut conn, &config, chrono::Utc::now(), "test", &to, &mail).unwrap();
+            tiepcan::mail::queue_rendered(&mut conn, &config, chrono::Utc::now(), "test", &to, &mail, None).unwrap();
         }
     })
     .await

@@ -79,6 +79,7 @@ fn queue(conn: &mut DbConn, n: u64, now: chrono::NaiveDateTime) -> anyhow::Resul
                 last_error: None,
                 smtp_reply: None,
                 sent_at: None,
+                reply_to: None,
                 ..template.clone()
             })
             .collect();

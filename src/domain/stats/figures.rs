@@ -102,6 +102,14 @@ impl Tally {
             FactKind::EscalationDismissed => self.escalations_dismissed += n,
             FactKind::ResponseOrdered => self.responses_ordered += n,
             FactKind::Complaint => self.complaints += n,
+            FactKind::OutcomeChanged => {
+                if let Some((from, to)) = c.detail.split_once('>') {
+                    if let Some(was) = self.answered.get_mut(from) {
+                        *was = was.saturating_sub(n);
+                    }
+                    *self.answered.entry(to.to_string()).or_default() += n;
+                }
+            }
         }
         match c.timeliness {
             Timeliness::OnTime => self.on_time += n,

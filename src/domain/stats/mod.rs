@@ -38,10 +38,13 @@ pub enum FactKind {
     ResponseOrdered,
     /// The reporter complained.
     Complaint,
+    /// An answer's outcome changed afterwards (within a day, from the link of a reply by mail); the
+    /// detail is `from>to`: the answer counts under its new outcome.
+    OutcomeChanged,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 12] = [
+    pub const ALL: [FactKind; 13] = [
         FactKind::Received,
         FactKind::TransferredIn,
         FactKind::TransferredOut,
@@ -54,6 +57,7 @@ impl FactKind {
         FactKind::EscalationDismissed,
         FactKind::ResponseOrdered,
         FactKind::Complaint,
+        FactKind::OutcomeChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +74,7 @@ impl FactKind {
             FactKind::EscalationDismissed => "escalation_dismissed",
             FactKind::ResponseOrdered => "response_ordered",
             FactKind::Complaint => "complaint",
+            FactKind::OutcomeChanged => "outcome_changed",
         }
     }
 
@@ -180,6 +185,7 @@ pub fn facts_of(event: &Happened<'_>, earlier: &[Happened<'_>], standing: Standi
         "escalation_dismiss" => vec![Fact::of(FactKind::EscalationDismissed, "")],
         "escalation_order_response" => vec![Fact::of(FactKind::ResponseOrdered, "")],
         "complain" => vec![Fact::of(FactKind::Complaint, "")],
+        "outcome_changed" => vec![Fact::of(FactKind::OutcomeChanged, &format!("{}>{}", text("from"), text("to")))],
         _ => vec![],
     }
 }

@@ -140,7 +140,11 @@ fn escalations_complaints_and_orders_are_facts_other_events_are_not() {
     assert_eq!(kinds("escalation_order_response", json!({})), vec![(FactKind::ResponseOrdered, String::new())]);
     assert_eq!(kinds("complain", json!({})), vec![(FactKind::Complaint, String::new())]);
     assert_eq!(kinds("withdraw", json!({})), vec![(FactKind::Withdrawn, String::new())]);
-    for other in ["acknowledge", "comment", "reminder_sent", "close", "extend", "attach"] {
+    assert_eq!(
+        kinds("outcome_changed", json!({"from": "granted", "to": "partial"})),
+        vec![(FactKind::OutcomeChanged, "granted>partial".to_string())]
+    );
+    for other in ["acknowledge", "comment", "reminder_sent", "close", "extend", "attach", "mail_message"] {
         assert!(kinds(other, json!({})).is_empty(), "{other}");
     }
 }
@@ -179,11 +183,18 @@ fn a_tally_of_counts_gives_the_figures() {
         count(FactKind::Answered, "granted", Timeliness::OnTime, 2, 2),
         count(FactKind::Refused, "state_secret", Timeliness::Late, 9, 1),
         count(FactKind::EscalationOpened, "overdue", Timeliness::None, -1, 1),
+        count(FactKind::Answered, "partial", Timeliness::None, -1, 1),
+        count(FactKind::OutcomeChanged, "partial>not_held", Timeliness::None, -1, 1),
     ] {
         t.add(&c);
     }
     let f = t.figures();
-    assert_eq!((f.received, f.answered, f.refused, f.on_time, f.late, f.escalated), (5, 2, 1, 2, 1, 1));
+    assert_eq!((f.received, f.answered, f.refused, f.on_time, f.late, f.escalated), (5, 3, 1, 2, 1, 1));
+    assert_eq!(
+        (f.answered_by_outcome.partial, f.answered_by_outcome.not_held),
+        (0, 1),
+        "the changed answer counts under its new outcome"
+    );
     assert_eq!(f.refused_by_ground.get("state_secret"), Some(&1));
     assert_eq!((f.working_days_median, f.working_days_p90, f.median_hours_to_answer), (Some(2), Some(9), Some(48)));
     assert!(f.comparable);

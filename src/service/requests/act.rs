@@ -104,7 +104,13 @@ pub fn act(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, input: &Acti
     db::write(conn, |conn| act_in_tx(conn, env, p, id, input))
 }
 
-fn act_in_tx(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, input: &ActionInput) -> AppResult<Acted> {
+pub(crate) fn act_in_tx(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    id: &Id,
+    input: &ActionInput,
+) -> AppResult<Acted> {
     let (mut row, party) = load_for_change(conn, p, id)?;
     let action = input.parse()?;
     let expected_version = row.version;

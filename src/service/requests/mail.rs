@@ -16,7 +16,7 @@ use crate::mail::notice::{ByLocale, Decision, DueLine, RequestEvent, RequestFact
 use crate::mail::{self, Notice, Recipient};
 
 fn to_user(u: &User) -> Recipient {
-    Recipient { email: u.email.clone(), name: Some(u.full_name.clone()), locale: u.locale }
+    Recipient { email: u.email.clone(), name: Some(u.full_name.clone()), locale: u.locale, user_id: Some(u.id.clone()) }
 }
 
 /// The agency's spokespeople in force now.
@@ -35,6 +35,7 @@ fn department(conn: &mut DbConn, jurisdiction_id: &str) -> AppResult<Vec<Recipie
             email: j.department_email.clone(),
             name: Some(j.department_name.clone()),
             locale: Locale::Vi,
+            user_id: None,
         });
     }
     for u in users::staff_of(conn, jurisdiction_id)? {
@@ -85,7 +86,8 @@ fn send(
     let request = facts(r, agency);
     for rcpt in to {
         let notice = Notice::Request { name: rcpt.name.clone(), request: request.clone(), event: event.clone() };
-        mail::queue(conn, env.config, env.now, rcpt, &notice)?;
+        let reply_to = crate::service::inbound::tokens::reply_address(conn, env, &r.id, rcpt)?;
+        mail::queue_with_reply_to(conn, env.config, env.now, rcpt, &notice, reply_to)?;
     }
     Ok(())
 }
@@ -285,4 +287,26 @@ pub fn escalation_action(
     to.extend(spokespeople(conn, env, &r.agency_id)?);
     let event = RequestEvent::Decided { decision, due: r.due_at.map(super::utc), note: text.map(str::to_string) };
     send(conn, env, r, agency, &to, event)
+}
+
+/// A reply by mail became a message on the timeline: the other side learns
+/// it (the reporter's message goes to the spokespeople, anyone else's to the
+/// reporter), with a reply address of its own.
+pub fn mail_message(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    from: crate::domain::request::Party,
+    body: &str,
+) -> AppResult<()> {
+    use crate::domain::request::Party;
+    let Some(agency) = agencies::by_id(conn, &r.agency_id)? else { return Ok(()) };
+    let (to, who) = match from {
+        Party::Reporter => {
+            let name = reporter(conn, r)?.map(|u| u.full_name).unwrap_or_default();
+            (spokespeople(conn, env, &r.agency_id)?, ByLocale::same(name))
+        }
+        _ => (reporter(conn, r)?.iter().map(to_user).collect(), ByLocale::each(|tr| agency_name(&agency, tr))),
+    };
+    send(conn, env, r, &agency, &to, RequestEvent::MailMessage { from: who, body: body.to_string() })
 }

@@ -7,6 +7,7 @@ pub mod answers;
 pub mod audit;
 pub mod department;
 pub mod directory;
+pub mod inbound;
 pub mod me;
 pub mod openapi;
 pub mod ops;

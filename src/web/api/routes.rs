@@ -8,7 +8,9 @@ use actix_web::http::Method;
 use actix_web::{Scope, guard, web};
 
 use super::openapi::Metadata;
-use super::{accounts, admin, agencies, audit, department, directory, me, openapi, ops, requests, stats, users};
+use super::{
+    accounts, admin, agencies, audit, department, directory, inbound, me, openapi, ops, requests, stats, users,
+};
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -130,5 +132,10 @@ api_routes! {
     GET "/stats/report" => stats::report;
     GET "/public/scoreboards/{code}" => stats::public_scoreboard;
     PUT "/public/scoreboards/{code}" => stats::set_scoreboard;
+    GET "/inbound" => inbound::list;
+    GET "/inbound/{id}" => inbound::get;
+    GET "/inbound/{id}/original" => inbound::original;
+    POST "/inbound/{id}/attach" => inbound::attach;
+    POST "/inbound/{id}/discard" => inbound::discard;
     GET "/openapi.json" => openapi::document;
 }

@@ -10,6 +10,8 @@ pub mod department;
 pub mod directory;
 pub mod extract;
 pub mod home;
+pub mod inbound;
+pub mod mail_answer;
 pub mod page_errors;
 pub mod password;
 pub mod profile;
@@ -98,6 +100,7 @@ pub fn scope(
         .route("/admin/outbox", web::get().to(admin::outbox))
         .route("/admin/outbox/{id}/send-again", web::post().to(admin::send_again))
         .route("/admin/audit", web::get().to(admin::audit_log))
+        .configure(inbound::routes)
         .route("/admin/calendar", web::get().to(department::calendar_now))
         .route("/admin/calendar/{year}", web::get().to(department::calendar_form))
         .route("/admin/calendar/{year}", web::post().to(department::calendar_save))

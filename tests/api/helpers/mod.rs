@@ -3,6 +3,8 @@
 //! real SMTP server capturing mail.
 
 pub mod clients;
+pub mod dovecot;
+pub mod mime;
 pub mod s3;
 pub mod smtp;
 
@@ -151,9 +153,14 @@ impl TestApp {
 
     /// A second instance on the database of `other` (a restart, or another
     /// process sharing it).
-    pub async fn spawn_with_db(_backend: Backend, other: &TestApp) -> TestApp {
+    pub async fn spawn_with_db(backend: Backend, other: &TestApp) -> TestApp {
+        Self::spawn_with_db_and(backend, other, Options::default()).await
+    }
+
+    /// The same, with more settings (`opts.clock` is replaced by `other`'s).
+    pub async fn spawn_with_db_and(_backend: Backend, other: &TestApp, opts: Options) -> TestApp {
         let dir = other.state.config.data_dir.parent().unwrap().to_path_buf();
-        let opts = Options { clock: other.state.clock.clone(), ..Options::default() };
+        let opts = Options { clock: other.state.clock.clone(), ..opts };
         Self::spawn_on(other.db_url.clone(), dir, None, opts).await
     }
 

@@ -25,6 +25,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("department", "The press-management Department's escalations."),
     ("statistics", "The Department's statistics per agency, period reports (XLSX, CSV) and public scoreboards."),
     ("administration", "The audit log of administrative changes."),
+    ("inbound mail", "Replies by mail that were held for Department staff."),
     ("operations", "Liveness, readiness and metrics, outside /api/v1."),
 ];
 
