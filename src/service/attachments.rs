@@ -159,33 +159,7 @@ pub fn record(
     file: Accepted,
 ) -> AppResult<AttachmentView> {
     may_attach(conn, p, request_id)?;
-    db::write(conn, |conn| -> AppResult<AttachmentView> {
-        let (mut row, party) = super::requests::load_for_change(conn, p, request_id)?;
-        let expected = row.version;
-        let a = AttachmentRow {
-            id: db::new_id(),
-            request_id: row.id.clone(),
-            uploaded_by: p.user.id.clone(),
-            filename: file.filename.clone(),
-            content_type: file.content_type.clone(),
-            size_bytes: file.size as i64,
-            sha256: file.sha256.clone(),
-            created_at: env.now.naive_utc(),
-        };
-        requests::insert_attachment(conn, &a)?;
-        let event = NewEvent {
-            kind: "attachment_added".into(),
-            body: None,
-            data: json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size_bytes, "sha256": a.sha256}),
-            internal: false,
-        };
-        timeline::append(conn, env, &mut row, Some(&p.user.id), party.role_name(), &event)?;
-        row.updated_at = env.now.naive_utc();
-        if !requests::update_state(conn, &row, expected)? {
-            return Err(AppError::Conflict("the request was changed by someone else meanwhile; try again".into()));
-        }
-        Ok(a.into())
-    })
+    db::write(conn, |conn| record_in_tx(conn, env, p, request_id, file))
 }
 
 /// Attaches a received file inside the caller's transaction (a reply by mail
@@ -201,16 +175,27 @@ pub fn attach_in_tx(
 ) -> AppResult<AttachmentView> {
     let accepted = accept(conn, env, p, request_id, &file)?;
     super::storage::put_file_blocking(env.config, file.incoming.path(), &file.sha256)?;
+    record_in_tx(conn, env, p, request_id, accepted)
+}
+
+/// The attachment's row and its timeline event, for a file the store has.
+fn record_in_tx(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    request_id: &Id,
+    file: Accepted,
+) -> AppResult<AttachmentView> {
     let (mut row, party) = super::requests::load_for_change(conn, p, request_id)?;
     let expected = row.version;
     let a = AttachmentRow {
         id: db::new_id(),
         request_id: row.id.clone(),
         uploaded_by: p.user.id.clone(),
-        filename: accepted.filename,
-        content_type: accepted.content_type,
-        size_bytes: accepted.size as i64,
-        sha256: accepted.sha256,
+        filename: file.filename,
+        content_type: file.content_type,
+        size_bytes: file.size as i64,
+        sha256: file.sha256,
         created_at: env.now.naive_utc(),
     };
     requests::insert_attachment(conn, &a)?;
