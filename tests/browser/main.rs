@@ -16,6 +16,7 @@ mod helpers;
 mod accounts;
 mod admin_scenarios;
 mod driver;
+mod inbound_scenarios;
 mod scenarios;
 mod stats_scenarios;
 mod world;
