@@ -27,6 +27,9 @@ pub struct ImapSettings {
     pub password: Secret,
     /// The folder new mail arrives in.
     pub mailbox: String,
+    /// Certificates (PEM) trusted for the server instead of the system's: a
+    /// province's own certificate authority (`TIEPCAN_IMAP_CA_FILE`).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +57,8 @@ impl InboundSettings {
 
 pub(super) fn inbound(src: &Sources) -> Result<Option<InboundSettings>, ConfigError> {
     let Some(url) = src.get("TIEPCAN_IMAP_URL").filter(|s| !s.trim().is_empty()) else { return Ok(None) };
-    let imap = parse_imap_url(url.trim()).map_err(|m| err("TIEPCAN_IMAP_URL", m))?;
+    let mut imap = parse_imap_url(url.trim()).map_err(|m| err("TIEPCAN_IMAP_URL", m))?;
+    imap.ca_file = src.get("TIEPCAN_IMAP_CA_FILE").filter(|s| !s.trim().is_empty()).map(std::path::PathBuf::from);
     let address = src.get("TIEPCAN_INBOUND_ADDRESS").ok_or_else(|| {
         err("TIEPCAN_INBOUND_ADDRESS", "is needed with TIEPCAN_IMAP_URL (e.g. reply@tiepcan.example.vn)")
     })?;
@@ -101,7 +105,7 @@ pub fn parse_imap_url(s: &str) -> Result<ImapSettings, String> {
     let password = url.password().map(decode).ok_or("needs a password")?;
     let mailbox = decode(url.path().trim_start_matches('/'));
     let mailbox = if mailbox.is_empty() { "INBOX".to_string() } else { mailbox };
-    Ok(ImapSettings { host, port, tls, username, password: Secret(password), mailbox })
+    Ok(ImapSettings { host, port, tls, username, password: Secret(password), mailbox, ca_file: None })
 }
 
 #[cfg(test)]

@@ -33,12 +33,23 @@ pub struct Connected {
     pub moves: bool,
 }
 
-async fn tls(host: &str, tcp: TcpStream) -> anyhow::Result<Box<dyn Io>> {
+/// TLS to the server, verified against the system's certificates, or against
+/// those of `ca_file` alone when one is configured (a private authority).
+async fn tls(host: &str, ca_file: Option<&std::path::Path>, tcp: TcpStream) -> anyhow::Result<Box<dyn Io>> {
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_platform_verifier()?
-        .with_no_client_auth();
+    let builder = ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions()?;
+    let config = match ca_file {
+        None => builder.with_platform_verifier()?.with_no_client_auth(),
+        Some(path) => {
+            use tokio_rustls::rustls::pki_types::CertificateDer;
+            use tokio_rustls::rustls::pki_types::pem::PemObject;
+            let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_file_iter(path).with_context(|| format!("read {}", path.display()))? {
+                roots.add(cert.with_context(|| format!("a certificate of {}", path.display()))?)?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+    };
     let name = ServerName::try_from(host.to_string()).map_err(|e| anyhow!("{host} is no server name: {e}"))?;
     let stream = TlsConnector::from(Arc::new(config)).connect(name, tcp).await?;
     Ok(Box::new(stream))
@@ -61,7 +72,7 @@ async fn connect_inner(s: &ImapSettings) -> anyhow::Result<Connected> {
             c
         }
         ImapTls::Tls => {
-            let mut c = Client::new(tls(&s.host, tcp).await?);
+            let mut c = Client::new(tls(&s.host, s.ca_file.as_deref(), tcp).await?);
             greeting(&mut c).await?;
             c
         }
@@ -70,7 +81,7 @@ async fn connect_inner(s: &ImapSettings) -> anyhow::Result<Connected> {
             greeting(&mut plain).await?;
             plain.run_command_and_check_ok("STARTTLS", None).await.context("STARTTLS")?;
             // No greeting after STARTTLS: the session goes on over TLS.
-            Client::new(tls(&s.host, plain.into_inner()).await?)
+            Client::new(tls(&s.host, s.ca_file.as_deref(), plain.into_inner()).await?)
         }
     };
     let mut session =

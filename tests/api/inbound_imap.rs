@@ -122,3 +122,45 @@ async fn inbound_imap_two_instances_record_each_message_once(backend: Backend) {
     drop(second);
 }
 both!(inbound_imap_two_instances_record_each_message_once);
+
+/// A certificate authority of the province's own and a server certificate for `localhost` it signed:
+/// (the authority's PEM, the server's certificate PEM, its key PEM).
+fn private_authority() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_string()]).unwrap().signed_by(&key, &ca, &ca_key).unwrap();
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
+
+/// Over implicit TLS and over STARTTLS, verified against the province's own authority
+/// (`TIEPCAN_IMAP_CA_FILE`): replies are fetched and acted on as over plain IMAP.
+async fn inbound_imap_over_tls_and_starttls_with_a_private_authority(backend: Backend) {
+    let (ca, cert, key) = private_authority();
+    let Some(dovecot) = Dovecot::start_tls(&cert, &key).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    for (url, what) in [
+        (format!("imaps://tiepcan:secret@localhost:{}/INBOX", dovecot.tls_port.unwrap()), "tls"),
+        (format!("imap://tiepcan:secret@localhost:{}/INBOX", dovecot.port), "starttls"),
+    ] {
+        let mut opts = inbound_options(dovecot.port);
+        opts.env.insert("TIEPCAN_IMAP_URL".into(), url);
+        opts.env.insert("TIEPCAN_IMAP_CA_FILE".into(), ca_file.display().to_string());
+        let w = world_with(backend.clone(), opts).await;
+        let r = w.file(&w.syt_id, "information", "Qua kết nối mã hóa").await;
+        let (id, reference) = (r["id"].as_str().unwrap(), r["reference"].as_str().unwrap());
+        let q = json!({"action": "request_clarification", "question": "Giai đoạn nào?"});
+        assert_eq!(w.act(&w.syt1, id, q).await.status(), StatusCode::OK);
+        let to = reply_address(&w.app, "pv@tuoitre.test", reference).await;
+        let reply = mime::gmail_reply("pv@tuoitre.test", &to, &format!("{what}-1@mail.gmail.com"), "Năm 2026.");
+        dovecot.deliver(&reply).await;
+        let seen = until(&w, &w.reporter, id, |s| s["status"] == "awaiting_response").await;
+        assert_eq!(count_kind(&seen, "clarify"), 1, "{what}");
+    }
+}
+both!(inbound_imap_over_tls_and_starttls_with_a_private_authority);

@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "secret";
 
 pub struct Dovecot {
     pub port: u16,
+    /// The implicit-TLS port, when started with a certificate (the plain port then offers STARTTLS).
+    pub tls_port: Option<u16>,
     child: Child,
     _dir: tempfile::TempDir,
 }
@@ -45,15 +47,19 @@ fn mail_owner() -> (u32, u32) {
     }
 }
 
-fn config(dir: &Path, port: u16, (uid, gid): (u32, u32)) -> String {
+fn config(dir: &Path, port: u16, (uid, gid): (u32, u32), tls_port: Option<u16>) -> String {
     let d = dir.display();
+    let (ssl, imaps) = match tls_port {
+        Some(p) => (format!("ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n"), p),
+        None => ("ssl = no\n".to_string(), 0),
+    };
     format!(
         "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
-         ssl = no\ndisable_plaintext_auth = no\nfirst_valid_uid = {uid}\nfirst_valid_gid = {gid}\nauth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
+         {ssl}disable_plaintext_auth = no\nfirst_valid_uid = {uid}\nfirst_valid_gid = {gid}\nauth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
          default_internal_user = dovecot\ndefault_login_user = dovenull\n\
          passdb {{\n  driver = passwd-file\n  args = {d}/passwd\n}}\n\
          userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={d}/mail/%u\n}}\n\
-         service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+         service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps}\n    ssl = yes\n  }}\n}}\n\
          service pop3-login {{\n  inet_listener pop3 {{\n    port = 0\n  }}\n}}\n\
          service submission-login {{\n  inet_listener submission {{\n    port = 0\n  }}\n}}\n"
     )
@@ -68,6 +74,17 @@ impl Dovecot {
 
     /// Starts Dovecot on `port`.
     pub async fn start_on(port: u16) -> Option<Dovecot> {
+        Self::start_with(port, None).await
+    }
+
+    /// Starts Dovecot with a certificate and key (PEM): STARTTLS on `port`,
+    /// implicit TLS on another free port.
+    pub async fn start_tls(cert_pem: &str, key_pem: &str) -> Option<Dovecot> {
+        let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::start_with(free(), Some((free(), cert_pem, key_pem))).await
+    }
+
+    async fn start_with(port: u16, tls: Option<(u16, &str, &str)>) -> Option<Dovecot> {
         let Some(bin) = binary() else {
             assert!(
                 std::env::var("TIEPCAN_REQUIRE_IMAP").is_err(),
@@ -80,7 +97,12 @@ impl Dovecot {
         let owner = mail_owner();
         std::fs::create_dir_all(dir.path().join("mail")).unwrap();
         std::fs::write(dir.path().join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n")).unwrap();
-        std::fs::write(dir.path().join("dovecot.conf"), config(dir.path(), port, owner)).unwrap();
+        if let Some((_, cert, key)) = tls {
+            std::fs::write(dir.path().join("cert.pem"), cert).unwrap();
+            std::fs::write(dir.path().join("key.pem"), key).unwrap();
+        }
+        let tls_port = tls.map(|(p, _, _)| p);
+        std::fs::write(dir.path().join("dovecot.conf"), config(dir.path(), port, owner, tls_port)).unwrap();
         // Dovecot's processes run as the mail owner and must reach the maildir.
         Command::new("chmod").arg("755").arg(dir.path()).status().unwrap();
         Command::new("chown").arg(format!("{}:{}", owner.0, owner.1)).arg(dir.path().join("mail")).status().unwrap();
@@ -92,7 +114,7 @@ impl Dovecot {
             .stderr(Stdio::null())
             .spawn()
             .expect("start dovecot");
-        let d = Dovecot { port, child, _dir: dir };
+        let d = Dovecot { port, tls_port, child, _dir: dir };
         for _ in 0..200 {
             if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
                 return Some(d);
