@@ -174,7 +174,7 @@ pub fn attach_in_tx(
     file: Received,
 ) -> AppResult<AttachmentView> {
     let accepted = accept(conn, env, p, request_id, &file)?;
-    super::storage::put_file_blocking(env.config, file.incoming.path(), &file.sha256)?;
+    super::storage_blocking::put_file_blocking(env.config, file.incoming.path(), &file.sha256)?;
     record_in_tx(conn, env, p, request_id, accepted)
 }
 
@@ -228,13 +228,13 @@ pub fn received_from_bytes(config: &Config, filename: &str, bytes: &[u8]) -> App
 /// Keeps bytes in the store by their SHA-256 (a received message's original).
 pub fn store_bytes(config: &Config, bytes: &[u8]) -> AppResult<String> {
     let file = received_from_bytes(config, "message.eml", bytes)?;
-    super::storage::put_file_blocking(config, file.incoming.path(), &file.sha256)?;
+    super::storage_blocking::put_file_blocking(config, file.incoming.path(), &file.sha256)?;
     Ok(file.sha256)
 }
 
 /// The bytes of a stored file, at most `max` of them (a received message's original).
 pub fn read_stored(config: &Config, sha256: &str, max: usize) -> AppResult<Vec<u8>> {
-    super::storage::read_blocking(config, sha256, max)
+    super::storage_blocking::read_blocking(config, sha256, max)
 }
 
 /// An attachment, for someone who may see the request (its bytes come from

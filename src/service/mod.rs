@@ -40,6 +40,7 @@ pub mod stat_backfill;
 pub mod stat_facts;
 pub mod stats;
 pub mod storage;
+pub mod storage_blocking;
 pub mod storage_migrate;
 pub mod sweeper;
 pub mod timeline;
