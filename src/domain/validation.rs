@@ -48,6 +48,24 @@ impl FieldErrors {
         v.to_string()
     }
 
+    /// An optional choice among known values (a locale, a level): blank is
+    /// `None`; text that names no value is a field error `code` and `None`, so
+    /// that a caller's default applies only to what was not given.
+    pub fn choice<T>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl Fn(&str) -> Option<T>,
+        code: &str,
+    ) -> Option<T> {
+        let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+        let parsed = parse(v);
+        if parsed.is_none() {
+            self.add(field, code);
+        }
+        parsed
+    }
+
     /// An optional single-line text: blank becomes `None`.
     pub fn optional(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
@@ -97,6 +115,18 @@ enum Lines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_choice_is_none_when_blank_and_an_error_when_unknown() {
+        let mut e = FieldErrors::new();
+        let parse = |s: &str| (s == "vi").then_some(1);
+        assert_eq!(e.choice("locale", None, parse, "invalid_locale"), None);
+        assert_eq!(e.choice("locale", Some("  "), parse, "invalid_locale"), None);
+        assert!(e.is_empty());
+        assert_eq!(e.choice("locale", Some(" vi "), parse, "invalid_locale"), Some(1));
+        assert_eq!(e.choice("locale", Some("fr"), parse, "invalid_locale"), None);
+        assert_eq!(e.get("locale"), Some("invalid_locale"));
+    }
 
     #[test]
     fn one_line_fields_name_the_field_that_holds_a_control_character() {

@@ -161,14 +161,10 @@ fn check_reporter(input: &RegisterReporter) -> Result<CheckedReporter, FieldErro
     {
         e.add("phone", "invalid_phone");
     }
-    let locale = match input.locale.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Locale::Vi,
-        Some(l) => Locale::parse(l).unwrap_or_else(|| {
-            e.add("locale", "invalid_locale");
-            Locale::Vi
-        }),
-    };
+    let locale = e.choice("locale", input.locale.as_deref(), Locale::parse, "invalid_locale");
     e.into_result()?;
+    // Not given: Vietnamese, the service's first language.
+    let locale = locale.unwrap_or(Locale::Vi);
     Ok(CheckedReporter { email, full_name, outlet, press_card_no, phone, locale })
 }
 

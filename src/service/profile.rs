@@ -51,14 +51,10 @@ pub fn update(conn: &mut DbConn, env: Env<'_>, p: &Principal, input: &ProfileInp
     if phone.as_deref().is_some_and(|p| !is_plausible_phone(p)) {
         e.add("phone", "invalid_phone");
     }
-    let locale = match input.locale.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => user.locale,
-        Some(l) => Locale::parse(l).unwrap_or_else(|| {
-            e.add("locale", "invalid_locale");
-            user.locale
-        }),
-    };
+    let locale = e.choice("locale", input.locale.as_deref(), Locale::parse, "invalid_locale");
     e.into_result()?;
+    // Not given: the account keeps its language.
+    let locale = locale.unwrap_or(user.locale);
     let fields = ProfileFields {
         full_name: &full_name,
         outlet: outlet.as_deref(),
