@@ -45,9 +45,14 @@ pub struct Scoreboard {
     pub agencies: Vec<ScoreboardRow>,
 }
 
-fn cache() -> &'static Mutex<HashMap<String, Scoreboard>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Scoreboard>>> = OnceLock::new();
+/// Boards kept by (database, province code): one process may serve more than one database (tests do).
+fn cache() -> &'static Mutex<HashMap<(String, String), Scoreboard>> {
+    static CACHE: OnceLock<Mutex<HashMap<(String, String), Scoreboard>>> = OnceLock::new();
     CACHE.get_or_init(Default::default)
+}
+
+fn cache_key(env: Env<'_>, code: &str) -> (String, String) {
+    (env.config.database_url.clone(), code.to_string())
 }
 
 /// The public scoreboard of the province with this code; not found while it is not public.
@@ -57,7 +62,7 @@ pub fn scoreboard(conn: &mut DbConn, env: Env<'_>, code: &str) -> AppResult<Scor
         return Err(AppError::not_found());
     }
     let period = Period::last_twelve_months(local_date(env.now));
-    if let Some(kept) = cache().lock().ok().and_then(|c| c.get(&j.code).cloned())
+    if let Some(kept) = cache().lock().ok().and_then(|c| c.get(&cache_key(env, &j.code)).cloned())
         && kept.from == period.from
         && kept.generated_at <= env.now
         && env.now - kept.generated_at < KEPT_FOR
@@ -95,7 +100,7 @@ pub fn scoreboard(conn: &mut DbConn, env: Env<'_>, code: &str) -> AppResult<Scor
     });
     let board = Scoreboard { province, from: period.from, to: period.to, generated_at: env.now, agencies };
     if let Ok(mut c) = cache().lock() {
-        c.insert(board.province.code.clone(), board.clone());
+        c.insert(cache_key(env, &board.province.code), board.clone());
     }
     Ok(board)
 }
@@ -116,7 +121,7 @@ pub fn set_public(
         let before = stats::scoreboard_public(conn, &j.id)?;
         stats::set_scoreboard(conn, &j.id, public)?;
         if let Ok(mut c) = cache().lock() {
-            c.remove(&j.code);
+            c.remove(&cache_key(env, &j.code));
         }
         let change = crate::service::audit::Change {
             action: "jurisdiction.scoreboard",
