@@ -38,7 +38,7 @@ const BATCH: i64 = 50;
 const SKIPPED_RETRY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 impl SweepReport {
-    fn add(&mut self, r: &SweepReport) {
+    pub(crate) fn add(&mut self, r: &SweepReport) {
         self.checked += r.checked;
         self.reminders += r.reminders;
         self.overdue += r.overdue;
@@ -88,6 +88,17 @@ pub fn sweep(conn: &mut DbConn, env: Env<'_>) -> AppResult<SweepReport> {
     loop {
         let n = db::write(conn, |conn| -> AppResult<usize> {
             let ids = requests::claim_due(conn, env.now.naive_utc(), BATCH)?;
+            // The whole batch at once, in a savepoint: its steps and all they
+            // cause commit together with the claim, or none of it does.
+            match db::savepoint(conn, |conn| super::sweep_batch::run(conn, env, &ids)) {
+                Ok(done) => {
+                    report.add(&done);
+                    return Ok(ids.len());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, requests = ids.len(), "the sweep's batch failed; its requests are taken one at a time");
+                }
+            }
             for id in &ids {
                 // A savepoint per request: a failure undoes only that
                 // request's work and the batch goes on.

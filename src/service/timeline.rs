@@ -50,7 +50,6 @@ pub fn append(
     actor_role: &str,
     event: &NewEvent,
 ) -> AppResult<EventRow> {
-    let at = env.now;
     // The first event of a request needs no look-up: last_seq moves with every
     // event, in the same transaction.
     let prev_hash = if request.last_seq == 0 {
@@ -58,11 +57,27 @@ pub fn append(
     } else {
         requests::last_event_hash(conn, &request.id)?.unwrap_or_else(|| GENESIS.to_string())
     };
+    let row = next_event(request, prev_hash, env.now.naive_utc(), actor_id, actor_role, event);
+    requests::insert_event(conn, &row)?;
+    super::stat_facts::record(conn, env, request, &row, request.due_at)?;
+    Ok(row)
+}
+
+/// The event that follows `request`'s last one (whose hash is `prev_hash`), hashed; advances
+/// `request.last_seq`. The sweep's batches chain several events in memory with it.
+pub fn next_event(
+    request: &mut RequestRow,
+    prev_hash: String,
+    at: chrono::NaiveDateTime,
+    actor_id: Option<&str>,
+    actor_role: &str,
+    event: &NewEvent,
+) -> EventRow {
     let mut row = EventRow {
         id: db::new_id(),
         request_id: request.id.clone(),
         seq: request.last_seq + 1,
-        at: at.naive_utc(),
+        at,
         actor_id: actor_id.map(str::to_string),
         actor_role: actor_role.to_string(),
         kind: event.kind.clone(),
@@ -73,10 +88,8 @@ pub fn append(
         hash: String::new(),
     };
     row.hash = event_hash(&row);
-    requests::insert_event(conn, &row)?;
     request.last_seq = row.seq;
-    super::stat_facts::record(conn, env, request, &row, request.due_at)?;
-    Ok(row)
+    row
 }
 
 /// The first broken link of one timeline, if any.
