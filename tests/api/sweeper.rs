@@ -248,3 +248,68 @@ async fn a_row_of_unknown_status_is_an_error_not_a_default(backend: Backend) {
     assert_eq!(sweep_at(&w.app, at("2026-03-14T00:30:00Z")).await.skipped, 0);
 }
 both!(a_row_of_unknown_status_is_an_error_not_a_default);
+
+/// One request of a batch fails where the batch writes (a stray event already
+/// holds the place its overdue event needs): the batch as a whole is undone and
+/// taken one request at a time, so the others are escalated in full, that one
+/// is put off with nothing of it written, and every timeline still verifies.
+async fn a_failing_request_in_a_batch_is_put_off_and_the_rest_commits(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let (w, clock) = clocked_world(backend).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(w.file(&w.syt_id, "information", &format!("Lô {i}")).await["id"].as_str().unwrap().to_string());
+    }
+    let bad = ids[2].clone();
+    let id = bad.clone();
+    w.app
+        .with_db(move |c| {
+            diesel::sql_query(format!(
+                "INSERT INTO request_events (id, request_id, seq, at, actor_id, actor_role, kind, body, data, \
+                 internal, prev_hash, hash) SELECT 'stray', id, last_seq + 1, updated_at, NULL, 'system', 'note', \
+                 NULL, '{{}}', true, 'x', 'x' FROM requests WHERE id = '{id}'"
+            ))
+            .execute(c)
+            .unwrap()
+        })
+        .await;
+
+    let report = sweep_to(&w, &clock, at("2026-03-14T00:00:00Z")).await;
+    assert_eq!((report.checked, report.overdue, report.skipped), (5, 4, 1), "{report:?}");
+    let counts = |sql: String| {
+        w.app.with_db(move |c| {
+            #[derive(diesel::QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query(sql).load::<N>(c).unwrap()[0].n
+        })
+    };
+    for id in &ids {
+        let expect = i64::from(*id != bad);
+        let of = |what: &str| format!("SELECT count(*) AS n FROM {what} AND request_id = '{id}'");
+        assert_eq!(counts(of("escalations WHERE reason = 'overdue'")).await, expect);
+        assert_eq!(counts(of("request_events WHERE kind = 'overdue'")).await, expect);
+        assert_eq!(counts(of("request_events WHERE kind = 'escalation_opened'")).await, expect);
+        assert_eq!(counts(of("sweep_steps WHERE step LIKE 'overdue:%'")).await, expect);
+        assert_eq!(counts(of("stat_facts WHERE kind = 'overdue'")).await, expect);
+    }
+    let overdue_mails = "SELECT count(*) AS n FROM outbox WHERE kind = 'overdue' AND to_email = 'pv@tuoitre.test'";
+    assert_eq!(counts(overdue_mails.into()).await, 4);
+    let dept_mails =
+        "SELECT count(*) AS n FROM outbox WHERE kind = 'escalation_opened' AND to_email = 'baochi@tng.test'";
+    assert_eq!(counts(dept_mails.into()).await, 4);
+    let next = counts(format!(
+        "SELECT count(*) AS n FROM requests WHERE id = '{bad}' AND next_check_at = '2026-03-14 01:00:00'"
+    ));
+    assert_eq!(next.await, 1, "put off by an hour");
+    // The good timelines verify; the bad one is broken only by the stray row.
+    let (checked, broken) = w.app.with_db(|c| tiepcan::service::timeline::verify(c, None).unwrap()).await;
+    assert_eq!(checked, 5);
+    let broken_refs: Vec<String> = broken.iter().map(|b| b.reference.clone()).collect();
+    assert_eq!(broken.len(), 1, "{broken_refs:?}");
+    // A second sweep repeats nothing for the four.
+    assert_eq!(sweep_at(&w.app, at("2026-03-14T00:30:00Z")).await.overdue, 0);
+}
+both!(a_failing_request_in_a_batch_is_put_off_and_the_rest_commits);
