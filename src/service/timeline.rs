@@ -174,6 +174,55 @@ mod tests {
         out
     }
 
+    fn request(last_seq: i32) -> RequestRow {
+        use crate::domain::kind::RequestKind;
+        use crate::domain::request::Status;
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap().and_hms_opt(2, 0, 0).unwrap();
+        RequestRow {
+            id: "r".into(),
+            reference: "TNG-2026-000001".into(),
+            jurisdiction_id: "j".into(),
+            agency_id: "a".into(),
+            reporter_id: "u".into(),
+            kind: RequestKind::Information,
+            subject: "s".into(),
+            body: "b".into(),
+            status: Status::AwaitingResponse,
+            outcome: None,
+            refusal_ground: None,
+            policy_version: "p".into(),
+            received_at: at,
+            due_at: None,
+            acknowledged_at: None,
+            complex: false,
+            extensions: 0,
+            finished_at: None,
+            last_seq,
+            next_check_at: None,
+            version: 1,
+            updated_at: at,
+            search_text: String::new(),
+        }
+    }
+
+    proptest::proptest! {
+        /// Events chained in memory one after another, from an empty timeline or
+        /// after an existing one, verify, and the request's last event number follows.
+        #[test]
+        fn events_chained_in_memory_verify(existing in 0i32..4, more in 1usize..6, internal in proptest::bool::ANY) {
+            let mut events = chain(existing);
+            let mut r = request(existing);
+            for i in 0..more {
+                let prev = events.last().map_or(GENESIS.to_string(), |e| e.hash.clone());
+                let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 14).unwrap().and_hms_opt(0, 0, 0).unwrap();
+                let new = NewEvent { kind: format!("k{i}"), body: None, data: serde_json::json!({"i": i}), internal };
+                events.push(next_event(&mut r, prev, at, None, "system", &new));
+            }
+            proptest::prop_assert_eq!(check_chain("R", &events), None);
+            proptest::prop_assert_eq!(r.last_seq, existing + more as i32);
+        }
+    }
+
     #[test]
     fn an_intact_chain_verifies() {
         assert_eq!(check_chain("TNG-2026-000001", &chain(5)), None);
