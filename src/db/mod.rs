@@ -13,6 +13,7 @@ pub mod login_throttles;
 #[cfg(test)]
 mod migration_tests;
 pub mod models;
+pub mod multi_row;
 pub mod outbox;
 pub mod rate_limits;
 pub mod requests;
@@ -20,6 +21,7 @@ pub mod schema;
 pub mod server_keys;
 pub mod sessions;
 pub mod stats;
+pub mod sweep_batch;
 pub mod tokens;
 pub mod user_admin;
 pub mod users;

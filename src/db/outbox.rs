@@ -25,6 +25,61 @@ pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table).values(row).execute(conn).map(|_| ())
 }
 
+/// Inserts many rows in as few statements as the bind limit allows (one
+/// multi-row `INSERT` per chunk), inside the caller's transaction.
+pub fn insert_many(conn: &mut DbConn, rows: &[OutboxRow]) -> QueryResult<()> {
+    use super::multi_row::{self, Bind};
+    multi_row::insert(
+        conn,
+        "outbox",
+        &[
+            "id",
+            "created_at",
+            "kind",
+            "to_email",
+            "to_name",
+            "locale",
+            "subject",
+            "body_text",
+            "body_html",
+            "message_id",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "lease_until",
+            "last_error",
+            "smtp_reply",
+            "sent_at",
+            "reply_to",
+        ],
+        rows,
+        "",
+        |r| {
+            vec![
+                Bind::Text(&r.id),
+                Bind::At(r.created_at),
+                Bind::Text(&r.kind),
+                Bind::Text(&r.to_email),
+                Bind::OptText(r.to_name.as_deref()),
+                Bind::Text(r.locale.as_str()),
+                Bind::Text(&r.subject),
+                Bind::Text(&r.body_text),
+                Bind::Text(&r.body_html),
+                Bind::Text(&r.message_id),
+                Bind::Text(&r.status),
+                Bind::Int(r.attempts),
+                Bind::At(r.next_attempt_at),
+                Bind::OptAt(r.lease_until),
+                Bind::OptText(r.last_error.as_deref()),
+                Bind::OptText(r.smtp_reply.as_deref()),
+                Bind::OptAt(r.sent_at),
+                Bind::OptText(r.reply_to.as_deref()),
+            ]
+        },
+    )
+    .map(|_| ())
+}
+
 /// Ids of rows due for an attempt (pending, due, lease free). Reads only the
 /// partial index on pending rows.
 pub fn due_ids(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {

@@ -71,11 +71,26 @@ pub fn queue_rendered(
     mail: &Rendered,
     reply_to: Option<String>,
 ) -> anyhow::Result<String> {
+    let row = outbox_row(config, now, kind, to, mail, reply_to);
+    outbox::insert(conn, &row)?;
+    Ok(row.id)
+}
+
+/// The outbox row of a rendered mail, as `queue_rendered` writes it (for
+/// callers that write many rows at once).
+pub fn outbox_row(
+    config: &Config,
+    now: DateTime<Utc>,
+    kind: &str,
+    to: &Recipient,
+    mail: &Rendered,
+    reply_to: Option<String>,
+) -> OutboxRow {
     let id = db::new_id();
     let domain = config.mail_from.email.domain().to_string();
-    let row = OutboxRow {
+    OutboxRow {
         message_id: format!("<{id}@{domain}>"),
-        id: id.clone(),
+        id,
         created_at: now.naive_utc(),
         kind: kind.to_string(),
         to_email: to.email.clone(),
@@ -92,9 +107,7 @@ pub fn queue_rendered(
         smtp_reply: None,
         sent_at: None,
         reply_to,
-    };
-    outbox::insert(conn, &row)?;
-    Ok(id)
+    }
 }
 
 /// A failed send: `permanent` when retrying cannot help (the server refused the

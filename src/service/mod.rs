@@ -42,6 +42,7 @@ pub mod stats;
 pub mod storage;
 pub mod storage_blocking;
 pub mod storage_migrate;
+pub mod sweep_batch;
 pub mod sweeper;
 pub mod timeline;
 pub mod unverified;

@@ -2,7 +2,10 @@
 //! deadline, closing answered requests after the complaint window. Each step
 //! happens once per request (a recorded key, in the same transaction as its
 //! event and mails); on PostgreSQL the requests are claimed with
-//! `FOR UPDATE SKIP LOCKED`, so several instances share the work.
+//! `FOR UPDATE SKIP LOCKED`, so several instances share the work. A claimed
+//! batch is read, planned and written as a whole (`sweep_batch`); if that
+//! fails, the batch is undone and its requests are taken one at a time, each
+//! in a savepoint, so that only a request that fails on its own is put off.
 
 use std::collections::HashSet;
 
@@ -32,13 +35,16 @@ pub struct SweepReport {
     pub skipped: usize,
 }
 
-const BATCH: i64 = 50;
+/// Requests claimed and written together: large enough that a batch's
+/// statements carry many rows each, small enough to hold its rendered mails in
+/// memory and to redo one at a time when the batch fails.
+pub const BATCH: i64 = 500;
 
 /// When a request the sweep could not process is looked at again.
 const SKIPPED_RETRY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 impl SweepReport {
-    fn add(&mut self, r: &SweepReport) {
+    pub(crate) fn add(&mut self, r: &SweepReport) {
         self.checked += r.checked;
         self.reminders += r.reminders;
         self.overdue += r.overdue;
@@ -88,6 +94,20 @@ pub fn sweep(conn: &mut DbConn, env: Env<'_>) -> AppResult<SweepReport> {
     loop {
         let n = db::write(conn, |conn| -> AppResult<usize> {
             let ids = requests::claim_due(conn, env.now.naive_utc(), BATCH)?;
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            // The whole batch at once, in a savepoint: its steps and all they
+            // cause commit together with the claim, or none of it does.
+            match db::savepoint(conn, |conn| super::sweep_batch::run(conn, env, &ids)) {
+                Ok(done) => {
+                    report.add(&done);
+                    return Ok(ids.len());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, requests = ids.len(), "the sweep's batch failed; its requests are taken one at a time");
+                }
+            }
             for id in &ids {
                 // A savepoint per request: a failure undoes only that
                 // request's work and the batch goes on.

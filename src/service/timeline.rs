@@ -50,7 +50,6 @@ pub fn append(
     actor_role: &str,
     event: &NewEvent,
 ) -> AppResult<EventRow> {
-    let at = env.now;
     // The first event of a request needs no look-up: last_seq moves with every
     // event, in the same transaction.
     let prev_hash = if request.last_seq == 0 {
@@ -58,11 +57,27 @@ pub fn append(
     } else {
         requests::last_event_hash(conn, &request.id)?.unwrap_or_else(|| GENESIS.to_string())
     };
+    let row = next_event(request, prev_hash, env.now.naive_utc(), actor_id, actor_role, event);
+    requests::insert_event(conn, &row)?;
+    super::stat_facts::record(conn, env, request, &row, request.due_at)?;
+    Ok(row)
+}
+
+/// The event that follows `request`'s last one (whose hash is `prev_hash`), hashed; advances
+/// `request.last_seq`. The sweep's batches chain several events in memory with it.
+pub fn next_event(
+    request: &mut RequestRow,
+    prev_hash: String,
+    at: chrono::NaiveDateTime,
+    actor_id: Option<&str>,
+    actor_role: &str,
+    event: &NewEvent,
+) -> EventRow {
     let mut row = EventRow {
         id: db::new_id(),
         request_id: request.id.clone(),
         seq: request.last_seq + 1,
-        at: at.naive_utc(),
+        at,
         actor_id: actor_id.map(str::to_string),
         actor_role: actor_role.to_string(),
         kind: event.kind.clone(),
@@ -73,10 +88,8 @@ pub fn append(
         hash: String::new(),
     };
     row.hash = event_hash(&row);
-    requests::insert_event(conn, &row)?;
     request.last_seq = row.seq;
-    super::stat_facts::record(conn, env, request, &row, request.due_at)?;
-    Ok(row)
+    row
 }
 
 /// The first broken link of one timeline, if any.
@@ -159,6 +172,55 @@ mod tests {
             out.push(e);
         }
         out
+    }
+
+    fn request(last_seq: i32) -> RequestRow {
+        use crate::domain::kind::RequestKind;
+        use crate::domain::request::Status;
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap().and_hms_opt(2, 0, 0).unwrap();
+        RequestRow {
+            id: "r".into(),
+            reference: "TNG-2026-000001".into(),
+            jurisdiction_id: "j".into(),
+            agency_id: "a".into(),
+            reporter_id: "u".into(),
+            kind: RequestKind::Information,
+            subject: "s".into(),
+            body: "b".into(),
+            status: Status::AwaitingResponse,
+            outcome: None,
+            refusal_ground: None,
+            policy_version: "p".into(),
+            received_at: at,
+            due_at: None,
+            acknowledged_at: None,
+            complex: false,
+            extensions: 0,
+            finished_at: None,
+            last_seq,
+            next_check_at: None,
+            version: 1,
+            updated_at: at,
+            search_text: String::new(),
+        }
+    }
+
+    proptest::proptest! {
+        /// Events chained in memory one after another, from an empty timeline or
+        /// after an existing one, verify, and the request's last event number follows.
+        #[test]
+        fn events_chained_in_memory_verify(existing in 0i32..4, more in 1usize..6, internal in proptest::bool::ANY) {
+            let mut events = chain(existing);
+            let mut r = request(existing);
+            for i in 0..more {
+                let prev = events.last().map_or(GENESIS.to_string(), |e| e.hash.clone());
+                let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 14).unwrap().and_hms_opt(0, 0, 0).unwrap();
+                let new = NewEvent { kind: format!("k{i}"), body: None, data: serde_json::json!({"i": i}), internal };
+                events.push(next_event(&mut r, prev, at, None, "system", &new));
+            }
+            proptest::prop_assert_eq!(check_chain("R", &events), None);
+            proptest::prop_assert_eq!(r.last_seq, existing + more as i32);
+        }
     }
 
     #[test]

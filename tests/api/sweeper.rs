@@ -248,3 +248,149 @@ async fn a_row_of_unknown_status_is_an_error_not_a_default(backend: Backend) {
     assert_eq!(sweep_at(&w.app, at("2026-03-14T00:30:00Z")).await.skipped, 0);
 }
 both!(a_row_of_unknown_status_is_an_error_not_a_default);
+
+/// One request of a batch fails where the batch writes (a stray event already
+/// holds the place its overdue event needs): the batch as a whole is undone and
+/// taken one request at a time, so the others are escalated in full, that one
+/// is put off with nothing of it written, and every timeline still verifies.
+async fn a_failing_request_in_a_batch_is_put_off_and_the_rest_commits(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let (w, clock) = clocked_world(backend).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(w.file(&w.syt_id, "information", &format!("Lô {i}")).await["id"].as_str().unwrap().to_string());
+    }
+    let bad = ids[2].clone();
+    let id = bad.clone();
+    w.app
+        .with_db(move |c| {
+            diesel::sql_query(format!(
+                "INSERT INTO request_events (id, request_id, seq, at, actor_id, actor_role, kind, body, data, \
+                 internal, prev_hash, hash) SELECT 'stray', id, last_seq + 1, updated_at, NULL, 'system', 'note', \
+                 NULL, '{{}}', true, 'x', 'x' FROM requests WHERE id = '{id}'"
+            ))
+            .execute(c)
+            .unwrap()
+        })
+        .await;
+
+    let report = sweep_to(&w, &clock, at("2026-03-14T00:00:00Z")).await;
+    assert_eq!((report.checked, report.overdue, report.skipped), (5, 4, 1), "{report:?}");
+    let counts = |sql: String| {
+        w.app.with_db(move |c| {
+            #[derive(diesel::QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query(sql).load::<N>(c).unwrap()[0].n
+        })
+    };
+    for id in &ids {
+        let expect = i64::from(*id != bad);
+        let of = |what: &str| format!("SELECT count(*) AS n FROM {what} AND request_id = '{id}'");
+        assert_eq!(counts(of("escalations WHERE reason = 'overdue'")).await, expect);
+        assert_eq!(counts(of("request_events WHERE kind = 'overdue'")).await, expect);
+        assert_eq!(counts(of("request_events WHERE kind = 'escalation_opened'")).await, expect);
+        assert_eq!(counts(of("sweep_steps WHERE step LIKE 'overdue:%'")).await, expect);
+        assert_eq!(counts(of("stat_facts WHERE kind = 'overdue'")).await, expect);
+    }
+    let overdue_mails = "SELECT count(*) AS n FROM outbox WHERE kind = 'overdue' AND to_email = 'pv@tuoitre.test'";
+    assert_eq!(counts(overdue_mails.into()).await, 4);
+    let dept_mails =
+        "SELECT count(*) AS n FROM outbox WHERE kind = 'escalation_opened' AND to_email = 'baochi@tng.test'";
+    assert_eq!(counts(dept_mails.into()).await, 4);
+    let next = counts(format!(
+        "SELECT count(*) AS n FROM requests WHERE id = '{bad}' AND next_check_at = '2026-03-14 01:00:00'"
+    ));
+    assert_eq!(next.await, 1, "put off by an hour");
+    // The good timelines verify; the bad one is broken only by the stray row.
+    let (checked, broken) = w.app.with_db(|c| tiepcan::service::timeline::verify(c, None).unwrap()).await;
+    assert_eq!(checked, 5);
+    let broken_refs: Vec<String> = broken.iter().map(|b| b.reference.clone()).collect();
+    assert_eq!(broken.len(), 1, "{broken_refs:?}");
+    // A second sweep repeats nothing for the four.
+    assert_eq!(sweep_at(&w.app, at("2026-03-14T00:30:00Z")).await.overdue, 0);
+}
+both!(a_failing_request_in_a_batch_is_put_off_and_the_rest_commits);
+
+/// What the sweep writes for a request, without the random ids: its events,
+/// its statistics' facts and its mails, sorted.
+fn written_by_sweep(c: &mut tiepcan::db::DbConn, subjects: &[&str]) -> Vec<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        line: String,
+    }
+    let list = subjects.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    let of = format!("SELECT id FROM requests WHERE subject IN ({list})");
+    let mut out = Vec::new();
+    for sql in [
+        format!(
+            "SELECT r.subject || '|' || e.seq || '|' || e.kind || '|' || e.actor_role || '|' || \
+             CASE WHEN e.internal THEN 'i' ELSE 'p' END || '|' || e.at AS line \
+             FROM request_events e JOIN requests r ON r.id = e.request_id WHERE r.id IN ({of})"
+        ),
+        format!(
+            "SELECT r.subject || '|' || f.kind || '|' || f.detail || '|' || f.timeliness || '|' || f.working_days \
+             || '|' || f.hours || '|' || f.day || '|' || f.at || '|' || \
+             CASE WHEN f.agency_id = r.agency_id AND f.jurisdiction_id = r.jurisdiction_id THEN 'here' ELSE 'elsewhere' END AS line \
+             FROM stat_facts f JOIN requests r ON r.id = f.request_id WHERE r.id IN ({of})"
+        ),
+        format!(
+            "SELECT r.subject || '|' || o.kind || '|' || o.to_email || '|' || o.locale AS line \
+             FROM outbox o JOIN requests r ON o.subject LIKE '%' || r.reference || '%' WHERE r.id IN ({of})"
+        ),
+        format!(
+            "SELECT r.subject || '|' || s.step AS line FROM sweep_steps s JOIN requests r ON r.id = s.request_id \
+             WHERE r.id IN ({of})"
+        ),
+        format!(
+            "SELECT subject || '|' || status || '|' || last_seq || '|' || COALESCE(CAST(next_check_at AS TEXT), '-') \
+             || '|' || version AS line FROM requests WHERE id IN ({of})"
+        ),
+    ] {
+        out.extend(diesel::sql_query(sql).load::<Line>(c).unwrap().into_iter().map(|l| l.line));
+    }
+    out.sort();
+    out
+}
+
+/// The batch writes exactly what the sweep of one request at a time writes:
+/// the same events, statistics' facts, mails, steps and states. One world's
+/// batch fails (a stray event of a fourth request), so its three other
+/// requests are swept one at a time; the other world's batch goes through.
+async fn a_batch_writes_what_one_at_a_time_writes(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let subjects = ["Một", "Hai", "Ba"];
+    let mut written = Vec::new();
+    for with_bad in [true, false] {
+        let (w, clock) = clocked_world(backend.clone()).await;
+        for s in subjects {
+            w.file(&w.syt_id, "information", s).await;
+        }
+        if with_bad {
+            let bad = w.file(&w.syt_id, "information", "Hỏng").await["id"].as_str().unwrap().to_string();
+            w.app
+                .with_db(move |c| {
+                    diesel::sql_query(format!(
+                        "INSERT INTO request_events (id, request_id, seq, at, actor_id, actor_role, kind, body, \
+                         data, internal, prev_hash, hash) SELECT 'stray', id, last_seq + 1, updated_at, NULL, \
+                         'system', 'note', NULL, '{{}}', true, 'x', 'x' FROM requests WHERE id = '{bad}'"
+                    ))
+                    .execute(c)
+                    .unwrap()
+                })
+                .await;
+        }
+        let report = sweep_to(&w, &clock, at("2026-03-14T00:00:00Z")).await;
+        assert_eq!((report.overdue, report.skipped), (3, usize::from(with_bad)), "{report:?}");
+        written.push(w.app.with_db(move |c| written_by_sweep(c, &subjects)).await);
+    }
+    for seen in ["|overdue|", "|escalation_opened|baochi@tng.test|", "|overdue|pv@tuoitre.test|", "overdue:"] {
+        assert!(written[0].iter().any(|l| l.contains(seen)), "{seen} in {:?}", written[0]);
+    }
+    assert_eq!(written[0], written[1]);
+}
+both!(a_batch_writes_what_one_at_a_time_writes);

@@ -160,3 +160,125 @@ async fn a_sweeper_killed_midway_loses_and_repeats_nothing() {
         300
     );
 }
+
+/// The rows of every table a sweep writes, and the requests' versions.
+fn table_sizes(conn: &mut tiepcan::db::DbConn) -> Vec<i64> {
+    let mut sizes: Vec<i64> = ["sweep_steps", "request_events", "escalations", "stat_facts", "outbox"]
+        .iter()
+        .map(|t| count(conn, &format!("SELECT count(*) AS n FROM {t}")))
+        .collect();
+    sizes.push(count(conn, "SELECT sum(version)::bigint AS n FROM requests"));
+    sizes
+}
+
+/// The backend of another connection caught inside the sweep's batch: it has
+/// written steps, events, escalations and facts (it holds their tables' write
+/// locks) and waits to write the batch's mails. Returns its process id.
+fn sweeper_inside_a_batch(conn: &mut tiepcan::db::DbConn, locker: i32) -> Option<i32> {
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let sql = format!(
+        "SELECT a.pid FROM pg_stat_activity a \
+         WHERE a.pid NOT IN (pg_backend_pid(), {locker}) AND a.query LIKE 'INSERT INTO outbox (%' \
+         AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted \
+                     AND l.relation = 'outbox'::regclass) \
+         AND (SELECT count(*) FROM pg_locks l WHERE l.pid = a.pid AND l.granted AND l.mode = 'RowExclusiveLock' \
+              AND l.relation IN ('sweep_steps'::regclass, 'request_events'::regclass, \
+                                 'escalations'::regclass, 'stat_facts'::regclass)) = 4"
+    );
+    diesel::sql_query(sql).load::<Pid>(conn).unwrap().first().map(|p| p.pid)
+}
+
+/// A sweeper process killed (SIGKILL) inside a batch, after the batch wrote its
+/// steps, events, escalations and facts but before it committed: none of that
+/// batch is left, and the next sweep does every step exactly once. To stop it
+/// there, the test holds a lock on the outbox that the batch's mail insert
+/// waits for, and kills the process once PostgreSQL shows it waiting there
+/// with the batch's other rows written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweeper_killed_inside_a_batch_leaves_nothing_of_it() {
+    use diesel::Connection;
+    let Some(w) = pg_world().await else { return };
+    file_many(&w, 120).await;
+    let mut locker = diesel::PgConnection::establish(&w.app.db_url).unwrap();
+    diesel::sql_query("BEGIN").execute(&mut locker).unwrap();
+    diesel::sql_query("LOCK TABLE outbox IN SHARE MODE").execute(&mut locker).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let locker_pid = diesel::sql_query("SELECT pg_backend_pid() AS pid").load::<Pid>(&mut locker).unwrap()[0].pid;
+    let mut conn = w.app.pool.get().unwrap();
+    let before = table_sizes(&mut conn);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tiepcan"))
+        .env_clear()
+        .env("DATABASE_URL", &w.app.db_url)
+        .env("TIEPCAN_DATA_DIR", &w.app.state.config.data_dir)
+        .env("RUST_LOG", "error")
+        .args(["sweep", "--once", "--now", "2026-03-20T00:00:00Z"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut inside = None;
+    for _ in 0..6000 {
+        inside = sweeper_inside_a_batch(&mut conn, locker_pid);
+        if inside.is_some() || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let backend = inside.expect("the sweeper never waited inside a batch");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Let the orphaned backend go on: with its client gone it never commits.
+    diesel::sql_query("ROLLBACK").execute(&mut locker).unwrap();
+    let gone = format!("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = {backend}");
+    for _ in 0..6000 {
+        if count(&mut conn, &gone) == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(count(&mut conn, &gone), 0, "the killed sweeper's backend is still there");
+    assert_eq!(table_sizes(&mut conn), before, "the killed batch left rows");
+
+    let db_url = w.app.db_url.clone();
+    let data_dir = w.app.state.config.data_dir.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tiepcan"))
+            .env_clear()
+            .env("DATABASE_URL", db_url)
+            .env("TIEPCAN_DATA_DIR", data_dir)
+            .args(["sweep", "--once", "--now", "2026-03-20T00:00:00Z"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    // Every request: one escalation, one overdue event, one escalation event,
+    // its overdue step, the Department's mail and the reporter's.
+    let per_request = |sql: &str| format!("SELECT count(*) AS n FROM requests r WHERE ({sql}) <> 1");
+    let mut conn = w.app.pool.get().unwrap();
+    for sql in [
+        "SELECT count(*) FROM escalations e WHERE e.request_id = r.id AND e.reason = 'overdue'",
+        "SELECT count(*) FROM request_events e WHERE e.request_id = r.id AND e.kind = 'overdue'",
+        "SELECT count(*) FROM request_events e WHERE e.request_id = r.id AND e.kind = 'escalation_opened'",
+        "SELECT count(*) FROM sweep_steps s WHERE s.request_id = r.id AND s.step LIKE 'overdue:%'",
+        "SELECT count(*) FROM stat_facts f WHERE f.request_id = r.id AND f.kind = 'overdue'",
+    ] {
+        assert_eq!(count(&mut conn, &per_request(sql)), 0, "{sql}");
+    }
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM requests"), 120);
+    for (to, kind) in [("baochi@tng.test", "escalation_opened"), ("pv@tuoitre.test", "overdue")] {
+        let sql = format!("SELECT count(*) AS n FROM outbox WHERE to_email = '{to}' AND kind = '{kind}'");
+        assert_eq!(count(&mut conn, &sql), 120, "{to} {kind}");
+    }
+    let (checked, broken) = tiepcan::service::timeline::verify(&mut conn, None).unwrap();
+    assert_eq!((checked, broken.len()), (120, 0), "{broken:?}");
+}

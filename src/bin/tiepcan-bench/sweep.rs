@@ -148,6 +148,7 @@ fn claim_sql(conn: &db::DbConn, now: chrono::DateTime<chrono::Utc>) -> String {
     let lock = if matches!(conn, db::DbConn::Pg(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
     format!(
         "SELECT id FROM requests WHERE next_check_at IS NOT NULL AND next_check_at <= '{at}' \
-         ORDER BY next_check_at LIMIT 50{lock}"
+         ORDER BY next_check_at LIMIT {}{lock}",
+        sweeper::BATCH
     )
 }

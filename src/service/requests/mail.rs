@@ -15,12 +15,12 @@ use crate::i18n::Tr;
 use crate::mail::notice::{ByLocale, Decision, DueLine, RequestEvent, RequestFacts, Side};
 use crate::mail::{self, Notice, Recipient};
 
-fn to_user(u: &User) -> Recipient {
+pub(crate) fn to_user(u: &User) -> Recipient {
     Recipient { email: u.email.clone(), name: Some(u.full_name.clone()), locale: u.locale, user_id: Some(u.id.clone()) }
 }
 
 /// The agency's spokespeople in force now.
-fn spokespeople(conn: &mut DbConn, env: Env<'_>, agency_id: &str) -> AppResult<Vec<Recipient>> {
+pub(crate) fn spokespeople(conn: &mut DbConn, env: Env<'_>, agency_id: &str) -> AppResult<Vec<Recipient>> {
     Ok(users::spokespeople_of(conn, &[agency_id.to_string()], env.now.naive_utc())?
         .iter()
         .map(|(_, u)| to_user(u))
@@ -28,7 +28,7 @@ fn spokespeople(conn: &mut DbConn, env: Env<'_>, agency_id: &str) -> AppResult<V
 }
 
 /// The Department's shared address and its staff.
-fn department(conn: &mut DbConn, jurisdiction_id: &str) -> AppResult<Vec<Recipient>> {
+pub(crate) fn department(conn: &mut DbConn, jurisdiction_id: &str) -> AppResult<Vec<Recipient>> {
     let mut out = Vec::new();
     if let Some(j) = jurisdictions::by_id(conn, jurisdiction_id)? {
         out.push(Recipient {
@@ -59,7 +59,7 @@ pub fn agency_name(a: &Agency, tr: &Tr) -> String {
 }
 
 /// The request as every mail about it names it.
-fn facts(r: &RequestRow, agency: &Agency) -> RequestFacts {
+pub(crate) fn facts(r: &RequestRow, agency: &Agency) -> RequestFacts {
     RequestFacts {
         id: r.id.clone(),
         reference: r.reference.clone(),
