@@ -25,6 +25,32 @@ pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table).values(row).execute(conn).map(|_| ())
 }
 
+/// Inserts several rows in one statement (the mails of one event). Up to four
+/// rows go in as a fixed-size batch, whose SQL diesel can keep prepared (a
+/// batch of any length is prepared again at each call); more in one statement
+/// of their own length.
+pub fn insert_many(conn: &mut DbConn, rows: &[OutboxRow]) -> QueryResult<()> {
+    macro_rules! batch {
+        ($values:expr) => {
+            match conn {
+                DbConn::Pg(c) => diesel::insert_into(outbox::table).values($values).execute(c),
+                DbConn::Sqlite(c) => diesel::insert_into(outbox::table).values($values).execute(c),
+            }
+        };
+    }
+    match rows {
+        [] => Ok(0),
+        [a] => batch!(a),
+        // Owned rows: diesel's fixed-size batch keys its statement cache by the
+        // values' type, which must then borrow nothing.
+        [a, b] => batch!([a.clone(), b.clone()]),
+        [a, b, c] => batch!([a.clone(), b.clone(), c.clone()]),
+        [a, b, c, d] => batch!([a.clone(), b.clone(), c.clone(), d.clone()]),
+        more => batch!(more),
+    }
+    .map(|_| ())
+}
+
 /// Ids of rows due for an attempt (pending, due, lease free). Reads only the
 /// partial index on pending rows.
 pub fn due_ids(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {

@@ -39,8 +39,23 @@ pub fn queue_with_reply_to(
     notice: &Notice,
     reply_to: Option<String>,
 ) -> anyhow::Result<String> {
+    let row = outbox_row(config, now, to, notice, reply_to)?;
+    outbox::insert(conn, &row)?;
+    Ok(row.id)
+}
+
+/// The outbox row `queue_with_reply_to` would write, for the caller to write
+/// with others in one statement (`outbox::insert_many`), inside the
+/// transaction of the change that causes the mail.
+pub fn outbox_row(
+    config: &Config,
+    now: DateTime<Utc>,
+    to: &Recipient,
+    notice: &Notice,
+    reply_to: Option<String>,
+) -> anyhow::Result<OutboxRow> {
     let rendered = notice::render_with(notice, to.locale, config.base_url.as_str(), reply_to.is_some())?;
-    queue_rendered(conn, config, now, notice.kind(), to, &rendered, reply_to)
+    Ok(rendered_row(config, now, notice.kind(), to, &rendered, reply_to))
 }
 
 /// One addressee.
@@ -71,9 +86,22 @@ pub fn queue_rendered(
     mail: &Rendered,
     reply_to: Option<String>,
 ) -> anyhow::Result<String> {
+    let row = rendered_row(config, now, kind, to, mail, reply_to);
+    outbox::insert(conn, &row)?;
+    Ok(row.id)
+}
+
+fn rendered_row(
+    config: &Config,
+    now: DateTime<Utc>,
+    kind: &str,
+    to: &Recipient,
+    mail: &Rendered,
+    reply_to: Option<String>,
+) -> OutboxRow {
     let id = db::new_id();
     let domain = config.mail_from.email.domain().to_string();
-    let row = OutboxRow {
+    OutboxRow {
         message_id: format!("<{id}@{domain}>"),
         id: id.clone(),
         created_at: now.naive_utc(),
@@ -92,9 +120,7 @@ pub fn queue_rendered(
         smtp_reply: None,
         sent_at: None,
         reply_to,
-    };
-    outbox::insert(conn, &row)?;
-    Ok(id)
+    }
 }
 
 /// A failed send: `permanent` when retrying cannot help (the server refused the

@@ -50,7 +50,6 @@ pub fn append(
     actor_role: &str,
     event: &NewEvent,
 ) -> AppResult<EventRow> {
-    let at = env.now;
     // The first event of a request needs no look-up: last_seq moves with every
     // event, in the same transaction.
     let prev_hash = if request.last_seq == 0 {
@@ -58,11 +57,40 @@ pub fn append(
     } else {
         requests::last_event_hash(conn, &request.id)?.unwrap_or_else(|| GENESIS.to_string())
     };
+    let row = event_row(env, request, prev_hash, actor_id, actor_role, event);
+    request.last_seq = row.seq;
+    write(conn, env, request, &row)?;
+    Ok(row)
+}
+
+/// A request's first event, built before the request is written, so that the
+/// request goes in once with `last_seq` 1 (`write` stores the event after it).
+pub fn first_event(
+    env: Env<'_>,
+    request: &RequestRow,
+    actor_id: Option<&str>,
+    actor_role: &str,
+    event: &NewEvent,
+) -> EventRow {
+    let mut fresh = request.clone();
+    fresh.last_seq = 0;
+    event_row(env, &fresh, GENESIS.to_string(), actor_id, actor_role, event)
+}
+
+/// The event after the request's `last_seq`, hashed.
+fn event_row(
+    env: Env<'_>,
+    request: &RequestRow,
+    prev_hash: String,
+    actor_id: Option<&str>,
+    actor_role: &str,
+    event: &NewEvent,
+) -> EventRow {
     let mut row = EventRow {
         id: db::new_id(),
         request_id: request.id.clone(),
         seq: request.last_seq + 1,
-        at: at.naive_utc(),
+        at: env.now.naive_utc(),
         actor_id: actor_id.map(str::to_string),
         actor_role: actor_role.to_string(),
         kind: event.kind.clone(),
@@ -73,10 +101,15 @@ pub fn append(
         hash: String::new(),
     };
     row.hash = event_hash(&row);
-    requests::insert_event(conn, &row)?;
-    request.last_seq = row.seq;
-    super::stat_facts::record(conn, env, request, &row, request.due_at)?;
-    Ok(row)
+    row
+}
+
+/// Stores an event built for `request` (whose `last_seq` is already the
+/// event's) with the statistics' facts it gives, the due instant in force
+/// being the request's.
+pub fn write(conn: &mut DbConn, env: Env<'_>, request: &RequestRow, event: &EventRow) -> AppResult<()> {
+    requests::insert_event(conn, event)?;
+    super::stat_facts::record(conn, env, request, event, request.due_at)
 }
 
 /// The first broken link of one timeline, if any.
