@@ -209,6 +209,8 @@ pub struct AttachmentRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = escalations)]
+// Written as given, never DEFAULT, so the insert stays prepared (see OutboxRow).
+#[diesel(treat_none_as_default_value = false)]
 pub struct EscalationRow {
     pub id: String,
     pub request_id: String,
@@ -224,6 +226,8 @@ pub struct EscalationRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
+// Written as given, never DEFAULT, so the insert stays prepared (see OutboxRow).
+#[diesel(treat_none_as_default_value = false)]
 pub struct IdempotencyRow {
     pub user_id: String,
     pub idem_key: String,
