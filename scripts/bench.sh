@@ -111,6 +111,36 @@ wait "$SERVER" 2>/dev/null || true
 step "database ceiling: filing through the service layer, no HTTP"
 "$BENCH" ceiling --seed "$OUT/seed" --seconds "$CEILING_SECONDS" --threads 16 | tee "$OUT/ceiling.txt" | keep ceiling
 
+if [[ $BACKEND == postgres ]]; then
+  # The same writes as one filing, straight from pgbench (prepared statements,
+  # as diesel keeps them): what PostgreSQL itself allows for them here. The
+  # report gives HTTP filing as a share of the best client count.
+  step "pgbench: the writes of one filing (scripts/bench/filing.pgbench)"
+  PGBENCH=${PGBENCH:-$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -1)}
+  q() { psql "$DATABASE_URL" -XAtqc "$1"; }
+  JID=$(q "SELECT jurisdiction_id FROM agencies WHERE id = '$FILE_AGENCY_ID'")
+  JCODE=$(q "SELECT code FROM jurisdictions WHERE id = '$JID'")
+  REPORTER=$(q "SELECT id FROM users WHERE role = 'reporter' ORDER BY email LIMIT 1")
+  POLICY=$(q "SELECT policy_version FROM requests WHERE agency_id = '$FILE_AGENCY_ID' ORDER BY received_at DESC LIMIT 1")
+  # The sizes of the notices the filings above queued.
+  read -r TEXT_LEN HTML_LEN < <(q "SELECT coalesce(avg(length(body_text))::int, 2000), \
+    coalesce(avg(length(body_html))::int, 6000) FROM outbox WHERE kind LIKE 'request%'" | tr '|' ' ')
+  YEAR=$(TZ=Asia/Ho_Chi_Minh date +%Y)
+  DAY=$(TZ=Asia/Ho_Chi_Minh date +%Y%m%d)
+  best=0 best_clients=0 tried=""
+  for clients in 1 2 4 8 16 32; do
+    tps=$("$PGBENCH" -n -M prepared -c "$clients" -j 2 -T "$CEILING_SECONDS" -f scripts/bench/filing.pgbench \
+      -D jid="$JID" -D jcode="$JCODE" -D aid="$FILE_AGENCY_ID" -D uid="$REPORTER" -D year="$YEAR" -D day="$DAY" \
+      -D policy="$POLICY" -D text_len="$TEXT_LEN" -D html_len="$HTML_LEN" "$DATABASE_URL" 2>&1 \
+      | tee -a "$OUT/pgbench.txt" | awk '/^tps = / { printf "%.0f", $3; exit }')
+    tps=${tps:-0}
+    echo "   $clients clients: $tps filings/s"
+    tried+="${tried:+,}{\"clients\":$clients,\"rps\":$tps}"
+    if ((tps > best)); then best=$tps best_clients=$clients; fi
+  done
+  echo "{\"backend\":\"$BACKEND\",\"step\":\"pgbench\",\"name\":\"pgbench_filing\",\"rps\":$best,\"clients\":$best_clients,\"tried\":[$tried]}" >>"$RESULTS"
+fi
+
 step "sweep over $SWEEP_TOTAL requests, $SWEEP_DUE due"
 "$BENCH" sweep --requests "$SWEEP_TOTAL" --due "$SWEEP_DUE" | tee "$OUT/sweep.txt" | keep sweep
 grep -v '^RESULT' "$OUT/sweep.txt"

@@ -100,6 +100,10 @@ pub struct UserToken {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
+// None is written as NULL rather than DEFAULT (no column here has another
+// default), so the insert's SQL is the same for every row and diesel keeps it
+// prepared instead of preparing it again at each insert.
+#[diesel(treat_none_as_default_value = false)]
 pub struct OutboxRow {
     pub id: String,
     pub created_at: NaiveDateTime,
@@ -138,6 +142,10 @@ pub struct SummaryRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
+// None is written as NULL rather than DEFAULT (no column here has another
+// default), so the insert's SQL is the same for every row and diesel keeps it
+// prepared instead of preparing it again at each insert.
+#[diesel(treat_none_as_default_value = false)]
 pub struct RequestRow {
     pub id: String,
     pub reference: String,
@@ -166,6 +174,10 @@ pub struct RequestRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = request_events)]
+// None is written as NULL rather than DEFAULT (no column here has another
+// default), so the insert's SQL is the same for every row and diesel keeps it
+// prepared instead of preparing it again at each insert.
+#[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
     pub request_id: String,
@@ -197,6 +209,8 @@ pub struct AttachmentRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = escalations)]
+// Written as given, never DEFAULT, so the insert stays prepared (see OutboxRow).
+#[diesel(treat_none_as_default_value = false)]
 pub struct EscalationRow {
     pub id: String,
     pub request_id: String,
@@ -212,6 +226,8 @@ pub struct EscalationRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
+// Written as given, never DEFAULT, so the insert stays prepared (see OutboxRow).
+#[diesel(treat_none_as_default_value = false)]
 pub struct IdempotencyRow {
     pub user_id: String,
     pub idem_key: String,

@@ -25,9 +25,35 @@ pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table).values(row).execute(conn).map(|_| ())
 }
 
-/// Inserts many rows in as few statements as the bind limit allows (one
-/// multi-row `INSERT` per chunk), inside the caller's transaction.
+/// Inserts rows inside the caller's transaction in as few statements as it
+/// can. Up to four rows (the mails of one event) go in as a fixed-size batch,
+/// whose SQL diesel can keep prepared (a batch of any length is prepared
+/// again at each call); more (a sweep's batch) in chunks under the bind limit.
 pub fn insert_many(conn: &mut DbConn, rows: &[OutboxRow]) -> QueryResult<()> {
+    macro_rules! batch {
+        ($values:expr) => {
+            match conn {
+                DbConn::Pg(c) => diesel::insert_into(outbox::table).values($values).execute(c),
+                DbConn::Sqlite(c) => diesel::insert_into(outbox::table).values($values).execute(c),
+            }
+        };
+    }
+    match rows {
+        [] => Ok(0),
+        [a] => batch!(a),
+        // Owned rows: diesel's fixed-size batch keys its statement cache by the
+        // values' type, which must then borrow nothing.
+        [a, b] => batch!([a.clone(), b.clone()]),
+        [a, b, c] => batch!([a.clone(), b.clone(), c.clone()]),
+        [a, b, c, d] => batch!([a.clone(), b.clone(), c.clone(), d.clone()]),
+        more => return insert_chunked(conn, more),
+    }
+    .map(|_| ())
+}
+
+/// Many rows (a sweep's batch) in as few statements as the bind limit allows
+/// (one multi-row `INSERT` per chunk).
+fn insert_chunked(conn: &mut DbConn, rows: &[OutboxRow]) -> QueryResult<()> {
     use super::multi_row::{self, Bind};
     multi_row::insert(
         conn,

@@ -49,6 +49,31 @@ pub fn next_reference_number(conn: &mut DbConn, jurisdiction_id: &str, year: i32
     Err(diesel::result::Error::RollbackTransaction)
 }
 
+diesel::define_sql_function!(
+    /// PostgreSQL only (migration 000015): the next number of a province's
+    /// year, taken in a transaction of its own, committed without waiting for
+    /// the disk.
+    fn take_reference_number(jurisdiction: diesel::sql_types::Text, of_year: diesel::sql_types::Integer) -> diesel::sql_types::Integer
+);
+
+/// Takes the next number of a jurisdiction's year in a transaction of its own,
+/// before the filing's, when that is possible: on PostgreSQL, outside any
+/// transaction. The counter row is then locked for this one statement rather
+/// than until the filing commits, so filings of a province no longer queue on
+/// it; the price is that a filing that fails after this leaves a gap (numbers
+/// are unique and increasing, not gapless). None on SQLite (its one writer
+/// serialises filings anyway, so numbering inside the transaction costs
+/// nothing and leaves no gap) or inside a transaction: the caller numbers with
+/// `next_reference_number` in its own transaction instead.
+pub fn reference_number_apart(conn: &mut DbConn, jurisdiction_id: &str, year: i32) -> QueryResult<Option<i32>> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConn::Pg(c) = conn else { return Ok(None) };
+    if AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?.is_some() {
+        return Ok(None);
+    }
+    diesel::select(take_reference_number(jurisdiction_id, year)).get_result(c).map(Some)
+}
+
 pub fn insert(conn: &mut DbConn, r: &RequestRow) -> QueryResult<()> {
     diesel::insert_into(requests::table).values(r).execute(conn).map(|_| ())
 }
@@ -206,6 +231,7 @@ fn counted_total(conn: &mut DbConn, scope: &Scope, f: &Filters) -> QueryResult<O
     if f.open_only {
         q = q.filter(request_counts::status.eq_any(OPEN));
     }
+    // Each count is spread over slots (migration 000015): all of them add up.
     let counts: Vec<i64> = q.select(request_counts::n).load(conn)?;
     Ok(Some(counts.into_iter().sum()))
 }

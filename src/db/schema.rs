@@ -176,9 +176,10 @@ diesel::table! {
 
 diesel::table! {
     /// Kept by triggers on `requests`.
-    request_counts (agency_id, status) {
+    request_counts (agency_id, status, slot) {
         agency_id -> Text,
         status -> Text,
+        slot -> SmallInt,
         n -> BigInt,
     }
 }
@@ -347,7 +348,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    stat_months (jurisdiction_id, month, agency_id, kind, detail, timeliness, working_days, hours) {
+    stat_months (jurisdiction_id, month, agency_id, kind, detail, timeliness, working_days, hours, slot) {
         jurisdiction_id -> Text,
         month -> Integer,
         agency_id -> Text,
@@ -356,6 +357,7 @@ diesel::table! {
         timeliness -> Text,
         working_days -> Integer,
         hours -> Integer,
+        slot -> SmallInt,
         n -> BigInt,
     }
 }

@@ -1,5 +1,6 @@
 //! The statistics' facts (appended with the timeline events they come from) and the counts read back:
-//! by month from `stat_months`, which a trigger keeps in the writing transaction, and by day from the
+//! by month from `stat_months`, which a trigger keeps in the writing transaction (each count spread over
+//! slots, see migration 000015), and by day from the
 //! facts for the edges of a period that cover part of a month.
 
 use chrono::NaiveDateTime;
@@ -13,6 +14,9 @@ use crate::domain::stats::{FactKind, Timeliness};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = stat_facts)]
+// Every column given, none left to its DEFAULT: diesel then keeps the insert
+// prepared instead of preparing it again at each fact.
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewFact {
     pub request_id: String,
     pub jurisdiction_id: String,
@@ -41,9 +45,20 @@ type CountRow = (i32, String, FactKind, String, Timeliness, i32, i32, i64);
 
 /// Counts of whole months `first..=last` (yyyymm) in the provinces given.
 pub fn by_month(conn: &mut DbConn, provinces: &[String], first: i32, last: i32) -> QueryResult<Vec<Count>> {
+    // A count is spread over slots (so that concurrent writers of one agency
+    // do not queue on one row): their sum is the count.
     let rows: Vec<CountRow> = stat_months::table
         .filter(stat_months::jurisdiction_id.eq_any(provinces))
         .filter(stat_months::month.between(first, last))
+        .group_by((
+            stat_months::month,
+            stat_months::agency_id,
+            stat_months::kind,
+            stat_months::detail,
+            stat_months::timeliness,
+            stat_months::working_days,
+            stat_months::hours,
+        ))
         .select((
             stat_months::month,
             stat_months::agency_id,
@@ -52,7 +67,7 @@ pub fn by_month(conn: &mut DbConn, provinces: &[String], first: i32, last: i32) 
             stat_months::timeliness,
             stat_months::working_days,
             stat_months::hours,
-            stat_months::n,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(SUM(stat_months.n) AS BIGINT)"),
         ))
         .load(conn)?;
     Ok(rows.into_iter().map(|(month, a, k, d, t, w, h, n)| count(month, (a, k, d, t, w, h), n)).collect())

@@ -104,6 +104,9 @@ pub fn assignments_of_agency(conn: &mut DbConn, agency_id: &str) -> QueryResult<
         .inner_join(users::table)
         .filter(sa::agency_id.eq(agency_id))
         .filter(users::disabled_at.is_null())
+        // The order of `spokespeople_of`, so that those in force can be taken
+        // from this list as that query would give them.
+        .order((sa::is_primary.desc(), users::full_name.asc()))
         .select((Assignment::as_select(), User::as_select()))
         .load(conn)
 }

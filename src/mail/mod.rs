@@ -39,8 +39,23 @@ pub fn queue_with_reply_to(
     notice: &Notice,
     reply_to: Option<String>,
 ) -> anyhow::Result<String> {
+    let row = outbox_row(config, now, to, notice, reply_to)?;
+    outbox::insert(conn, &row)?;
+    Ok(row.id)
+}
+
+/// The outbox row `queue_with_reply_to` would write, for the caller to write
+/// with others in one statement (`outbox::insert_many`), inside the
+/// transaction of the change that causes the mail.
+pub fn outbox_row(
+    config: &Config,
+    now: DateTime<Utc>,
+    to: &Recipient,
+    notice: &Notice,
+    reply_to: Option<String>,
+) -> anyhow::Result<OutboxRow> {
     let rendered = notice::render_with(notice, to.locale, config.base_url.as_str(), reply_to.is_some())?;
-    queue_rendered(conn, config, now, notice.kind(), to, &rendered, reply_to)
+    Ok(rendered_outbox_row(config, now, notice.kind(), to, &rendered, reply_to))
 }
 
 /// One addressee.
@@ -71,14 +86,14 @@ pub fn queue_rendered(
     mail: &Rendered,
     reply_to: Option<String>,
 ) -> anyhow::Result<String> {
-    let row = outbox_row(config, now, kind, to, mail, reply_to);
+    let row = rendered_outbox_row(config, now, kind, to, mail, reply_to);
     outbox::insert(conn, &row)?;
     Ok(row.id)
 }
 
 /// The outbox row of a rendered mail, as `queue_rendered` writes it (for
 /// callers that write many rows at once).
-pub fn outbox_row(
+pub fn rendered_outbox_row(
     config: &Config,
     now: DateTime<Utc>,
     kind: &str,

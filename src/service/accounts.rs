@@ -290,8 +290,13 @@ pub fn authenticate(conn: &mut DbConn, env: Env<'_>, token: &str) -> AppResult<O
     let Some((session, user)) = sessions::live(conn, &secrets::token_hash(token), now.naive_utc())? else {
         return Ok(None);
     };
-    let agency_ids =
-        users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect();
+    // Only a spokesperson speaks for agencies (`party_of`, the inbox scope):
+    // anyone else is spared the look-up.
+    let agency_ids = if user.role == Role::Spokesperson {
+        users::assignments_of_user(conn, &user.id, now.naive_utc())?.into_iter().map(|a| a.agency_id).collect()
+    } else {
+        Vec::new()
+    };
     Ok(Some(Principal { role: user.role, user: (&user).into(), session_id: session.id, agency_ids }))
 }
 

@@ -327,7 +327,7 @@ impl Output {
             let reply_to = super::inbound::tokens::reply_address(conn, env, &m.request_id, &m.to)?;
             let rendered = crate::mail::notice::render_with(&m.notice, m.to.locale, base_url, reply_to.is_some())
                 .map_err(|e| AppError::Internal(e.into()))?;
-            rows.push(crate::mail::outbox_row(env.config, env.now, m.notice.kind(), &m.to, &rendered, reply_to));
+            rows.push(crate::mail::rendered_outbox_row(env.config, env.now, m.notice.kind(), &m.to, &rendered, reply_to));
         }
         Ok(rows)
     }

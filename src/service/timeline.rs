@@ -58,9 +58,22 @@ pub fn append(
         requests::last_event_hash(conn, &request.id)?.unwrap_or_else(|| GENESIS.to_string())
     };
     let row = next_event(request, prev_hash, env.now.naive_utc(), actor_id, actor_role, event);
-    requests::insert_event(conn, &row)?;
-    super::stat_facts::record(conn, env, request, &row, request.due_at)?;
+    write(conn, env, request, &row)?;
     Ok(row)
+}
+
+/// A request's first event, built before the request is written, so that the
+/// request goes in once with `last_seq` 1 (`write` stores the event after it).
+pub fn first_event(
+    env: Env<'_>,
+    request: &RequestRow,
+    actor_id: Option<&str>,
+    actor_role: &str,
+    event: &NewEvent,
+) -> EventRow {
+    let mut fresh = request.clone();
+    fresh.last_seq = 0;
+    next_event(&mut fresh, GENESIS.to_string(), env.now.naive_utc(), actor_id, actor_role, event)
 }
 
 /// The event that follows `request`'s last one (whose hash is `prev_hash`), hashed; advances
@@ -90,6 +103,14 @@ pub fn next_event(
     row.hash = event_hash(&row);
     request.last_seq = row.seq;
     row
+}
+
+/// Stores an event built for `request` (whose `last_seq` is already the
+/// event's) with the statistics' facts it gives, the due instant in force
+/// being the request's.
+pub fn write(conn: &mut DbConn, env: Env<'_>, request: &RequestRow, event: &EventRow) -> AppResult<()> {
+    requests::insert_event(conn, event)?;
+    super::stat_facts::record(conn, env, request, event, request.due_at)
 }
 
 /// The first broken link of one timeline, if any.

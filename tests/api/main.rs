@@ -14,6 +14,7 @@ mod deadline_rules;
 mod demo;
 mod directory;
 mod errors;
+mod filing_concurrency;
 mod inbound;
 mod inbound_imap;
 mod inbound_queue;

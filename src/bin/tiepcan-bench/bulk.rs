@@ -76,8 +76,8 @@ pub fn insert_requests(conn: &mut DbConn, b: &Batch<'_>) -> anyhow::Result<u64> 
         exec(conn, "DELETE FROM request_counts")?;
         exec(
             conn,
-            "INSERT INTO request_counts (agency_id, status, n) \
-             SELECT agency_id, status, count(*) FROM requests GROUP BY agency_id, status",
+            "INSERT INTO request_counts (agency_id, status, slot, n) \
+             SELECT agency_id, status, count_slot(id), count(*) FROM requests GROUP BY 1, 2, 3",
         )?;
     }
     Ok(done)

@@ -56,13 +56,21 @@ fn render(backend: &str, s: &HashMap<String, Value>, m: &HashMap<String, Value>)
         format!("database ceiling: filing via the service layer, {} threads", get("ceiling")["threads"]);
     row(&mut o, "HTTP ceiling: `GET /healthz`", get("healthz"), String::new());
     row(&mut o, &ceiling_label, get("ceiling"), String::new());
+    let pgbench = get("pgbench");
+    let pg_ceiling = num(pgbench, "rps");
+    if !pgbench.is_null() {
+        let _ = writeln!(
+            o,
+            "| pgbench ceiling: the writes of one filing (`scripts/bench/filing.pgbench`), {} clients | {pg_ceiling:.0} |  |  |  | 0 |  |",
+            pgbench["clients"]
+        );
+    }
     let file = num(get("file"), "rps");
-    row(
-        &mut o,
-        "filing `POST /api/v1/requests` (bearer, unique bodies)",
-        get("file"),
-        format!("{}; {}", ratio(file, db, "database ceiling"), ratio(file, http, "HTTP ceiling")),
-    );
+    let mut file_ratio = format!("{}; {}", ratio(file, db, "database ceiling"), ratio(file, http, "HTTP ceiling"));
+    if !pgbench.is_null() {
+        file_ratio = format!("{}; {file_ratio}", ratio(file, pg_ceiling, "pgbench ceiling"));
+    }
+    row(&mut o, "filing `POST /api/v1/requests` (bearer, unique bodies)", get("file"), file_ratio);
     row(
         &mut o,
         "inbox page `GET /requests` (50 rows of the open ones)",
@@ -75,6 +83,11 @@ fn render(backend: &str, s: &HashMap<String, Value>, m: &HashMap<String, Value>)
         get("request_page"),
         ratio(num(get("request_page"), "rps"), http, "HTTP ceiling"),
     );
+    if let Some(t) = pgbench["tried"].as_array() {
+        let tried: Vec<String> =
+            t.iter().map(|x| format!("{} clients {:.0}/s", x["clients"], x["rps"].as_f64().unwrap_or(0.0))).collect();
+        let _ = writeln!(o, "\npgbench ceiling by clients: {}.", tried.join(", "));
+    }
     if let Some(t) = get("ceiling")["tried"].as_array() {
         let tried: Vec<String> =
             t.iter().map(|x| format!("{} threads {:.0}/s", x["threads"], x["rps"].as_f64().unwrap_or(0.0))).collect();

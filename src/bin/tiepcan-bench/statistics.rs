@@ -101,9 +101,10 @@ fn load(conn: &mut DbConn, jurisdiction_id: &str, requests: u64) -> anyhow::Resu
         bulk::exec(conn, "DELETE FROM stat_months")?;
         bulk::exec(
             conn,
-            "INSERT INTO stat_months (jurisdiction_id, month, agency_id, kind, detail, timeliness, working_days, hours, n) \
-             SELECT jurisdiction_id, day / 100, agency_id, kind, detail, timeliness, working_days, hours, count(*) \
-             FROM stat_facts GROUP BY jurisdiction_id, day / 100, agency_id, kind, detail, timeliness, working_days, hours",
+            "INSERT INTO stat_months (jurisdiction_id, month, agency_id, kind, detail, timeliness, working_days, hours, \
+             slot, n) \
+             SELECT jurisdiction_id, day / 100, agency_id, kind, detail, timeliness, working_days, hours, \
+             count_slot(request_id), count(*) FROM stat_facts GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
         )?;
     }
     bulk::analyze(conn)?;

@@ -1,5 +1,5 @@
-//! Filing a request: checked, numbered, routed, timed, recorded and mailed in
-//! one transaction.
+//! Filing a request: checked, numbered, routed, timed, recorded and mailed
+//! (on PostgreSQL numbered in a short transaction of its own first).
 
 use chrono::Datelike;
 use serde::Deserialize;
@@ -10,8 +10,8 @@ use super::super::accounts::Principal;
 use super::super::error::{AppError, AppResult};
 use super::super::timeline;
 use super::{Env, mail};
-use crate::db::models::{IdempotencyRow, Jurisdiction, RequestRow};
-use crate::db::{self, DbConn, agencies, jurisdictions, requests, users};
+use crate::db::models::{Agency, Assignment, EventRow, IdempotencyRow, Jurisdiction, RequestRow, User};
+use crate::db::{self, DbConn, agencies, requests, users};
 use crate::domain::account::Role;
 use crate::domain::deadline::ClockEvent;
 use crate::domain::id::Id;
@@ -43,6 +43,29 @@ pub const MAX_SUBJECT: usize = 300;
 
 /// Checks the fields and finds the agency; also used by the preview.
 pub fn check(conn: &mut DbConn, input: &FileInput) -> AppResult<(db::models::Agency, RequestKind, String, String)> {
+    checked(conn, input, agencies::by_id)
+}
+
+/// The same with the agency's jurisdiction, in one query.
+fn check_placed(conn: &mut DbConn, input: &FileInput) -> AppResult<Checked> {
+    let ((agency, jurisdiction), kind, subject, body) = checked(conn, input, agencies::with_jurisdiction)?;
+    Ok(Checked { agency, jurisdiction, kind, subject, body })
+}
+
+/// A filing's input once checked, with the agency it goes to.
+struct Checked {
+    agency: Agency,
+    jurisdiction: Jurisdiction,
+    kind: RequestKind,
+    subject: String,
+    body: String,
+}
+
+fn checked<A>(
+    conn: &mut DbConn,
+    input: &FileInput,
+    find: impl FnOnce(&mut DbConn, &str) -> diesel::QueryResult<Option<A>>,
+) -> AppResult<(A, RequestKind, String, String)> {
     let mut e = FieldErrors::new();
     let kind = match RequestKind::parse(&input.kind) {
         Some(k) => Some(k),
@@ -57,7 +80,7 @@ pub fn check(conn: &mut DbConn, input: &FileInput) -> AppResult<(db::models::Age
         e.add("agency_id", "required");
         None
     } else if let Some(id) = Id::parse(&input.agency_id) {
-        let a = agencies::by_id(conn, id.as_str())?;
+        let a = find(conn, id.as_str())?;
         if a.is_none() {
             e.add("agency_id", "unknown_agency");
         }
@@ -78,6 +101,19 @@ pub fn check(conn: &mut DbConn, input: &FileInput) -> AppResult<(db::models::Age
 pub struct Filed {
     pub id: Id,
     pub replayed: bool,
+    /// What the filing wrote, when the caller can be answered from it without
+    /// reading it back (`read::filed_detail`): a new request routed to its
+    /// spokespeople. None for a replay, and for a request that went to the
+    /// Department (its escalation wrote more than this holds).
+    pub written: Option<Written>,
+}
+
+/// A new request as its filing wrote it.
+pub struct Written {
+    pub row: RequestRow,
+    pub agency: Agency,
+    pub jurisdiction: Jurisdiction,
+    pub events: Vec<EventRow>,
 }
 
 fn body_hash(input: &FileInput) -> String {
@@ -85,6 +121,15 @@ fn body_hash(input: &FileInput) -> String {
 }
 
 /// Files a request for a verified reporter.
+///
+/// The input is checked and its agency found before anything is written, so
+/// refused input takes no reference number. On PostgreSQL the number is then
+/// taken in a short transaction of its own (`requests::reference_number_apart`)
+/// and the request is written in a second one, once, with its final
+/// reference: filings of one province no longer queue on the counter row
+/// until each commits. A filing that fails after that leaves a gap in the
+/// province's numbers. On SQLite the number is taken inside the filing's
+/// transaction, without gaps.
 pub fn file(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -113,7 +158,11 @@ pub fn file(
     {
         return Ok(found);
     }
-    match db::write(conn, |conn| file_in_tx(conn, env, reporter, input, key.as_deref(), &hash)) {
+    let checked = check_placed(conn, input)?;
+    let year = env.now.with_timezone(&vietnam()).year();
+    let number = requests::reference_number_apart(conn, &checked.jurisdiction.id, year)?;
+    let filing = Filing { env, reporter, checked: &checked, number, year, key: key.as_deref(), hash: &hash };
+    match db::write(conn, |conn| file_in_tx(conn, &filing)) {
         // Two requests with one key at once: the other committed first.
         Err(AppError::Conflict(m)) if m == IDEMPOTENCY_RACE => {
             let k = key.as_deref().unwrap_or_default();
@@ -129,38 +178,46 @@ fn replay(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> AppResult<
     match requests::idempotency(conn, user_id, key)? {
         None => Ok(None),
         Some(row) if row.body_hash == hash => {
-            Ok(Some(Filed { id: super::stored_id(&row.request_id)?, replayed: true }))
+            Ok(Some(Filed { id: super::stored_id(&row.request_id)?, replayed: true, written: None }))
         }
         Some(_) => Err(AppError::Conflict("this Idempotency-Key was already used with a different body".into())),
     }
 }
 
-fn file_in_tx(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    reporter: &Principal,
-    input: &FileInput,
-    key: Option<&str>,
-    hash: &str,
-) -> AppResult<Filed> {
-    let (agency, kind, subject, body) = check(conn, input)?;
-    let j = jurisdictions::by_id(conn, &agency.jurisdiction_id)?.ok_or_else(AppError::not_found)?;
+/// Everything the filing's transaction works from.
+struct Filing<'a> {
+    env: Env<'a>,
+    reporter: &'a Principal,
+    checked: &'a Checked,
+    /// The reference number when it was taken before the transaction.
+    number: Option<i32>,
+    year: i32,
+    key: Option<&'a str>,
+    hash: &'a str,
+}
+
+fn file_in_tx(conn: &mut DbConn, f: &Filing<'_>) -> AppResult<Filed> {
+    let (env, reporter) = (f.env, f.reporter);
+    let Checked { agency, jurisdiction: j, kind, subject, body } = f.checked;
     let now = env.now;
     let pack = env.rules.policies.in_force(now);
-    let deadline = env.rules.deadline(pack, kind, &j, &agency, &[ClockEvent::Received { at: now }]);
-
-    let route = route_for(conn, &agency.id, now)?;
-    // The request is written under its id and numbered last: the counter row
-    // stays locked from its bump until commit, so the less work after it, the
-    // more filings a province takes per second.
-    let id = db::new_id();
+    let deadline = env.rules.deadline(pack, *kind, j, agency, &[ClockEvent::Received { at: now }]);
+    // One read gives both the route and the recipients of its notice.
+    let assignments = users::assignments_of_agency(conn, &agency.id)?;
+    let route = route_with(agency, &assignments, now);
+    let n = match f.number {
+        Some(n) => n,
+        None => requests::next_reference_number(conn, &j.id, f.year)?,
+    };
+    let reference = format!("{}-{}-{n:06}", j.code, f.year);
     let mut row = RequestRow {
-        id: id.clone(),
-        reference: id.clone(),
+        id: db::new_id(),
+        search_text: fold(&format!("{reference} {subject} {body}")),
+        reference,
         jurisdiction_id: j.id.clone(),
         agency_id: agency.id.clone(),
         reporter_id: reporter.user.id.clone(),
-        kind,
+        kind: *kind,
         subject: subject.clone(),
         body: body.clone(),
         status: Status::AwaitingResponse,
@@ -177,27 +234,38 @@ fn file_in_tx(
         next_check_at: None,
         version: 1,
         updated_at: now.naive_utc(),
-        search_text: String::new(),
     };
-    requests::insert(conn, &row)?;
-
-    let event = filing_event(&row, &route);
-    timeline::append(conn, env, &mut row, Some(&reporter.user.id), "reporter", &event)?;
-    if let Some(k) = key {
-        remember_key(conn, reporter, k, hash, &row.id, now)?;
+    // The request goes in once, complete: its first event, and (routed to
+    // spokespeople) its next check, are known before it is written.
+    let first = timeline::first_event(env, &row, Some(&reporter.user.id), "reporter", &filing_event(&row, &route));
+    row.last_seq = first.seq;
+    if let Route::Spokespeople(_) = route {
+        row.next_check_at = crate::service::next_check::next_check_for_new(env, &row, agency, j, None);
     }
-
-    give_reference(conn, &mut row, &j, now)?;
-    let esc = match route {
-        Route::Department => Some(crate::service::escalations::open(conn, env, &mut row, "unroutable", None)?),
-        Route::Spokespeople(_) => None,
+    requests::insert(conn, &row)?;
+    timeline::write(conn, env, &row, &first)?;
+    if let Some(k) = f.key {
+        remember_key(conn, reporter, k, f.hash, &row.id, now)?;
+    }
+    let written = match route {
+        Route::Department => {
+            let esc = crate::service::escalations::open(conn, env, &mut row, "unroutable", None)?;
+            row.next_check_at = crate::service::next_check::next_check_for_new(env, &row, agency, j, Some(&esc));
+            requests::update_state(conn, &row, row.version)?;
+            None
+        }
+        Route::Spokespeople(_) => Some(()),
     };
-    row.next_check_at = crate::service::next_check::next_check_for_new(env, &row, &agency, &j, esc.as_ref());
-    requests::update_state(conn, &row, row.version)?;
-    // The receipt goes to the account as stored (the principal carries only its view).
-    let reporter_row = users::by_id(conn, &reporter.user.id)?.ok_or_else(AppError::not_found)?;
-    mail::filed(conn, env, &row, &agency, &reporter_row, &route, &deadline)?;
-    Ok(Filed { id: super::stored_id(&row.id)?, replayed: false })
+    let in_force: Vec<&User> = assignments
+        .iter()
+        .filter(|(a, _)| a.valid_from <= now.naive_utc() && a.valid_to.is_none_or(|to| to > now.naive_utc()))
+        .map(|(_, u)| u)
+        .collect();
+    mail::filed(conn, env, &row, agency, &reporter.user, &route, &in_force, &deadline)?;
+    let id = super::stored_id(&row.id)?;
+    let written =
+        written.map(|()| Written { row, agency: agency.clone(), jurisdiction: j.clone(), events: vec![first] });
+    Ok(Filed { id, replayed: false, written })
 }
 
 /// The timeline's first event: what was filed, under which policy, due when,
@@ -244,36 +312,29 @@ fn remember_key(
         .map_err(|e| if db::is_unique_violation(&e) { AppError::Conflict(IDEMPOTENCY_RACE.into()) } else { e.into() })
 }
 
-/// Numbers the request in its province's yearly series (`TNG-2026-000042`)
-/// and makes it findable by that number.
-fn give_reference(
-    conn: &mut DbConn,
-    row: &mut RequestRow,
-    j: &Jurisdiction,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<()> {
-    let year = now.with_timezone(&vietnam()).year();
-    let n = requests::next_reference_number(conn, &j.id, year)?;
-    row.reference = format!("{}-{year}-{n:06}", j.code);
-    row.search_text = fold(&format!("{} {} {}", row.reference, row.subject, row.body));
-    Ok(())
-}
-
 /// Where a request for this agency goes at `now`: to its spokespeople whose
 /// terms hold at that instant; to the Department when it has none, or when it
 /// has been deactivated.
 pub fn route_for(conn: &mut DbConn, agency_id: &str, now: chrono::DateTime<chrono::Utc>) -> AppResult<Route> {
-    if !agencies::by_id(conn, agency_id)?.is_some_and(|a| a.active) {
+    let Some(agency) = agencies::by_id(conn, agency_id)?.filter(|a| a.active) else {
         return Ok(Route::Department);
+    };
+    Ok(route_with(&agency, &users::assignments_of_agency(conn, agency_id)?, now))
+}
+
+/// `route_for` from the agency and its assignments in hand.
+fn route_with(agency: &Agency, assignments: &[(Assignment, User)], now: chrono::DateTime<chrono::Utc>) -> Route {
+    if !agency.active {
+        return Route::Department;
     }
-    let assignments: Vec<routing::Assignment> = users::assignments_of_agency(conn, agency_id)?
-        .into_iter()
+    let assignments: Vec<routing::Assignment> = assignments
+        .iter()
         .map(|(a, _)| routing::Assignment {
-            user_id: a.user_id,
+            user_id: a.user_id.clone(),
             primary: a.is_primary,
             valid_from: super::utc(a.valid_from),
             valid_to: a.valid_to.map(super::utc),
         })
         .collect();
-    Ok(routing::route(&assignments, now))
+    routing::route(&assignments, now)
 }

@@ -2,11 +2,12 @@
 //! the event loaded, each queued in its recipient's language inside the
 //! event's transaction.
 
+use super::super::accounts::Account;
 use super::super::error::AppResult;
 use super::super::explain::{cite, steps_text};
 use super::Env;
-use crate::db::models::{Agency, RequestRow, User};
-use crate::db::{DbConn, agencies, jurisdictions, users};
+use crate::db::models::{Agency, OutboxRow, RequestRow, User};
+use crate::db::{DbConn, agencies, jurisdictions, outbox, users};
 use crate::domain::account::Locale;
 use crate::domain::deadline::Deadline;
 use crate::domain::request::Action;
@@ -83,43 +84,72 @@ fn send(
     to: &[Recipient],
     event: RequestEvent,
 ) -> AppResult<()> {
+    let rows = rows_for(conn, env, r, agency, to, event)?;
+    Ok(outbox::insert_many(conn, &rows)?)
+}
+
+/// The outbox rows of `send`, to be written together.
+fn rows_for(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    r: &RequestRow,
+    agency: &Agency,
+    to: &[Recipient],
+    event: RequestEvent,
+) -> AppResult<Vec<OutboxRow>> {
     let request = facts(r, agency);
+    let mut rows = Vec::with_capacity(to.len());
     for rcpt in to {
         let notice = Notice::Request { name: rcpt.name.clone(), request: request.clone(), event: event.clone() };
         let reply_to = crate::service::inbound::tokens::reply_address(conn, env, &r.id, rcpt)?;
-        mail::queue_with_reply_to(conn, env.config, env.now, rcpt, &notice, reply_to)?;
+        rows.push(mail::outbox_row(env.config, env.now, rcpt, &notice, reply_to)?);
     }
-    Ok(())
+    Ok(rows)
 }
 
 /// The notice of a new request to its spokespeople.
 fn new_request(r: &RequestRow, reporter: Option<&User>, dl: &Deadline) -> RequestEvent {
+    new_request_by(r, reporter.map(|u| u.full_name.clone()), reporter.and_then(|u| u.outlet.clone()), dl)
+}
+
+fn new_request_by(r: &RequestRow, name: Option<String>, outlet: Option<String>, dl: &Deadline) -> RequestEvent {
     RequestEvent::New {
-        reporter: reporter.map(|u| u.full_name.clone()).unwrap_or_default(),
-        outlet: reporter.and_then(|u| u.outlet.clone()).unwrap_or_default(),
+        reporter: name.unwrap_or_default(),
+        outlet: outlet.unwrap_or_default(),
         body: r.body.clone(),
         deadline: due_line(dl),
     }
 }
 
 /// A new request: a receipt to the reporter, the request to the spokespeople
-/// (or, with nobody to answer, to the Department through its escalation).
+/// (or, with nobody to answer, to the Department through its escalation), in
+/// one insert. `spokespeople` are those in force now, primary first, as the
+/// filing loaded them for routing (`users::assignments_of_agency`).
+#[allow(clippy::too_many_arguments)]
 pub fn filed(
     conn: &mut DbConn,
     env: Env<'_>,
     r: &RequestRow,
     agency: &Agency,
-    reporter_user: &User,
+    reporter: &Account,
     route: &Route,
+    spokespeople: &[&User],
     dl: &Deadline,
 ) -> AppResult<()> {
+    let to_reporter = Recipient {
+        email: reporter.email.clone(),
+        name: Some(reporter.full_name.clone()),
+        locale: reporter.locale,
+        user_id: Some(reporter.id.clone()),
+    };
     let receipt = RequestEvent::Receipt { deadline: due_line(dl) };
-    send(conn, env, r, agency, &[to_user(reporter_user)], receipt)?;
+    let mut rows = rows_for(conn, env, r, agency, &[to_reporter], receipt)?;
     if let Route::Spokespeople(_) = route {
-        let to = spokespeople(conn, env, &agency.id)?;
-        send(conn, env, r, agency, &to, new_request(r, Some(reporter_user), dl))?;
+        let to: Vec<Recipient> = spokespeople.iter().map(|u| to_user(u)).collect();
+        let notice = new_request_by(r, Some(reporter.full_name.clone()), reporter.outlet.clone(), dl);
+        rows.extend(rows_for(conn, env, r, agency, &to, notice)?);
     }
-    Ok(())
+    Ok(outbox::insert_many(conn, &rows)?)
 }
 
 /// An escalation opened: the Department is told why.

@@ -122,15 +122,84 @@ pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, tr: &Tr) 
     let events = requests::events_of(conn, &r.id)?;
     let files = requests::attachments_of(conn, &r.id)?;
     let latest = requests::latest_escalation(conn, &r.id)?;
-    let dl = deadline_of(env.rules, &r, &agency, &j, &events);
     // One look-up for every name on the page: actors, uploaders, the reporter.
     let mut people: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
     people.extend(files.iter().map(|a| a.uploaded_by.clone()));
     people.push(r.reporter_id.clone());
     people.sort_unstable();
     people.dedup();
-    let mut people: HashMap<String, crate::db::models::User> =
-        users::by_ids(conn, &people)?.into_iter().map(|u| (u.id.clone(), u)).collect();
+    let people: HashMap<String, Person> =
+        users::by_ids(conn, &people)?.into_iter().map(|u| (u.id.clone(), Person::from(&u))).collect();
+    compose(env, Shown { r, party, agency, j, events, files, latest, people }, tr)
+}
+
+/// The answer to a filing: the request as `detail` shows it to its reporter,
+/// built from what the filing wrote when it says so (no read-back), read
+/// otherwise (a replayed Idempotency-Key, a request that went to the
+/// Department).
+pub fn filed_detail(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    filed: &super::file::Filed,
+    tr: &Tr,
+) -> AppResult<RequestDetail> {
+    let Some(w) = &filed.written else { return detail(conn, env, p, &filed.id, tr) };
+    let party = super::party_of(p, &w.row);
+    if party == Party::Outsider {
+        return Err(AppError::not_found());
+    }
+    // The filing's only actor is its reporter, the caller.
+    let people = HashMap::from([(p.user.id.clone(), Person::from(&p.user))]);
+    let shown = Shown {
+        r: w.row.clone(),
+        party,
+        agency: w.agency.clone(),
+        j: w.jurisdiction.clone(),
+        events: w.events.clone(),
+        files: vec![],
+        latest: None,
+        people,
+    };
+    compose(env, shown, tr)
+}
+
+/// Someone named on a request's page.
+struct Person {
+    id: String,
+    full_name: String,
+    outlet: Option<String>,
+}
+
+impl From<&crate::db::models::User> for Person {
+    fn from(u: &crate::db::models::User) -> Person {
+        Person { id: u.id.clone(), full_name: u.full_name.clone(), outlet: u.outlet.clone() }
+    }
+}
+
+impl From<&crate::service::accounts::Account> for Person {
+    fn from(u: &crate::service::accounts::Account) -> Person {
+        Person { id: u.id.clone(), full_name: u.full_name.clone(), outlet: u.outlet.clone() }
+    }
+}
+
+/// What `detail` shows, loaded (or in hand).
+struct Shown {
+    r: crate::db::models::RequestRow,
+    party: Party,
+    agency: crate::db::models::Agency,
+    j: crate::db::models::Jurisdiction,
+    events: Vec<crate::db::models::EventRow>,
+    files: Vec<crate::db::models::AttachmentRow>,
+    latest: Option<crate::db::models::EscalationRow>,
+    /// Everyone named: actors, uploaders, the reporter.
+    people: HashMap<String, Person>,
+}
+
+/// The request's detail from what was loaded; no query.
+fn compose(env: Env<'_>, s: Shown, tr: &Tr) -> AppResult<RequestDetail> {
+    let Shown { r, party, agency, j, events, files, latest, mut people } = s;
+    let dl = deadline_of(env.rules, &r, &agency, &j, &events);
     let name_of = |id: &str| people.get(id).map(|u| u.full_name.clone());
     // Only one escalation is open at a time, and it is the latest.
     let view = act::view_with(&r, latest.as_ref().is_some_and(|e| e.status.is_open()));

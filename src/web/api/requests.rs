@@ -61,7 +61,7 @@ pub async fn create(
     let (filed, detail) = state
         .db(move |conn, env| {
             let filed = file::file(conn, env, &p, &input, key.as_deref())?;
-            let detail = read::detail(conn, env, &p, &filed.id, &tr)?;
+            let detail = read::filed_detail(conn, env, &p, &filed, &tr)?;
             Ok((filed, detail))
         })
         .await?;
