@@ -100,7 +100,10 @@ async fn two_sweepers_escalate_500_overdue_requests_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sweeper_killed_midway_loses_and_repeats_nothing() {
     let Some(w) = pg_world().await else { return };
-    file_many(&w, 300).await;
+    // More than two claimed batches (`sweeper::BATCH`), so that one can commit
+    // and the next be cut off.
+    let n = 2 * sweeper::BATCH as usize + 100;
+    file_many(&w, n).await;
     // Start a sweeper process and kill it (SIGKILL) as soon as its first batch
     // has committed: the rest of its work is cut off mid-way.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tiepcan"))
@@ -125,8 +128,8 @@ async fn a_sweeper_killed_midway_loses_and_repeats_nothing() {
     let _ = child.kill();
     let killed = child.wait().unwrap();
     let partial = count(&mut conn, "SELECT count(*) AS n FROM escalations WHERE reason = 'overdue'");
-    eprintln!("killed sweeper ({killed}) had escalated {partial} of 300");
-    assert!(partial < 300, "the sweeper finished before it could be killed; nothing was tested");
+    eprintln!("killed sweeper ({killed}) had escalated {partial} of {n}");
+    assert!(partial < n as i64, "the sweeper finished before it could be killed; nothing was tested");
     // Nothing half-done: every escalation has its overdue event and its mail.
     assert_eq!(partial, count(&mut conn, "SELECT count(*) AS n FROM request_events WHERE kind = 'overdue'"));
     assert_eq!(
@@ -150,14 +153,14 @@ async fn a_sweeper_killed_midway_loses_and_repeats_nothing() {
     .await
     .unwrap();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM escalations WHERE reason = 'overdue'"), 300);
-    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM request_events WHERE kind = 'overdue'"), 300);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM escalations WHERE reason = 'overdue'"), n as i64);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM request_events WHERE kind = 'overdue'"), n as i64);
     assert_eq!(
         count(
             &mut conn,
             "SELECT count(*) AS n FROM outbox WHERE to_email = 'baochi@tng.test' AND kind = 'escalation_opened'"
         ),
-        300
+        n as i64
     );
 }
 
