@@ -11,10 +11,12 @@
 --    take_reference_number below).
 
 -- The slot of a request: from its id, so every change of one request moves
--- the same slot (md5, unlike hashtext, is the same on every server version).
+-- the same slot (SHA-256, unlike hashtext, is the same on every server
+-- version, and db::count_slot computes it in Rust for writers that order
+-- their locks).
 CREATE FUNCTION count_slot(id TEXT) RETURNS SMALLINT
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT (get_byte(decode(md5(id), 'hex'), 0) & 15)::smallint $$;
+    AS $$ SELECT (get_byte(sha256(convert_to(id, 'UTF8')), 0) & 15)::smallint $$;
 
 ALTER TABLE request_counts ADD COLUMN slot SMALLINT NOT NULL DEFAULT 0;
 ALTER TABLE request_counts DROP CONSTRAINT request_counts_pkey;
