@@ -139,8 +139,9 @@ pub fn run(conn: &mut DbConn, env: Env<'_>, ids: &[String]) -> AppResult<SweepRe
     Ok(report)
 }
 
-/// The order in which facts are written: that of the monthly counts they add to.
-fn fact_order(f: &NewFact) -> (&str, &str, i32, &str, &str, &str, i32, i32) {
+/// The order in which facts are written: that of the monthly counts they add to (on PostgreSQL a
+/// count is spread over slots, the request's slot last in its key).
+fn fact_order(f: &NewFact) -> (&str, &str, i32, &str, &str, &str, i32, i32, i16) {
     (
         &f.jurisdiction_id,
         &f.agency_id,
@@ -150,6 +151,7 @@ fn fact_order(f: &NewFact) -> (&str, &str, i32, &str, &str, &str, i32, i32) {
         f.timeliness.as_str(),
         f.working_days,
         f.hours,
+        crate::db::count_slot(&f.request_id),
     )
 }
 
@@ -327,7 +329,14 @@ impl Output {
             let reply_to = super::inbound::tokens::reply_address(conn, env, &m.request_id, &m.to)?;
             let rendered = crate::mail::notice::render_with(&m.notice, m.to.locale, base_url, reply_to.is_some())
                 .map_err(|e| AppError::Internal(e.into()))?;
-            rows.push(crate::mail::rendered_outbox_row(env.config, env.now, m.notice.kind(), &m.to, &rendered, reply_to));
+            rows.push(crate::mail::rendered_outbox_row(
+                env.config,
+                env.now,
+                m.notice.kind(),
+                &m.to,
+                &rendered,
+                reply_to,
+            ));
         }
         Ok(rows)
     }

@@ -285,3 +285,28 @@ async fn a_sweeper_killed_inside_a_batch_leaves_nothing_of_it() {
     let (checked, broken) = tiepcan::service::timeline::verify(&mut conn, None).unwrap();
     assert_eq!((checked, broken.len()), (120, 0), "{broken:?}");
 }
+
+/// A sweep's batch writes its facts in the order of the count rows they add to, slot included: the
+/// slot computed in Rust must be the one PostgreSQL's `count_slot` gives, or two batches could take
+/// the same rows in opposite orders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_count_slot_of_a_request_is_the_same_in_rust_and_in_postgresql() {
+    let Some(w) = pg_world().await else { return };
+    let mut conn = w.app.pool.get().unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Slot {
+        #[diesel(sql_type = diesel::sql_types::SmallInt)]
+        slot: i16,
+    }
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..200 {
+        let id = if i % 2 == 0 { tiepcan::db::new_id() } else { format!("ma-{i}-Đà Nẵng") };
+        let sql: Slot = diesel::sql_query("SELECT count_slot($1) AS slot")
+            .bind::<diesel::sql_types::Text, _>(&id)
+            .get_result(&mut **conn)
+            .unwrap();
+        assert_eq!(tiepcan::db::count_slot(&id), sql.slot, "{id}");
+        seen.insert(sql.slot);
+    }
+    assert_eq!(seen.len(), 16, "200 ids reach every slot");
+}
