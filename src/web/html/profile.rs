@@ -131,15 +131,15 @@ async fn page(state: &AppState, req: &HttpRequest, who: &Signed, o: Outcome) -> 
 }
 
 pub async fn show(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, q: web::Query<DoneQuery>) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let t = crate::i18n::Tr::new(super::locale(&req, Some(&who.principal)));
+    let (user, me) = state.page(&req, &who, |conn, env, p| accounts::view_by_id(conn, env, &p.user.id)).await?;
+    let t = crate::i18n::Tr::new(super::locale(&req, user.0.as_ref()));
     let notice = match q.done.as_deref() {
         Some(d @ ("profile" | "password" | "email")) => Some(t.t(&format!("account.done_{d}")).to_string()),
         _ => None,
     };
-    let o =
-        Outcome { status: StatusCode::OK, notice, section: "", errors: FieldErrors::new(), new_email: String::new() };
-    page(&state, &req, &who, o).await
+    let ctx = Ctx::new(&req, &user, "account.title");
+    let (errors, new_email) = (FieldErrors::new(), String::new());
+    Ok(render(StatusCode::OK, &AccountPage { ctx, me, notice, section: "", errors, new_email }))
 }
 
 pub async fn save_profile(
