@@ -2,10 +2,12 @@
 //! (`locales/vi.toml`, `locales/en.toml`, compiled in); Vietnamese is the
 //! default and the reference: every key must exist in both (a test checks).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 
 use crate::domain::account::Locale;
 use crate::domain::calendar::Calendar;
@@ -71,6 +73,24 @@ impl Tr {
         catalogue(self.locale).get(key).or_else(|| catalogue(Locale::Vi).get(key)).map(String::as_str).unwrap_or(key)
     }
 
+    /// The text for `prefix.name` (a status, a kind of request: lists show
+    /// one per row), without building the key on the heap. Falls back like
+    /// `t`, to the key itself.
+    pub fn t_of(&self, prefix: &str, name: &str) -> Cow<'static, str> {
+        let mut buf = [0u8; 64];
+        let len = prefix.len() + 1 + name.len();
+        if len > buf.len() {
+            let key = format!("{prefix}.{name}");
+            return self.get(&key).map_or(Cow::Owned(key), Cow::Borrowed);
+        }
+        buf[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        buf[prefix.len()] = b'.';
+        buf[prefix.len() + 1..len].copy_from_slice(name.as_bytes());
+        // Two strings joined by '.' are UTF-8.
+        let key = std::str::from_utf8(&buf[..len]).unwrap_or_default();
+        self.get(key).map_or_else(|| Cow::Owned(key.to_string()), Cow::Borrowed)
+    }
+
     /// The text for `key` if either catalogue has it.
     pub fn get(&self, key: &str) -> Option<&'static str> {
         catalogue(self.locale).get(key).or_else(|| catalogue(Locale::Vi).get(key)).map(String::as_str)
@@ -89,16 +109,20 @@ impl Tr {
 
     /// `dd/mm/yyyy HH:mm` in Vietnam's time (UTC+7, no daylight saving).
     pub fn datetime(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&vietnam()).format("%d/%m/%Y %H:%M").to_string()
+        let local = at.with_timezone(&vietnam());
+        let mut out = day_text(&local);
+        let _ = write!(out, " {:02}:{:02}", local.hour(), local.minute());
+        out
     }
 
     /// A due instant as people say it: midnight is 24:00 of the day that ends
     /// (Civil Code Art. 148), not 00:00 of the next one.
     pub fn due(&self, at: DateTime<Utc>) -> String {
         let local = at.with_timezone(&vietnam());
-        if local.format("%H:%M:%S").to_string() == "00:00:00" {
-            let day = local - chrono::Duration::days(1);
-            format!("{} 24:00", day.format("%d/%m/%Y"))
+        if is_midnight(&local) {
+            let mut out = day_text(&(local - chrono::Duration::days(1)));
+            out.push_str(" 24:00");
+            out
         } else {
             self.datetime(at)
         }
@@ -109,9 +133,9 @@ impl Tr {
     /// in days includes its last day, which "trước 12/03/2026" would seem to leave out.
     pub fn due_by(&self, at: DateTime<Utc>) -> String {
         let local = at.with_timezone(&vietnam());
-        if local.format("%H:%M:%S").to_string() == "00:00:00" {
+        if is_midnight(&local) {
             let day = local - chrono::Duration::days(1);
-            self.f("deadline.due_by.end_of_day", &[("date", &day.format("%d/%m/%Y").to_string())])
+            self.f("deadline.due_by.end_of_day", &[("date", &day_text(&day))])
         } else {
             self.f("deadline.due_by.instant", &[("at", &self.datetime(at))])
         }
@@ -139,8 +163,25 @@ impl Tr {
     }
 
     pub fn date(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&vietnam()).format("%d/%m/%Y").to_string()
+        day_text(&at.with_timezone(&vietnam()))
     }
+}
+
+/// 00:00:00 on the clock (what `due` shows as 24:00 of the day before).
+fn is_midnight(local: &DateTime<FixedOffset>) -> bool {
+    local.hour() == 0 && local.minute() == 0 && local.second() == 0
+}
+
+/// `dd/mm/yyyy`, as chrono's `%d/%m/%Y` writes it, without parsing the format
+/// each time (lists show several dates a row).
+fn day_text(local: &DateTime<FixedOffset>) -> String {
+    let mut out = String::with_capacity(16);
+    if (0..=9999).contains(&local.year()) {
+        let _ = write!(out, "{:02}/{:02}/{:04}", local.day(), local.month(), local.year());
+    } else {
+        let _ = write!(out, "{}", local.format("%d/%m/%Y"));
+    }
+    out
 }
 
 /// Fills `{name}` placeholders of a catalogue text in a single left-to-right

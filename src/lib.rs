@@ -107,6 +107,7 @@ impl Application {
             csrf_key: Arc::new(web::csrf::CsrfKey::new(&csrf_key)),
             hasher: service::passwords::Hasher::from_config(&config),
             storage,
+            blocking_calls: Default::default(),
         };
         let server = http_server(state.clone(), listener)?;
         let jobs = start_jobs(&state, health)?;

@@ -45,6 +45,15 @@ pub fn record_status(status: u16) {
     }
 }
 
+/// The exposition lines of the blocking calls made for requests (one per
+/// page or API call when the session check shares the page's call).
+pub fn blocking_calls_text(n: u64) -> String {
+    let name = "tiepcan_blocking_calls_total";
+    format!(
+        "# HELP {name} Database calls handed to the blocking pool for requests.\n# TYPE {name} counter\n{name} {n}\n"
+    )
+}
+
 /// The exposition text; `outbox` adds the outbox's rows per status, `jobs`
 /// each background job's ticks, failures, restarts, last tick and lateness.
 pub fn render(outbox: &[(String, i64)], jobs: &[JobSnapshot]) -> String {

@@ -1,24 +1,19 @@
 //! Who is asking. The API takes only `Authorization: Bearer <token>`; pages take
 //! only the session cookie. Keeping them apart is what lets the API skip CSRF
 //! tokens: a browser never sends a bearer token on its own. (The page
-//! extractors built on `principal_from` are in `html::extract`.)
+//! extractors are in `html::extract`.) Neither extractor reads the database:
+//! the handler's one blocking call checks the credential and then does its work.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
+use std::sync::Arc;
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
-use super::AppState;
 use crate::service::AppError;
-use crate::service::accounts::{self, Principal};
 
 pub const SESSION_COOKIE: &str = "tiepcan_session";
-
-fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
-    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))
-}
 
 pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -26,32 +21,28 @@ pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
-/// The principal behind a session or bearer token, if it is live.
-pub(crate) async fn principal_from(req: &HttpRequest, token: Option<String>) -> Result<Option<Principal>, AppError> {
-    let Some(token) = token else {
-        return Ok(None);
-    };
-    let state = state(req)?;
-    state.db(move |conn, env| accounts::authenticate(conn, env, &token)).await
+/// The answer to an API call without a live session.
+pub(crate) fn unauthenticated() -> AppError {
+    AppError::Unauthenticated("sign in with POST /api/v1/sessions and send Authorization: Bearer <token>".into())
 }
 
-/// A signed-in API caller (401 otherwise).
-pub struct ApiUser(pub Principal);
+/// An API caller's bearer token, not yet checked: the handler's one database
+/// call checks it (`AppState::api`), so the extractor costs no blocking call
+/// of its own. A call without a token is answered 401 here already.
+pub struct ApiUser(Arc<str>);
+
+impl ApiUser {
+    pub(crate) fn token(&self) -> Arc<str> {
+        self.0.clone()
+    }
+}
 
 impl FromRequest for ApiUser {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match principal_from(&req, bearer(&req)).await? {
-                Some(p) => Ok(ApiUser(p)),
-                None => Err(AppError::Unauthenticated(
-                    "sign in with POST /api/v1/sessions and send Authorization: Bearer <token>".into(),
-                )),
-            }
-        })
+        ready(bearer(req).map(|t| ApiUser(t.into())).ok_or_else(unauthenticated))
     }
 }
 

@@ -25,7 +25,10 @@ use tokio::sync::Notify;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
+use crate::service::accounts::{self, Principal};
 use crate::service::{AppError, AppResult, Env};
+use html::extract::{PageUser, RoleGate, SignedIn, Visitor};
+use html::page_errors::PageError;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -44,6 +47,10 @@ pub struct AppState {
     pub hasher: Arc<crate::service::passwords::Hasher>,
     /// Where attachment files live.
     pub storage: crate::service::storage::Storage,
+    /// Database calls handed to the blocking pool for requests: each is a
+    /// round trip between an async worker and a blocking thread, which is
+    /// what a page pays most for after its queries (see `/metrics`).
+    pub blocking_calls: Arc<crate::metrics::Counter>,
 }
 
 impl AppState {
@@ -59,6 +66,7 @@ impl AppState {
         let config = self.config.clone();
         let rules = self.rules.current();
         let now = self.clock.now();
+        self.blocking_calls.inc();
         web::block(move || -> AppResult<T> {
             let mut conn = pool.get()?;
             f(&mut conn, Env { config: &config, rules: &rules, now })
@@ -67,9 +75,129 @@ impl AppState {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
+    /// Checks a credential (a session cookie or bearer token, as the
+    /// extractors carry it) and runs `f` with whom it belongs to, `None` when
+    /// there is no live session: authentication and the work share one
+    /// blocking call and one connection. `authenticate` reads the session and
+    /// its user in one query, so nothing is read twice.
+    pub async fn with_principal<T, F>(&self, token: Option<Arc<str>>, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, Env<'_>, Option<Principal>) -> AppResult<T> + Send + 'static,
+    {
+        self.db(move |conn, env| {
+            let principal = match token {
+                Some(token) => accounts::authenticate(conn, env, &token)?,
+                None => None,
+            };
+            f(conn, env, principal)
+        })
+        .await
+    }
+
+    /// An API call's work, run as the caller behind its bearer token in the
+    /// same blocking call that checks the token (401 when it is not live).
+    pub async fn api<T, F>(&self, caller: &auth::ApiUser, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, Env<'_>, &Principal) -> AppResult<T> + Send + 'static,
+    {
+        self.with_principal(Some(caller.token()), move |conn, env, p| match p {
+            Some(p) => f(conn, env, &p),
+            None => Err(auth::unauthenticated()),
+        })
+        .await
+    }
+
+    /// The API caller behind a live bearer token, for the few calls that need
+    /// it before their database work (a rate limit by account, a password
+    /// check on the hashing pool): a blocking call of its own.
+    pub async fn caller(&self, caller: &auth::ApiUser) -> AppResult<Principal> {
+        self.api(caller, |_, _, p| Ok(p.clone())).await
+    }
+
     /// Tells the mailer that new outbox rows are waiting.
     pub fn wake_mailer(&self) {
         self.mail_wake.notify_one();
+    }
+}
+
+/// How a page's one database call ended before its work ran.
+enum Gate<T> {
+    Shown(Principal, T),
+    LoginFirst,
+    OtherRole,
+}
+
+/// Pages: the visitor checked and the page's work done in one blocking call.
+impl AppState {
+    /// A page's work for a signed-in visitor of the gate's role, run in the
+    /// same blocking call that checks the session. Gives back the visitor
+    /// (for the layout) with the work's result; any refusal is already the
+    /// page that tells it.
+    pub async fn page<R, T, F>(&self, req: &HttpRequest, who: &SignedIn<R>, f: F) -> Result<(PageUser, T), PageError>
+    where
+        R: RoleGate,
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, Env<'_>, &Principal) -> AppResult<T> + Send + 'static,
+    {
+        let gate = self
+            .with_principal(Some(who.token()), move |conn, env, p| {
+                let Some(p) = p else { return Ok(Gate::LoginFirst) };
+                if R::ROLE.is_some_and(|role| role != p.role) {
+                    return Ok(Gate::OtherRole);
+                }
+                let t = f(conn, env, &p)?;
+                Ok(Gate::Shown(p, t))
+            })
+            .await
+            .map_err(|e| PageError::new(req, e))?;
+        match gate {
+            Gate::Shown(p, t) => Ok((PageUser(Some(p)), t)),
+            Gate::LoginFirst => Err(PageError::login_first(req)),
+            Gate::OtherRole => Err(PageError::not_found(req)),
+        }
+    }
+
+    /// A page's work for any visitor (signed in or not), run in the same
+    /// blocking call that checks the session cookie, if there is one.
+    pub async fn visit<T, F>(&self, req: &HttpRequest, who: &Visitor, f: F) -> Result<(PageUser, T), PageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, Env<'_>, Option<&Principal>) -> AppResult<T> + Send + 'static,
+    {
+        self.with_principal(who.token(), move |conn, env, p| {
+            let t = f(conn, env, p.as_ref())?;
+            Ok((PageUser(p), t))
+        })
+        .await
+        .map_err(|e| PageError::new(req, e))
+    }
+}
+
+/// A signed-in visitor, checked, for pages whose work needs them before their
+/// database work (a rate limit, a password check, an upload read first).
+pub struct Signed {
+    pub principal: Principal,
+    /// The same visitor, for the page's layout.
+    pub user: PageUser,
+}
+
+impl AppState {
+    /// The signed-in visitor alone (of the gate's role): a blocking call of
+    /// its own, so only for pages that cannot do their work in `page`.
+    pub async fn signed_in<R: RoleGate>(&self, req: &HttpRequest, who: &SignedIn<R>) -> Result<Signed, PageError> {
+        let (user, principal) = self.page(req, who, |_, _, p| Ok(p.clone())).await?;
+        Ok(Signed { principal, user })
+    }
+
+    /// The visitor alone, signed in or not: no blocking call at all without a
+    /// session cookie.
+    pub async fn visitor(&self, req: &HttpRequest, who: &Visitor) -> Result<PageUser, PageError> {
+        if who.token().is_none() {
+            return Ok(PageUser(None));
+        }
+        Ok(self.visit(req, who, |_, _, _| Ok(())).await?.0)
     }
 }
 

@@ -28,6 +28,7 @@ mod security_input;
 mod security_memory;
 mod security_web;
 mod self_service;
+mod session_checks;
 mod shared_storage;
 mod stats;
 mod sweeper;

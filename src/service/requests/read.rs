@@ -115,6 +115,24 @@ pub struct RequestDetail {
     pub viewer: Party,
 }
 
+/// A request as its page shows it, with the agencies it may be transferred
+/// to when the viewer may transfer it.
+pub fn detail_for_page(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    p: &Principal,
+    id: &Id,
+    tr: &Tr,
+) -> AppResult<(RequestDetail, Option<super::super::directory::TransferChoices>)> {
+    let r = detail(conn, env, p, id, tr)?;
+    let choices = if r.allowed_actions.contains(&"transfer") {
+        Some(super::super::directory::transfer_choices(conn, env, &r.agency.id)?)
+    } else {
+        None
+    };
+    Ok((r, choices))
+}
+
 /// One request as the caller may see it, explained in `tr`'s language.
 pub fn detail(conn: &mut DbConn, env: Env<'_>, p: &Principal, id: &Id, tr: &Tr) -> AppResult<RequestDetail> {
     let (r, party) = load_visible(conn, p, id)?;

@@ -70,7 +70,9 @@ pub async fn verify_email(state: web::Data<AppState>, q: web::Query<TokenQuery>)
         (status = 401, response = e::Unauthenticated), (status = 429, response = e::RateLimited),
     ),
 )]
-pub async fn resend_verification(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
+pub async fn resend_verification(state: web::Data<AppState>, user: ApiUser) -> AppResult<HttpResponse> {
+    // The limit is counted per account before any mail is queued.
+    let p = state.caller(&user).await?;
     ratelimit::resend(&state, &p.user.id).await?;
     let id = p.user.id.clone();
     state.db(move |conn, env| accounts::resend_verification_of(conn, env, &id)).await?;
@@ -128,10 +130,9 @@ pub async fn login(
         (status = 401, response = e::Unauthenticated),
     ),
 )]
-pub async fn logout(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
-    // ApiUser proved the bearer token is live; revoke exactly that session.
-    let sid = p.session_id.clone();
-    state.db(move |conn, env| accounts::logout(conn, env, &sid)).await?;
+pub async fn logout(state: web::Data<AppState>, user: ApiUser) -> AppResult<HttpResponse> {
+    // Only a live bearer token gets this far; revoke exactly its session.
+    state.api(&user, move |conn, env, p| accounts::logout(conn, env, &p.session_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -144,9 +145,8 @@ pub async fn logout(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResul
         (status = 401, response = e::Unauthenticated),
     ),
 )]
-pub async fn me(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
-    let id = p.user.id.clone();
-    let view = state.db(move |conn, env| accounts::view_by_id(conn, env, &id)).await?;
+pub async fn me(state: web::Data<AppState>, user: ApiUser) -> AppResult<HttpResponse> {
+    let view = state.api(&user, move |conn, env, p| accounts::view_by_id(conn, env, &p.user.id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -165,13 +165,9 @@ pub async fn me(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<Ht
         (status = 422, response = e::ValidationFailed),
     ),
 )]
-pub async fn invite(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    body: web::Json<NewUser>,
-) -> AppResult<HttpResponse> {
+pub async fn invite(state: web::Data<AppState>, user: ApiUser, body: web::Json<NewUser>) -> AppResult<HttpResponse> {
     let input = body.into_inner();
-    let view = state.db(move |conn, env| accounts::invite(conn, env, &p, &input)).await?;
+    let view = state.api(&user, move |conn, env, p| accounts::invite(conn, env, p, &input)).await?;
     state.wake_mailer();
     Ok(HttpResponse::Created().json(view))
 }

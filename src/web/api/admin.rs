@@ -31,12 +31,12 @@ use crate::web::auth::ApiUser;
 )]
 pub async fn update_jurisdiction(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     path: web::Path<Id>,
     body: web::Json<EditJurisdiction>,
 ) -> AppResult<HttpResponse> {
     let (id, input) = (path.into_inner(), body.into_inner());
-    let j = state.db(move |conn, env| jurisdictions_admin::update(conn, env, &p, &id, &input)).await?;
+    let j = state.api(&user, move |conn, env, p| jurisdictions_admin::update(conn, env, p, &id, &input)).await?;
     Ok(HttpResponse::Ok().json(j))
 }
 
@@ -60,13 +60,9 @@ pub struct OutboxQuery {
         (status = 422, response = e::ValidationFailed),
     ),
 )]
-pub async fn outbox(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    q: web::Query<OutboxQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn outbox(state: web::Data<AppState>, user: ApiUser, q: web::Query<OutboxQuery>) -> AppResult<HttpResponse> {
     let OutboxQuery { page, per_page } = q.into_inner();
-    let o = state.db(move |conn, _| outbox_admin::overview(conn, &p, page, per_page)).await?;
+    let o = state.api(&user, move |conn, _, p| outbox_admin::overview(conn, p, page, per_page)).await?;
     Ok(HttpResponse::Ok().json(o))
 }
 
@@ -83,13 +79,9 @@ pub async fn outbox(
         (status = 404, response = e::NotFound), (status = 409, response = e::Conflict),
     ),
 )]
-pub async fn send_again(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    path: web::Path<Id>,
-) -> AppResult<HttpResponse> {
+pub async fn send_again(state: web::Data<AppState>, user: ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let item = state.db(move |conn, env| outbox_admin::send_again(conn, env, &p, &id)).await?;
+    let item = state.api(&user, move |conn, env, p| outbox_admin::send_again(conn, env, p, &id)).await?;
     state.wake_mailer();
     Ok(HttpResponse::Ok().json(item))
 }

@@ -27,9 +27,9 @@ use crate::web::auth::ApiUser;
         (status = 404, response = e::NotFound),
     ),
 )]
-pub async fn get(state: web::Data<AppState>, ApiUser(p): ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
+pub async fn get(state: web::Data<AppState>, user: ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let d = state.db(move |conn, env| agencies_admin::detail(conn, env, &p, &id)).await?;
+    let d = state.api(&user, move |conn, env, p| agencies_admin::detail(conn, env, p, &id)).await?;
     Ok(HttpResponse::Ok().json(d))
 }
 
@@ -52,12 +52,12 @@ pub async fn get(state: web::Data<AppState>, ApiUser(p): ApiUser, path: web::Pat
 )]
 pub async fn update(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     path: web::Path<Id>,
     body: web::Json<EditAgency>,
 ) -> AppResult<HttpResponse> {
     let (id, input) = (path.into_inner(), body.into_inner());
-    let d = state.db(move |conn, env| agencies_admin::update(conn, env, &p, &id, &input)).await?;
+    let d = state.api(&user, move |conn, env, p| agencies_admin::update(conn, env, p, &id, &input)).await?;
     Ok(HttpResponse::Ok().json(d))
 }
 
@@ -80,12 +80,12 @@ pub async fn update(
 )]
 pub async fn add_term(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     path: web::Path<Id>,
     body: web::Json<NewTerm>,
 ) -> AppResult<HttpResponse> {
     let (id, input) = (path.into_inner(), body.into_inner());
-    let d = state.db(move |conn, env| agencies_admin::add_term(conn, env, &p, &id, &input)).await?;
+    let d = state.api(&user, move |conn, env, p| agencies_admin::add_term(conn, env, p, &id, &input)).await?;
     Ok(HttpResponse::Created().json(d))
 }
 
@@ -108,12 +108,12 @@ pub async fn add_term(
 )]
 pub async fn end_term(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     path: web::Path<(Id, Id)>,
     body: web::Json<EndTerm>,
 ) -> AppResult<HttpResponse> {
     let ((id, term), input) = (path.into_inner(), body.into_inner());
-    let d = state.db(move |conn, env| agencies_admin::end_term(conn, env, &p, &id, &term, &input)).await?;
+    let d = state.api(&user, move |conn, env, p| agencies_admin::end_term(conn, env, p, &id, &term, &input)).await?;
     Ok(HttpResponse::Ok().json(d))
 }
 
@@ -146,11 +146,11 @@ pub fn csv_body(req: &HttpRequest) -> AppResult<()> {
 pub async fn preview(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     csv_body(&req)?;
-    let out = state.db(move |conn, env| agency_import::preview(conn, env, &p, &body)).await?;
+    let out = state.api(&user, move |conn, env, p| agency_import::preview(conn, env, p, &body)).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -176,13 +176,9 @@ pub struct ExportQuery {
         (status = 404, response = e::NotFound),
     ),
 )]
-pub async fn export(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    q: web::Query<ExportQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn export(state: web::Data<AppState>, user: ApiUser, q: web::Query<ExportQuery>) -> AppResult<HttpResponse> {
     let j = q.into_inner().jurisdiction;
-    let text = state.db(move |conn, _| agency_import::export_csv(conn, &p, j.as_deref())).await?;
+    let text = state.api(&user, move |conn, _, p| agency_import::export_csv(conn, p, j.as_deref())).await?;
     Ok(csv_download(text))
 }
 

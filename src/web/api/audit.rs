@@ -35,7 +35,6 @@ pub struct AuditQuery {
 )]
 pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
     let AuditQuery { page, per_page } = q.into_inner();
-    let p = user.0;
-    let result = state.db(move |conn, env| audit_log::list(conn, env, &p, page, per_page)).await?;
+    let result = state.api(&user, move |conn, env, p| audit_log::list(conn, env, p, page, per_page)).await?;
     Ok(HttpResponse::Ok().json(result))
 }

@@ -44,8 +44,9 @@ pub async fn list(
     q: web::Query<EscalationQuery>,
 ) -> AppResult<HttpResponse> {
     let EscalationQuery { status, page, per_page } = q.into_inner();
-    let p = user.0;
-    let result = state.db(move |conn, env| escalations::list(conn, env, &p, status.as_deref(), page, per_page)).await?;
+    let result = state
+        .api(&user, move |conn, env, p| escalations::list(conn, env, p, status.as_deref(), page, per_page))
+        .await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -74,8 +75,7 @@ pub async fn act(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let a = body.into_inner();
-    let p = user.0;
-    let item = state.db(move |conn, env| escalations::act(conn, env, &p, &id, &a)).await?;
+    let item = state.api(&user, move |conn, env, p| escalations::act(conn, env, p, &id, &a)).await?;
     state.wake_mailer();
     Ok(HttpResponse::Ok().json(item))
 }
@@ -98,7 +98,8 @@ fn year_of(path: &str) -> AppResult<i32> {
         (status = 401, response = e::Unauthenticated), (status = 404, response = e::NotFound),
     ),
 )]
-pub async fn get_year(state: web::Data<AppState>, _user: ApiUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_year(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    state.caller(&user).await?;
     let year = year_of(&path.into_inner())?;
     let y = state.rules.current().calendar.year(year);
     Ok(HttpResponse::Ok().json(CalendarAnswer::of(y, None)))
@@ -130,8 +131,7 @@ pub async fn put_year(
 ) -> AppResult<HttpResponse> {
     let year = year_of(&path.into_inner())?;
     let input = body.into_inner();
-    let p = user.0;
-    let (rules, moved) = state.db(move |conn, env| calendar::put_year(conn, env, &p, year, &input)).await?;
+    let (rules, moved) = state.api(&user, move |conn, env, p| calendar::put_year(conn, env, p, year, &input)).await?;
     let y = rules.calendar.year(year);
     state.rules.set(rules);
     state.wake_mailer();

@@ -24,8 +24,8 @@ use crate::web::auth::ApiUser;
         (status = 401, response = e::Unauthenticated),
     ),
 )]
-pub async fn list_jurisdictions(state: web::Data<AppState>, _user: ApiUser) -> AppResult<HttpResponse> {
-    let items = state.db(|conn, _| directory::list_jurisdictions(conn)).await?;
+pub async fn list_jurisdictions(state: web::Data<AppState>, user: ApiUser) -> AppResult<HttpResponse> {
+    let items = state.api(&user, |conn, _, _| directory::list_jurisdictions(conn)).await?;
     let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
     Ok(HttpResponse::Ok().json(Page { items, total, page: 1, per_page: total }))
 }
@@ -45,14 +45,18 @@ pub async fn list_jurisdictions(state: web::Data<AppState>, _user: ApiUser) -> A
 )]
 pub async fn create_jurisdiction(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     body: web::Json<NewJurisdiction>,
 ) -> AppResult<HttpResponse> {
-    if p.role != Role::Admin {
-        return Err(AppError::Forbidden("only administrators create jurisdictions".into()));
-    }
     let input = body.into_inner();
-    let j = state.db(move |conn, env| directory::create_jurisdiction(conn, env, &input)).await?;
+    let j = state
+        .api(&user, move |conn, env, p| {
+            if p.role != Role::Admin {
+                return Err(AppError::Forbidden("only administrators create jurisdictions".into()));
+            }
+            directory::create_jurisdiction(conn, env, &input)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(j))
 }
 
@@ -81,10 +85,12 @@ pub struct SearchQuery {
         (status = 401, response = e::Unauthenticated), (status = 422, response = e::ValidationFailed),
     ),
 )]
-pub async fn search(state: web::Data<AppState>, _user: ApiUser, q: web::Query<SearchQuery>) -> AppResult<HttpResponse> {
+pub async fn search(state: web::Data<AppState>, user: ApiUser, q: web::Query<SearchQuery>) -> AppResult<HttpResponse> {
     let SearchQuery { q, jurisdiction, page, per_page } = q.into_inner();
     let result = state
-        .db(move |conn, env| directory::search(conn, env, q.as_deref(), jurisdiction.as_deref(), page, per_page))
+        .api(&user, move |conn, env, _| {
+            directory::search(conn, env, q.as_deref(), jurisdiction.as_deref(), page, per_page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(result))
 }
@@ -104,11 +110,11 @@ pub async fn search(state: web::Data<AppState>, _user: ApiUser, q: web::Query<Se
 )]
 pub async fn create_agency(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     body: web::Json<NewAgency>,
 ) -> AppResult<HttpResponse> {
     let input = body.into_inner();
-    let a = state.db(move |conn, env| directory::create_agency(conn, env, Some(&p), &input)).await?;
+    let a = state.api(&user, move |conn, env, p| directory::create_agency(conn, env, Some(p), &input)).await?;
     Ok(HttpResponse::Created().json(a))
 }
 
@@ -143,16 +149,16 @@ pub struct ImportQuery {
 pub async fn import(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     q: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     super::agencies::csv_body(&req)?;
     let hash = q.into_inner().hash;
     let outcome = state
-        .db(move |conn, env| match &hash {
-            Some(h) => crate::service::agency_import::confirm(conn, env, &p, &body, h),
-            None => directory::import_agencies(conn, env, Some(&p), &body),
+        .api(&user, move |conn, env, p| match &hash {
+            Some(h) => crate::service::agency_import::confirm(conn, env, p, &body, h),
+            None => directory::import_agencies(conn, env, Some(p), &body),
         })
         .await?;
     match outcome {

@@ -33,13 +33,9 @@ pub struct HeldQuery {
         (status = 422, response = e::ValidationFailed),
     ),
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    q: web::Query<HeldQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<HeldQuery>) -> AppResult<HttpResponse> {
     let HeldQuery { page, per_page } = q.into_inner();
-    let page = state.db(move |conn, _| queue::held(conn, &p, page, per_page)).await?;
+    let page = state.api(&user, move |conn, _, p| queue::held(conn, p, page, per_page)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -54,9 +50,9 @@ pub async fn list(
         (status = 404, response = e::NotFound),
     ),
 )]
-pub async fn get(state: web::Data<AppState>, ApiUser(p): ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
+pub async fn get(state: web::Data<AppState>, user: ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let m = state.db(move |conn, _| queue::get(conn, &p, &id)).await?;
+    let m = state.api(&user, move |conn, _, p| queue::get(conn, p, &id)).await?;
     Ok(HttpResponse::Ok().json(m))
 }
 
@@ -71,10 +67,10 @@ pub async fn get(state: web::Data<AppState>, ApiUser(p): ApiUser, path: web::Pat
         (status = 404, response = e::NotFound),
     ),
 )]
-pub async fn original(state: web::Data<AppState>, ApiUser(p): ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
+pub async fn original(state: web::Data<AppState>, user: ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let name = format!("attachment; filename=\"{}.eml\"", id.as_str());
-    let bytes = state.db(move |conn, env| queue::original(conn, env, &p, &id)).await?;
+    let bytes = state.api(&user, move |conn, env, p| queue::original(conn, env, p, &id)).await?;
     Ok(HttpResponse::Ok().content_type("message/rfc822").insert_header(("Content-Disposition", name)).body(bytes))
 }
 
@@ -105,12 +101,12 @@ pub struct AttachTo {
 )]
 pub async fn attach(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     path: web::Path<Id>,
     body: web::Json<AttachTo>,
 ) -> AppResult<HttpResponse> {
     let (id, to) = (path.into_inner(), body.into_inner());
-    let m = state.db(move |conn, env| queue::attach(conn, env, &p, &id, &to.request)).await?;
+    let m = state.api(&user, move |conn, env, p| queue::attach(conn, env, p, &id, &to.request)).await?;
     Ok(HttpResponse::Ok().json(m))
 }
 
@@ -125,8 +121,8 @@ pub async fn attach(
         (status = 404, response = e::NotFound), (status = 409, response = e::Conflict),
     ),
 )]
-pub async fn discard(state: web::Data<AppState>, ApiUser(p): ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
+pub async fn discard(state: web::Data<AppState>, user: ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let m = state.db(move |conn, env| queue::discard(conn, env, &p, &id)).await?;
+    let m = state.api(&user, move |conn, env, p| queue::discard(conn, env, p, &id)).await?;
     Ok(HttpResponse::Ok().json(m))
 }

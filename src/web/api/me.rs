@@ -31,11 +31,11 @@ use crate::web::{AppState, credentials};
 )]
 pub async fn update_profile(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     body: web::Json<ProfileInput>,
 ) -> AppResult<HttpResponse> {
     let input = body.into_inner();
-    let view = state.db(move |conn, env| profile::update(conn, env, &p, &input)).await?;
+    let view = state.api(&user, move |conn, env, p| profile::update(conn, env, p, &input)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -68,9 +68,10 @@ pub struct PasswordChange {
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     body: web::Json<PasswordChange>,
 ) -> AppResult<HttpResponse> {
+    let p = state.caller(&user).await?;
     ratelimit::login(&state, &req).await?;
     let PasswordChange { current_password, new_password } = body.into_inner();
     credentials::change_password(&state, p, current_password, new_password).await?;
@@ -114,9 +115,10 @@ pub struct EmailChangePending {
 pub async fn change_email(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     body: web::Json<EmailChange>,
 ) -> AppResult<HttpResponse> {
+    let p = state.caller(&user).await?;
     ratelimit::login(&state, &req).await?;
     let EmailChange { new_email, password } = body.into_inner();
     let new_email = email_change::check_new(&p, &new_email)?;
@@ -168,8 +170,8 @@ pub async fn confirm_email(state: web::Data<AppState>, body: web::Json<TokenBody
         (status = 401, response = e::Unauthenticated),
     ),
 )]
-pub async fn sign_out_everywhere(state: web::Data<AppState>, ApiUser(p): ApiUser) -> AppResult<HttpResponse> {
-    state.db(move |conn, env| profile::sign_out_everywhere(conn, env, &p)).await?;
+pub async fn sign_out_everywhere(state: web::Data<AppState>, user: ApiUser) -> AppResult<HttpResponse> {
+    state.api(&user, profile::sign_out_everywhere).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

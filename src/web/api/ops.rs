@@ -53,7 +53,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 )]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let counts = state.db(|conn, _| ops::outbox_counts(conn)).await.unwrap_or_default();
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(ops::metrics_text(&counts, &state.jobs.snapshots()))
+    let mut text = ops::metrics_text(&counts, &state.jobs.snapshots());
+    text.push_str(&crate::metrics::blocking_calls_text(state.blocking_calls.get()));
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text)
 }

@@ -9,6 +9,7 @@ use crate::domain::id::Id;
 use crate::domain::policy::PolicyPack;
 use crate::domain::request::ActionInput;
 use crate::i18n::Tr;
+use crate::service::accounts::Principal;
 use crate::service::requests::file::FileInput;
 use crate::service::requests::read::{self, AfterAction, DeadlineView, ListQuery, RequestDetail, RequestSummary};
 use crate::service::requests::{act, file};
@@ -21,8 +22,8 @@ use crate::web::download::file_response;
 use crate::web::{AppState, upload};
 
 /// API answers explain deadlines in the caller's language.
-fn tr_of(user: &ApiUser) -> Tr {
-    Tr::new(user.0.locale())
+fn tr_of(p: &Principal) -> Tr {
+    Tr::new(p.locale())
 }
 
 #[utoipa::path(
@@ -56,12 +57,10 @@ pub async fn create(
         Some(v) => Some(v.to_str().map_err(|_| AppError::field("idempotency_key", "invalid_value"))?.to_string()),
     };
     let input = body.into_inner();
-    let tr = tr_of(&user);
-    let p = user.0;
     let (filed, detail) = state
-        .db(move |conn, env| {
-            let filed = file::file(conn, env, &p, &input, key.as_deref())?;
-            let detail = read::filed_detail(conn, env, &p, &filed, &tr)?;
+        .api(&user, move |conn, env, p| {
+            let filed = file::file(conn, env, p, &input, key.as_deref())?;
+            let detail = read::filed_detail(conn, env, p, &filed, &tr_of(p))?;
             Ok((filed, detail))
         })
         .await?;
@@ -90,8 +89,7 @@ pub async fn create(
 )]
 pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let p = user.0;
-    let page = state.db(move |conn, env| read::list(conn, env, &p, &q)).await?;
+    let page = state.api(&user, move |conn, env, p| read::list(conn, env, p, &q)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -108,9 +106,7 @@ pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<ListQ
 )]
 pub async fn get(state: web::Data<AppState>, user: ApiUser, path: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let tr = tr_of(&user);
-    let p = user.0;
-    let detail = state.db(move |conn, env| read::detail(conn, env, &p, &id, &tr)).await?;
+    let detail = state.api(&user, move |conn, env, p| read::detail(conn, env, p, &id, &tr_of(p))).await?;
     Ok(HttpResponse::Ok().json(detail))
 }
 
@@ -140,12 +136,10 @@ pub async fn action(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let input = body.into_inner();
-    let tr = tr_of(&user);
-    let p = user.0;
     let answer = state
-        .db(move |conn, env| {
-            let acted = act::act(conn, env, &p, &id, &input)?;
-            Ok(read::after_action(conn, env, &p, acted, &tr))
+        .api(&user, move |conn, env, p| {
+            let acted = act::act(conn, env, p, &id, &input)?;
+            Ok(read::after_action(conn, env, p, acted, &tr_of(p)))
         })
         .await?;
     state.wake_mailer();
@@ -176,10 +170,14 @@ pub async fn attach(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let p = user.0;
     // Whether the caller may attach here is settled before a byte of the body is read.
-    let (p2, id2) = (p.clone(), id.clone());
-    state.db(move |conn, _| attachments::may_attach(conn, &p2, &id2)).await?;
+    let id2 = id.clone();
+    let p = state
+        .api(&user, move |conn, _, p| {
+            attachments::may_attach(conn, p, &id2)?;
+            Ok(p.clone())
+        })
+        .await?;
     let upload = upload::read(&req, payload, &state.config).await?;
     let file = upload.file.ok_or_else(|| AppError::field("file", "required"))?;
     let a = upload::attach(&state, p, id, file).await?;
@@ -209,8 +207,7 @@ pub async fn attach(
 )]
 pub async fn download(state: web::Data<AppState>, user: ApiUser, path: web::Path<(Id, Id)>) -> AppResult<HttpResponse> {
     let (id, aid) = path.into_inner();
-    let p = user.0;
-    let a = state.db(move |conn, _| attachments::find(conn, &p, &id, &aid)).await?;
+    let a = state.api(&user, move |conn, _, p| attachments::find(conn, p, &id, &aid)).await?;
     file_response(&state, &a).await
 }
 
@@ -253,8 +250,8 @@ pub async fn preview(
 ) -> AppResult<HttpResponse> {
     let PreviewQuery { agency_id, kind, at } = q.into_inner();
     let at = at.as_deref().filter(|s| !s.trim().is_empty()).map(read::parse_preview_at).transpose()?;
-    let tr = tr_of(&user);
-    let (dl, _) = state.db(move |conn, env| read::preview(conn, env, &agency_id, &kind, at, &tr)).await?;
+    let (dl, _) =
+        state.api(&user, move |conn, env, p| read::preview(conn, env, &agency_id, &kind, at, &tr_of(p))).await?;
     Ok(HttpResponse::Ok().json(dl))
 }
 
@@ -269,7 +266,8 @@ pub async fn preview(
         (status = 401, response = e::Unauthenticated),
     ),
 )]
-pub async fn policy(state: web::Data<AppState>, _user: ApiUser) -> AppResult<HttpResponse> {
+pub async fn policy(state: web::Data<AppState>, user: ApiUser) -> AppResult<HttpResponse> {
+    state.caller(&user).await?;
     let pack = state.rules.current().policies.in_force(state.clock.now()).clone();
     Ok(HttpResponse::Ok().json(pack))
 }

@@ -35,13 +35,9 @@ use crate::web::auth::ApiUser;
         (status = 422, response = e::ValidationFailed),
     ),
 )]
-pub async fn agencies(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    q: web::Query<StatsQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn agencies(state: web::Data<AppState>, user: ApiUser, q: web::Query<StatsQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let report = state.db(move |conn, env| agencies_report(conn, env, &p, &q)).await?;
+    let report = state.api(&user, move |conn, env, p| agencies_report(conn, env, p, &q)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -61,12 +57,12 @@ pub async fn agencies(
 )]
 pub async fn agency(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     id: web::Path<Id>,
     q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
     let (id, q) = (id.into_inner(), q.into_inner());
-    let report = state.db(move |conn, env| agency_report(conn, env, &p, &id, &q)).await?;
+    let report = state.api(&user, move |conn, env, p| agency_report(conn, env, p, &id, &q)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -99,15 +95,10 @@ pub struct ExportQuery {
         (status = 422, response = e::ValidationFailed),
     ),
 )]
-pub async fn report(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    q: web::Query<ExportQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn report(state: web::Data<AppState>, user: ApiUser, q: web::Query<ExportQuery>) -> AppResult<HttpResponse> {
     let ExportQuery { stats, format, table } = q.into_inner();
     let format = Format::parse(format.as_deref(), table.as_deref())?;
-    let locale = p.user.locale;
-    let file = state.db(move |conn, env| export(conn, env, &p, &stats, format, locale)).await?;
+    let file = state.api(&user, move |conn, env, p| export(conn, env, p, &stats, format, p.user.locale)).await?;
     Ok(download(file))
 }
 
@@ -163,11 +154,11 @@ pub struct ScoreboardSetting {
 )]
 pub async fn set_scoreboard(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     code: web::Path<String>,
     body: web::Json<ScoreboardSetting>,
 ) -> AppResult<HttpResponse> {
     let (code, public) = (code.into_inner(), body.into_inner().public);
-    state.db(move |conn, env| set_public(conn, env, &p, &code, public)).await?;
+    state.api(&user, move |conn, env, p| set_public(conn, env, p, &code, public)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -25,13 +25,9 @@ use crate::web::auth::ApiUser;
         (status = 422, response = e::ValidationFailed),
     ),
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    q: web::Query<UserQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, user: ApiUser, q: web::Query<UserQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = state.db(move |conn, env| users_admin::list(conn, env, &p, &q)).await?;
+    let page = state.api(&user, move |conn, env, p| users_admin::list(conn, env, p, &q)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -46,9 +42,9 @@ pub async fn list(
         (status = 404, response = e::NotFound),
     ),
 )]
-pub async fn get(state: web::Data<AppState>, ApiUser(p): ApiUser, id: web::Path<Id>) -> AppResult<HttpResponse> {
+pub async fn get(state: web::Data<AppState>, user: ApiUser, id: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let user = state.db(move |conn, env| users_admin::get(conn, env, &p, id.as_str())).await?;
+    let user = state.api(&user, move |conn, env, p| users_admin::get(conn, env, p, id.as_str())).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -71,12 +67,12 @@ pub async fn get(state: web::Data<AppState>, ApiUser(p): ApiUser, id: web::Path<
 )]
 pub async fn update(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     id: web::Path<Id>,
     body: web::Json<UserChange>,
 ) -> AppResult<HttpResponse> {
     let (id, change) = (id.into_inner(), body.into_inner());
-    let user = state.db(move |conn, env| users_admin::update(conn, env, &p, id.as_str(), &change)).await?;
+    let user = state.api(&user, move |conn, env, p| users_admin::update(conn, env, p, id.as_str(), &change)).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -93,9 +89,9 @@ pub async fn update(
         (status = 404, response = e::NotFound), (status = 409, response = e::AccountConflict),
     ),
 )]
-pub async fn deactivate(state: web::Data<AppState>, ApiUser(p): ApiUser, id: web::Path<Id>) -> AppResult<HttpResponse> {
+pub async fn deactivate(state: web::Data<AppState>, user: ApiUser, id: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let user = state.db(move |conn, env| users_admin::deactivate(conn, env, &p, id.as_str())).await?;
+    let user = state.api(&user, move |conn, env, p| users_admin::deactivate(conn, env, p, id.as_str())).await?;
     state.wake_mailer();
     Ok(HttpResponse::Ok().json(user))
 }
@@ -112,9 +108,9 @@ pub async fn deactivate(state: web::Data<AppState>, ApiUser(p): ApiUser, id: web
         (status = 404, response = e::NotFound), (status = 409, response = e::AccountConflict),
     ),
 )]
-pub async fn reactivate(state: web::Data<AppState>, ApiUser(p): ApiUser, id: web::Path<Id>) -> AppResult<HttpResponse> {
+pub async fn reactivate(state: web::Data<AppState>, user: ApiUser, id: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let user = state.db(move |conn, env| users_admin::reactivate(conn, env, &p, id.as_str())).await?;
+    let user = state.api(&user, move |conn, env, p| users_admin::reactivate(conn, env, p, id.as_str())).await?;
     state.wake_mailer();
     Ok(HttpResponse::Ok().json(user))
 }
@@ -132,13 +128,9 @@ pub async fn reactivate(state: web::Data<AppState>, ApiUser(p): ApiUser, id: web
         (status = 404, response = e::NotFound), (status = 409, response = e::AccountConflict),
     ),
 )]
-pub async fn resend_invite(
-    state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
-    id: web::Path<Id>,
-) -> AppResult<HttpResponse> {
+pub async fn resend_invite(state: web::Data<AppState>, user: ApiUser, id: web::Path<Id>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let user = state.db(move |conn, env| users_admin::resend_invite(conn, env, &p, id.as_str())).await?;
+    let user = state.api(&user, move |conn, env, p| users_admin::resend_invite(conn, env, p, id.as_str())).await?;
     state.wake_mailer();
     Ok(HttpResponse::Accepted().json(user))
 }
@@ -158,11 +150,12 @@ pub async fn resend_invite(
 )]
 pub async fn send_password_reset(
     state: web::Data<AppState>,
-    ApiUser(p): ApiUser,
+    user: ApiUser,
     id: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let user = state.db(move |conn, env| users_admin::send_password_reset(conn, env, &p, id.as_str())).await?;
+    let user =
+        state.api(&user, move |conn, env, p| users_admin::send_password_reset(conn, env, p, id.as_str())).await?;
     state.wake_mailer();
     Ok(HttpResponse::Accepted().json(user))
 }

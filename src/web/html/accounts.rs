@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::extract::{CsrfForm, PageUser, csrf_field};
+use super::extract::{CsrfForm, Visitor, csrf_field};
 use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, message, redirect, render, safe_next};
 use crate::domain::account::Locale;
@@ -65,18 +65,20 @@ impl RegisterPage {
     }
 }
 
-pub async fn register_form(req: HttpRequest, user: PageUser) -> HttpResponse {
+pub async fn register_form(state: web::Data<AppState>, req: HttpRequest, who: Visitor) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let ctx = Ctx::new(&req, &user, "register.title");
     let form = RegisterForm { locale: ctx.t.locale.as_str().into(), ..Default::default() };
-    render(StatusCode::OK, &RegisterPage { ctx, form, errors: FieldErrors::new() })
+    Ok(render(StatusCode::OK, &RegisterPage { ctx, form, errors: FieldErrors::new() }))
 }
 
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     CsrfForm(mut form): CsrfForm<RegisterForm>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     ratelimit::register(&state, &req).await.or_page(&req)?;
     let input = RegisterReporter {
         email: form.email.clone(),
@@ -151,9 +153,10 @@ pub struct CsrfOnly {
 pub async fn resend_verification(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     _: CsrfForm<CsrfOnly>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let p = user.signed_in(&req)?;
     ratelimit::resend(&state, &p.user.id).await.or_page(&req)?;
     let id = p.user.id.clone();
@@ -193,9 +196,10 @@ pub struct LoginQuery {
 pub async fn login_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     q: web::Query<LoginQuery>,
-) -> HttpResponse {
+) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let ctx = Ctx::new(&req, &user, "login.title");
     let notice = match (q.out.as_deref(), &q.reset) {
         (Some("all"), _) => Some(ctx.t.t("login.logged_out_everywhere").to_string()),
@@ -203,7 +207,7 @@ pub async fn login_form(
         (None, Some(_)) => Some(ctx.t.t("login.password_reset").to_string()),
         (None, None) => None,
     };
-    render(
+    Ok(render(
         StatusCode::OK,
         &LoginPage {
             ctx,
@@ -212,15 +216,16 @@ pub async fn login_form(
             error: None,
             notice,
         },
-    )
+    ))
 }
 
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let next = safe_next(form.next.as_deref(), &state.config.base_url);
     let limited = ratelimit::login(&state, &req).await;
     let email = form.email.clone();
@@ -255,7 +260,8 @@ pub async fn login(
     }
 }
 
-pub async fn logout(state: web::Data<AppState>, req: HttpRequest, user: PageUser, _: CsrfForm<CsrfOnly>) -> PageResult {
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Visitor, _: CsrfForm<CsrfOnly>) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     if let Some(p) = user.0 {
         let sid = p.session_id.clone();
         state.db(move |conn, env| accounts::logout(conn, env, &sid)).await.or_page(&req)?;
@@ -303,9 +309,10 @@ fn bad_invite(req: &HttpRequest) -> HttpResponse {
 pub async fn accept_invite_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     q: web::Query<TokenQuery>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let token = q.into_inner().token;
     let t2 = token.clone();
     let invited = state.db(move |conn, env| accounts::invitation(conn, env, &t2)).await.or_page(&req)?;
@@ -325,9 +332,10 @@ pub async fn accept_invite_form(
 pub async fn accept_invite(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     CsrfForm(form): CsrfForm<InviteForm>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let token = form.token.clone();
     let invited = state.db(move |conn, env| accounts::invitation(conn, env, &token)).await.or_page(&req)?;
     let Some(invited) = invited else {

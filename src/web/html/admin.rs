@@ -1,6 +1,7 @@
 //! Administration pages: the audit log (administrators, and Department staff
 //! for their province), the outbox with "send again", and the jurisdictions.
 
+use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
@@ -75,9 +76,9 @@ pub async fn audit_log(
     who: SignedIn,
     q: web::Query<PageQuery>,
 ) -> PageResult {
-    let (p, page) = (who.principal.clone(), q.page);
-    let log = state.db(move |conn, env| audit_log::list(conn, env, &p, page, Some(50))).await.or_page(&req)?;
-    let ctx = Ctx::new(&req, &who.user, "adm.audit_title");
+    let page = q.page;
+    let (user, log) = state.page(&req, &who, move |conn, env, p| audit_log::list(conn, env, p, page, Some(50))).await?;
+    let ctx = Ctx::new(&req, &user, "adm.audit_title");
     let pages = pages(&log);
     Ok(render(StatusCode::OK, &AuditPage { ctx, log, pages }))
 }
@@ -103,9 +104,9 @@ pub async fn outbox(
     who: SignedIn<AdminOnly>,
     q: web::Query<PageQuery>,
 ) -> PageResult {
-    let (p, page) = (who.principal.clone(), q.page);
-    let o = state.db(move |conn, _| outbox_admin::overview(conn, &p, page, Some(50))).await.or_page(&req)?;
-    let ctx = Ctx::new(&req, &who.user, "adm.outbox_title");
+    let page = q.page;
+    let (user, o) = state.page(&req, &who, move |conn, _, p| outbox_admin::overview(conn, p, page, Some(50))).await?;
+    let ctx = Ctx::new(&req, &user, "adm.outbox_title");
     let pages = pages(&o.troubled);
     let resent = req.query_string().contains("resent=1");
     Ok(render(StatusCode::OK, &OutboxPage { ctx, o, pages, resent }))
@@ -124,6 +125,7 @@ pub async fn send_again(
     path: web::Path<Id>,
     CsrfForm(_): CsrfForm<PlainForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let (p, id) = (who.principal.clone(), path.into_inner());
     match state.db(move |conn, env| outbox_admin::send_again(conn, env, &p, &id)).await {
         Ok(_) | Err(AppError::Conflict(_)) => {
@@ -149,12 +151,7 @@ impl JurisdictionsPage {
     }
 }
 
-async fn jurisdictions_page(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &SignedIn<AdminOnly>,
-    errors: FieldErrors,
-) -> PageResult {
+async fn jurisdictions_page(state: &AppState, req: &HttpRequest, who: &Signed, errors: FieldErrors) -> PageResult {
     let items = state.db(|conn, _| directory::list_jurisdictions(conn)).await.or_page(req)?;
     let ctx = Ctx::new(req, &who.user, "adm.jurisdictions_title");
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -164,6 +161,7 @@ async fn jurisdictions_page(
 }
 
 pub async fn jurisdictions(state: web::Data<AppState>, req: HttpRequest, who: SignedIn<AdminOnly>) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     jurisdictions_page(&state, &req, &who, FieldErrors::new()).await
 }
 
@@ -202,6 +200,7 @@ pub async fn jurisdiction_save(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<JurisdictionForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let input = EditJurisdiction {
         name: form.name,
         department_name: form.department_name,

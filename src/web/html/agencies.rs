@@ -3,6 +3,7 @@
 //! page (details, active or not, who spoke for it when, its open requests),
 //! the CSV import as upload → preview → confirm, and the export.
 
+use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -84,7 +85,7 @@ fn some(s: &str) -> Option<String> {
 async fn list_page(
     state: &AppState,
     req: &HttpRequest,
-    who: &SignedIn,
+    who: &Signed,
     form: AgencyForm,
     errors: FieldErrors,
 ) -> PageResult {
@@ -98,6 +99,7 @@ async fn list_page(
 }
 
 pub async fn list(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let form = AgencyForm { jurisdiction: String::new(), level: "department".into(), ..AgencyForm::default() };
     list_page(&state, &req, &who, form, FieldErrors::new()).await
 }
@@ -108,6 +110,7 @@ pub async fn create(
     who: SignedIn,
     CsrfForm(form): CsrfForm<AgencyForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let input = NewAgency {
         jurisdiction: form.jurisdiction.clone(),
         code: form.code.clone(),
@@ -144,7 +147,7 @@ impl DetailPage {
     }
 }
 
-async fn detail_page(state: &AppState, req: &HttpRequest, who: &SignedIn, id: Id, errors: FieldErrors) -> PageResult {
+async fn detail_page(state: &AppState, req: &HttpRequest, who: &Signed, id: Id, errors: FieldErrors) -> PageResult {
     let p = who.principal.clone();
     let a = state.db(move |conn, env| agencies_admin::detail(conn, env, &p, &id)).await.or_page(req)?;
     let ctx = Ctx::new(req, &who.user, "adm.agency_title");
@@ -156,6 +159,7 @@ async fn detail_page(state: &AppState, req: &HttpRequest, who: &SignedIn, id: Id
 }
 
 pub async fn detail(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, path: web::Path<Id>) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     detail_page(&state, &req, &who, path.into_inner(), FieldErrors::new()).await
 }
 
@@ -163,7 +167,7 @@ pub async fn detail(state: web::Data<AppState>, req: HttpRequest, who: SignedIn,
 async fn after(
     state: &AppState,
     req: &HttpRequest,
-    who: &SignedIn,
+    who: &Signed,
     id: Id,
     result: Result<AgencyDetail, AppError>,
 ) -> PageResult {
@@ -181,6 +185,7 @@ pub async fn update(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<AgencyForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let id = path.into_inner();
     let input = EditAgency {
         name: form.name,
@@ -233,6 +238,7 @@ pub async fn add_term(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<TermForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let id = path.into_inner();
     let input = NewTerm {
         email: form.email,
@@ -252,6 +258,7 @@ pub async fn end_term(
     path: web::Path<(Id, Id)>,
     CsrfForm(form): CsrfForm<TermForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let (id, term) = path.into_inner();
     let input = EndTerm { valid_to: day_field(&form.valid_to) };
     let (p, id2) = (who.principal.clone(), id.clone());
@@ -260,8 +267,7 @@ pub async fn end_term(
 }
 
 pub async fn export(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, PageError> {
-    let p = who.principal.clone();
-    let text = state.db(move |conn, _| agency_import::export_csv(conn, &p, None)).await.or_page(&req)?;
+    let (_, text) = state.page(&req, &who, move |conn, _, p| agency_import::export_csv(conn, p, None)).await?;
     Ok(crate::web::api::agencies::csv_download(text))
 }
 
@@ -297,7 +303,7 @@ impl ImportPage {
 
 fn import_page(
     req: &HttpRequest,
-    who: &SignedIn,
+    who: &Signed,
     status: StatusCode,
     page: impl FnOnce(Ctx) -> ImportPage,
 ) -> HttpResponse {
@@ -305,7 +311,8 @@ fn import_page(
     render(status, &page(ctx))
 }
 
-pub async fn import_form(req: HttpRequest, who: SignedIn) -> PageResult {
+pub async fn import_form(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     if !matches!(who.principal.role, crate::domain::account::Role::Admin | crate::domain::account::Role::Staff) {
         return Err(PageError::not_found(&req));
     }
@@ -326,6 +333,7 @@ pub async fn import_upload(
     who: SignedIn,
     payload: web::Payload,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     if !matches!(who.principal.role, crate::domain::account::Role::Admin | crate::domain::account::Role::Staff) {
         return Err(PageError::not_found(&req));
     }
@@ -358,7 +366,7 @@ pub async fn import_upload(
     preview_page(&state, &req, &who, content).await
 }
 
-async fn preview_page(state: &AppState, req: &HttpRequest, who: &SignedIn, content: String) -> PageResult {
+async fn preview_page(state: &AppState, req: &HttpRequest, who: &Signed, content: String) -> PageResult {
     let (p, data) = (who.principal.clone(), content.clone().into_bytes());
     let preview = state.db(move |conn, env| agency_import::preview(conn, env, &p, &data)).await.or_page(req)?;
     let status = if preview.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -388,6 +396,7 @@ pub async fn import_confirm(
     who: SignedIn,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let p = who.principal.clone();
     let data = form.content.clone().into_bytes();
     let hash = form.hash.clone();

@@ -1,14 +1,15 @@
 //! Department pages: the escalation queue, escalation actions from a request's
 //! page, and the administrator's calendar editor.
 
+use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use serde::Deserialize;
 
-use super::extract::{AdminOnly, CsrfForm, PageUser, SignedIn, StaffOnly, csrf_field};
-use super::page_errors::{OrPage, PageError, PageResult};
+use super::extract::{AdminOnly, CsrfForm, SignedIn, StaffOnly, Visitor, csrf_field};
+use super::page_errors::{PageError, PageResult};
 use super::requests::{DueText, due_text};
 use super::{Ctx, redirect, render};
 use crate::domain::id::Id;
@@ -70,16 +71,17 @@ impl QueuePage {
 pub async fn queue(
     state: web::Data<AppState>,
     req: HttpRequest,
-    SignedIn { principal: p, user, .. }: SignedIn<StaffOnly>,
+    who: SignedIn<StaffOnly>,
     q: web::Query<QueueQuery>,
 ) -> PageResult {
     let QueueQuery { status, page } = q.into_inner();
     let status = status.unwrap_or_else(|| "open".into());
     let filter = if status == "all" { None } else { Some(status.clone()) };
-    let page = state
-        .db(move |conn, env| escalations::list(conn, env, &p, filter.as_deref(), page, Some(QUEUE_PAGE)))
-        .await
-        .or_page(&req)?;
+    let (user, page) = state
+        .page(&req, &who, move |conn, env, p| {
+            escalations::list(conn, env, p, filter.as_deref(), page, Some(QUEUE_PAGE))
+        })
+        .await?;
     let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
     let number = page.page;
     let ctx = Ctx::new(&req, &user, "esc.title");
@@ -136,10 +138,11 @@ csrf_field!(EscalationForm, CalendarForm);
 pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<EscalationForm>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let p = user.signed_in(&req)?;
     let due_at = form
         .due_local
@@ -232,9 +235,10 @@ pub async fn calendar_now(state: web::Data<AppState>) -> HttpResponse {
 pub async fn calendar_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    SignedIn { user, .. }: SignedIn<AdminOnly>,
+    who: SignedIn<AdminOnly>,
     path: web::Path<i32>,
 ) -> PageResult {
+    let Signed { user, .. } = state.signed_in(&req, &who).await?;
     let year = path.into_inner();
     if !(2000..=2100).contains(&year) {
         return Err(PageError::not_found(&req));
@@ -275,10 +279,11 @@ pub struct CalendarForm {
 pub async fn calendar_save(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     path: web::Path<i32>,
     CsrfForm(form): CsrfForm<CalendarForm>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let p = match user.0.clone() {
         Some(p) if p.role == crate::domain::account::Role::Admin => p,
         _ => return Err(PageError::not_found(&req)),

@@ -3,7 +3,7 @@ use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::extract::PageUser;
+use super::extract::Visitor;
 use super::page_errors::{OrPage, PageResult};
 use super::{Ctx, render};
 use crate::service::Page;
@@ -52,9 +52,10 @@ impl DirectoryPage {
 pub async fn agencies(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     q: web::Query<DirectoryQuery>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let DirectoryQuery { q, jurisdiction, page } = q.into_inner();
     let (q2, j2) = (q.clone(), jurisdiction.clone());
     let (result, jurisdictions) = state

@@ -1,10 +1,14 @@
 //! What page handlers take instead of repeating the same preamble: the
 //! visitor (signed in or not), a signed-in visitor (optionally of one role),
 //! and a form whose CSRF token has been checked before it is read further.
+//! The visitor extractors only carry the session cookie; the handler's one
+//! database call (`AppState::page`, `AppState::visit`) checks it and does the
+//! page's work, so a page costs one hand-off to the blocking pool, not two.
 
-use std::future::Future;
+use std::future::{Future, Ready, ready};
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
@@ -12,10 +16,11 @@ use serde::de::DeserializeOwned;
 use super::page_errors::PageError;
 use crate::domain::account::Role;
 use crate::service::accounts::Principal;
-use crate::web::auth::{SESSION_COOKIE, principal_from};
+use crate::web::auth::SESSION_COOKIE;
 use crate::web::csrf;
 
-/// The page visitor, signed in or not.
+/// The page visitor, signed in or not, as the page's layout shows it (what
+/// `AppState::visit` and `AppState::page` give back with the page's data).
 pub struct PageUser(pub Option<Principal>);
 
 impl PageUser {
@@ -25,19 +30,26 @@ impl PageUser {
     }
 }
 
-impl FromRequest for PageUser {
+fn session_token(req: &HttpRequest) -> Option<Arc<str>> {
+    req.cookie(SESSION_COOKIE).map(|c| c.value().into())
+}
+
+/// A page visitor's session cookie, if any, not yet checked: the handler's
+/// one database call checks it (`AppState::visit`).
+pub struct Visitor(Option<Arc<str>>);
+
+impl Visitor {
+    pub(crate) fn token(&self) -> Option<Arc<str>> {
+        self.0.clone()
+    }
+}
+
+impl FromRequest for Visitor {
     type Error = PageError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
-            match principal_from(&req, token).await {
-                Ok(p) => Ok(PageUser(p)),
-                Err(e) => Err(PageError::new(&req, e)),
-            }
-        })
+        ready(Ok(Visitor(session_token(req))))
     }
 }
 
@@ -60,30 +72,31 @@ impl RoleGate for AdminOnly {
     const ROLE: Option<Role> = Some(Role::Admin);
 }
 
-/// A signed-in visitor (of the gate's role): others are sent to the login
-/// page; a visitor of another role finds nothing here (not found, as for a
-/// page that does not exist).
+/// A page for a signed-in visitor (of the gate's role). A visitor without a
+/// session cookie is sent to the login page at once; the cookie itself is
+/// checked by the handler's one database call (`AppState::page`), which
+/// sends a visitor whose session is not live to the login page as well, and
+/// gives one of another role the not-found page (as for a page that does not
+/// exist).
 pub struct SignedIn<R: RoleGate = AnyRole> {
-    pub principal: Principal,
-    /// The same visitor, for the page's layout.
-    pub user: PageUser,
+    token: Arc<str>,
     gate: PhantomData<R>,
+}
+
+impl<R: RoleGate> SignedIn<R> {
+    pub(crate) fn token(&self) -> Arc<str> {
+        self.token.clone()
+    }
 }
 
 impl<R: RoleGate> FromRequest for SignedIn<R> {
     type Error = PageError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Ready<Result<Self, Self::Error>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let visitor = PageUser::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let user = visitor.await?;
-            let principal = user.signed_in(&req)?;
-            if R::ROLE.is_some_and(|role| role != principal.role) {
-                return Err(PageError::not_found(&req));
-            }
-            Ok(SignedIn { principal, user, gate: PhantomData })
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match session_token(req) {
+            Some(token) => Ok(SignedIn { token, gate: PhantomData }),
+            None => Err(PageError::login_first(req)),
         })
     }
 }

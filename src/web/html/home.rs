@@ -1,9 +1,12 @@
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::extract::PageUser;
+use super::extract::Visitor;
+use super::page_errors::PageResult;
 use super::{Ctx, render};
 
 #[derive(Template)]
@@ -13,10 +16,11 @@ pub struct HomePage {
     pub resent: bool,
 }
 
-pub async fn home(req: HttpRequest, user: PageUser) -> HttpResponse {
+pub async fn home(state: web::Data<AppState>, req: HttpRequest, who: Visitor) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let resent = req.query_string().contains("resent=1");
     let ctx = Ctx::new(&req, &user, "app.tagline");
-    render(StatusCode::OK, &HomePage { ctx, resent })
+    Ok(render(StatusCode::OK, &HomePage { ctx, resent }))
 }
 
 /// One small stylesheet of our own, compiled in.

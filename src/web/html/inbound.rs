@@ -2,6 +2,7 @@
 //! on, each message with its text, quoted history and original, to attach to
 //! a request of the province or to discard.
 
+use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
@@ -84,24 +85,17 @@ pub async fn list(
     who: SignedIn<StaffOnly>,
     q: web::Query<PageQuery>,
 ) -> PageResult {
-    let (p, page) = (who.principal.clone(), q.page);
-    let (held, bouncing) = state
-        .db(move |conn, _| Ok((queue::held(conn, &p, page, Some(20))?, queue::bouncing(conn, &p)?)))
-        .await
-        .or_page(&req)?;
-    let ctx = Ctx::new(&req, &who.user, "inb.title");
+    let page = q.page;
+    let (user, (held, bouncing)) = state
+        .page(&req, &who, move |conn, _, p| Ok((queue::held(conn, p, page, Some(20))?, queue::bouncing(conn, p)?)))
+        .await?;
+    let ctx = Ctx::new(&req, &user, "inb.title");
     let pages = ((held.total + held.per_page - 1) / held.per_page).max(1);
     let done = req.query_string().contains("done=1");
     Ok(render(StatusCode::OK, &QueuePage { ctx, held, bouncing, pages, done }))
 }
 
-async fn message_page(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &SignedIn<StaffOnly>,
-    id: Id,
-    error: Option<String>,
-) -> PageResult {
+async fn message_page(state: &AppState, req: &HttpRequest, who: &Signed, id: Id, error: Option<String>) -> PageResult {
     let p = who.principal.clone();
     let m = state.db(move |conn, _| queue::get(conn, &p, &id)).await.or_page(req)?;
     let ctx = Ctx::new(req, &who.user, "inb.message_title");
@@ -115,6 +109,7 @@ pub async fn show(
     who: SignedIn<StaffOnly>,
     path: web::Path<Id>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     message_page(&state, &req, &who, path.into_inner(), None).await
 }
 
@@ -125,9 +120,9 @@ pub async fn original(
     who: SignedIn<StaffOnly>,
     path: web::Path<Id>,
 ) -> PageResult {
-    let (p, id) = (who.principal.clone(), path.into_inner());
+    let id = path.into_inner();
     let name = format!("attachment; filename=\"{}.eml\"", id.as_str());
-    let bytes = state.db(move |conn, env| queue::original(conn, env, &p, &id)).await.or_page(&req)?;
+    let (_, bytes) = state.page(&req, &who, move |conn, env, p| queue::original(conn, env, p, &id)).await?;
     Ok(actix_web::HttpResponse::Ok()
         .content_type("message/rfc822")
         .insert_header(("Content-Disposition", name))
@@ -165,6 +160,7 @@ pub async fn clear_bounce(
     who: SignedIn<StaffOnly>,
     CsrfForm(form): CsrfForm<BounceForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let p = who.principal.clone();
     match state.db(move |conn, env| queue::clear_bounce(conn, env, &p, &form.email)).await {
         Ok(()) => Ok(redirect("/admin/inbound?done=1")),
@@ -179,6 +175,7 @@ pub async fn attach(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<AttachForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let (p, id) = (who.principal.clone(), path.into_inner());
     let again = id.clone();
     match state.db(move |conn, env| queue::attach(conn, env, &p, &id, &form.request)).await {
@@ -198,6 +195,7 @@ pub async fn discard(
     path: web::Path<Id>,
     CsrfForm(_): CsrfForm<DiscardForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let (p, id) = (who.principal.clone(), path.into_inner());
     match state.db(move |conn, env| queue::discard(conn, env, &p, &id)).await {
         Ok(_) => Ok(redirect("/admin/inbound?done=1")),

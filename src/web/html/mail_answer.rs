@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::accounts::TokenQuery;
-use super::extract::{CsrfForm, PageUser, csrf_field};
+use super::extract::{CsrfForm, Visitor, csrf_field};
 use super::page_errors::{OrPage, PageResult};
 use super::{Ctx, message, render};
 use crate::service::inbound::change::{self, ChangeView};
@@ -35,12 +35,8 @@ fn bad_link(req: &HttpRequest) -> HttpResponse {
     message(req, StatusCode::NOT_FOUND, "mail_answer.bad_title", t.t("mail_answer.bad_body").into(), None)
 }
 
-pub async fn form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    user: PageUser,
-    q: web::Query<TokenQuery>,
-) -> PageResult {
+pub async fn form(state: web::Data<AppState>, req: HttpRequest, who: Visitor, q: web::Query<TokenQuery>) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let token = q.into_inner().token;
     let t2 = token.clone();
     let Some(v) = state.db(move |conn, env| change::view(conn, env, &t2)).await.or_page(&req)? else {

@@ -134,10 +134,13 @@ pub struct NavUser {
 
 /// The page language: the visitor's choice (cookie), else the account's, else Vietnamese.
 pub fn locale(req: &HttpRequest, user: Option<&Principal>) -> Locale {
-    req.cookie(LANG_COOKIE)
-        .and_then(|c| Locale::parse(c.value()))
-        .or_else(|| user.map(Principal::locale))
-        .unwrap_or_default()
+    chosen_locale(req).or_else(|| user.map(Principal::locale)).unwrap_or_default()
+}
+
+/// The language the visitor chose (cookie), if any: what `locale` prefers to
+/// the account's, for work that runs before the account is known.
+pub fn chosen_locale(req: &HttpRequest) -> Option<Locale> {
+    req.cookie(LANG_COOKIE).and_then(|c| Locale::parse(c.value()))
 }
 
 impl Ctx {
@@ -182,9 +185,14 @@ impl Ctx {
     /// An agency's name in the reader's language: the English name on English
     /// pages when the directory has one, else the official Vietnamese name.
     pub fn agency_name(&self, name: &str, name_en: Option<&str>) -> String {
+        self.agency_name_of(name, name_en).to_string()
+    }
+
+    /// `agency_name` without a copy (a list shows one per row).
+    pub fn agency_name_of<'a>(&self, name: &'a str, name_en: Option<&'a str>) -> &'a str {
         match (self.t.lang(), name_en) {
-            ("en", Some(en)) => en.to_string(),
-            _ => name.to_string(),
+            ("en", Some(en)) => en,
+            _ => name,
         }
     }
 
@@ -198,10 +206,15 @@ impl Ctx {
     }
 }
 
+const RENDER_BUFFER: usize = 40 * 1024;
+
 /// Renders a template as an HTML response with the given status.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
-    match page.render() {
-        Ok(body) => {
+    // One buffer of a page's usual size (an inbox of 50 rows is about 32 KB),
+    // so that writing a page does not grow and copy it again and again.
+    let mut body = String::with_capacity(T::SIZE_HINT.max(RENDER_BUFFER));
+    match page.render_into(&mut body) {
+        Ok(()) => {
             let mut res = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
             // Pages show personal data and carry CSRF tokens: never cache them.
             res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

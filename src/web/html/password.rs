@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::accounts::TokenQuery;
-use super::extract::{CsrfForm, PageUser, csrf_field};
+use super::extract::{CsrfForm, Visitor, csrf_field};
 use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, message, redirect, render};
 use crate::domain::account::check_email;
@@ -52,7 +52,8 @@ impl ForgotPage {
     }
 }
 
-pub async fn forgot_form(req: HttpRequest, user: PageUser) -> PageResult {
+pub async fn forgot_form(state: web::Data<AppState>, req: HttpRequest, who: Visitor) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let ctx = Ctx::new(&req, &user, "forgot.title");
     Ok(render(StatusCode::OK, &ForgotPage { ctx, email: String::new(), errors: FieldErrors::new() }))
 }
@@ -60,9 +61,10 @@ pub async fn forgot_form(req: HttpRequest, user: PageUser) -> PageResult {
 pub async fn forgot(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     ratelimit::reset(&state, &req).await.or_page(&req)?;
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &form.email);
@@ -105,9 +107,10 @@ fn bad_link(req: &HttpRequest) -> actix_web::HttpResponse {
 pub async fn reset_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     q: web::Query<TokenQuery>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let token = q.into_inner().token;
     let t2 = token.clone();
     let Some(account) = state.db(move |conn, env| password_reset::account_for(conn, env, &t2)).await.or_page(&req)?
@@ -121,9 +124,10 @@ pub async fn reset_form(
 pub async fn reset(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let t2 = form.token.clone();
     let Some(account) = state.db(move |conn, env| password_reset::account_for(conn, env, &t2)).await.or_page(&req)?
     else {

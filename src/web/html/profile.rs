@@ -1,6 +1,7 @@
 //! The account page: one's profile, password and address, and signing out
 //! everywhere; and the page the address-change link opens.
 
+use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -121,7 +122,7 @@ impl Outcome {
     }
 }
 
-async fn page(state: &AppState, req: &HttpRequest, who: &SignedIn, o: Outcome) -> PageResult {
+async fn page(state: &AppState, req: &HttpRequest, who: &Signed, o: Outcome) -> PageResult {
     let Outcome { status, notice, section, errors, new_email } = o;
     let id = who.principal.user.id.clone();
     let me = state.db(move |conn, env| accounts::view_by_id(conn, env, &id)).await.or_page(req)?;
@@ -130,14 +131,15 @@ async fn page(state: &AppState, req: &HttpRequest, who: &SignedIn, o: Outcome) -
 }
 
 pub async fn show(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, q: web::Query<DoneQuery>) -> PageResult {
-    let t = crate::i18n::Tr::new(super::locale(&req, Some(&who.principal)));
+    let (user, me) = state.page(&req, &who, |conn, env, p| accounts::view_by_id(conn, env, &p.user.id)).await?;
+    let t = crate::i18n::Tr::new(super::locale(&req, user.0.as_ref()));
     let notice = match q.done.as_deref() {
         Some(d @ ("profile" | "password" | "email")) => Some(t.t(&format!("account.done_{d}")).to_string()),
         _ => None,
     };
-    let o =
-        Outcome { status: StatusCode::OK, notice, section: "", errors: FieldErrors::new(), new_email: String::new() };
-    page(&state, &req, &who, o).await
+    let ctx = Ctx::new(&req, &user, "account.title");
+    let (errors, new_email) = (FieldErrors::new(), String::new());
+    Ok(render(StatusCode::OK, &AccountPage { ctx, me, notice, section: "", errors, new_email }))
 }
 
 pub async fn save_profile(
@@ -146,6 +148,7 @@ pub async fn save_profile(
     who: SignedIn,
     CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let input = ProfileInput {
         full_name: form.full_name,
         outlet: form.outlet,
@@ -168,6 +171,7 @@ pub async fn change_password(
     who: SignedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     ratelimit::login(&state, &req).await.or_page(&req)?;
     let mut errors = FieldErrors::new();
     if form.new_password != form.new_password_confirm {
@@ -190,6 +194,7 @@ pub async fn change_email(
     who: SignedIn,
     CsrfForm(form): CsrfForm<EmailForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     ratelimit::login(&state, &req).await.or_page(&req)?;
     let p = who.principal.clone();
     let result = async {
@@ -217,6 +222,7 @@ pub async fn sign_out_everywhere(
     who: SignedIn,
     _: CsrfForm<CsrfOnly>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let p = who.principal.clone();
     state.db(move |conn, env| profile::sign_out_everywhere(conn, env, &p)).await.or_page(&req)?;
     let mut res = redirect("/login?out=all");

@@ -8,9 +8,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::charts::{BarChart, bars};
-use super::extract::{AdminOnly, CsrfField, CsrfForm, PageUser, SignedIn};
+use super::extract::{AdminOnly, CsrfField, CsrfForm, SignedIn, Visitor};
 use super::page_errors::{OrPage, PageResult};
-use super::{Ctx, locale, redirect, render};
+use super::{Ctx, redirect, render};
 use crate::domain::account::Role;
 use crate::domain::id::Id;
 use crate::domain::stats::figures::Figures;
@@ -236,13 +236,12 @@ pub async fn dashboard(
     let DashboardQuery { stats: mut q, sort, dir } = q.into_inner();
     // The dashboard opens on a year of trends; the report and the API default to the quarter.
     q.span.get_or_insert_with(|| "year".into());
-    let p = who.principal.clone();
-    let is_admin = p.role == Role::Admin;
     let q2 = q.clone();
-    let (result, provinces) = state
-        .db(move |conn, env| {
+    let (user, (result, provinces)) = state
+        .page(&req, &who, move |conn, env, p| {
+            let is_admin = p.role == Role::Admin;
             let provinces = if is_admin { directory::list_jurisdictions(conn)? } else { vec![] };
-            let report = match agencies_report(conn, env, &p, &q2) {
+            let report = match agencies_report(conn, env, p, &q2) {
                 Err(AppError::Validation(f)) => return Ok((Err(f), provinces)),
                 other => other?,
             };
@@ -252,9 +251,8 @@ pub async fn dashboard(
             };
             Ok((Ok((report, board)), provinces))
         })
-        .await
-        .or_page(&req)?;
-    let ctx = Ctx::new(&req, &who.user, "stats.dashboard_title");
+        .await?;
+    let ctx = Ctx::new(&req, &user, "stats.dashboard_title");
     let t = ctx.t;
     let sort = sort.filter(|s| SORT_KEYS.contains(&s.as_str())).unwrap_or_else(|| "received".into());
     let desc = dir.as_deref().map_or(sort != "name", |d| d == "desc");
@@ -326,10 +324,10 @@ pub async fn agency(
     id: web::Path<Id>,
     q: web::Query<StatsQuery>,
 ) -> PageResult {
-    let (p, id, q) = (who.principal.clone(), id.into_inner(), q.into_inner());
+    let (id, q) = (id.into_inner(), q.into_inner());
     let back = format!("/stats?{}", query_string(&q));
-    let r = state.db(move |conn, env| agency_report(conn, env, &p, &id, &q)).await.or_page(&req)?;
-    let mut ctx = Ctx::new(&req, &who.user, "stats.title");
+    let (user, r) = state.page(&req, &who, move |conn, env, p| agency_report(conn, env, p, &id, &q)).await?;
+    let mut ctx = Ctx::new(&req, &user, "stats.title");
     let name = ctx.agency_name(&r.stats.agency.name, r.stats.agency.name_en.as_deref());
     ctx.title = ctx.t.f("stats.agency_title", &[("agency", &name)]);
     let t = ctx.t;
@@ -367,10 +365,10 @@ pub async fn report(
     who: SignedIn,
     q: web::Query<StatsQuery>,
 ) -> PageResult {
-    let (p, q) = (who.principal.clone(), q.into_inner());
+    let q = q.into_inner();
     let qs = query_string(&q);
-    let report = state.db(move |conn, env| agencies_report(conn, env, &p, &q)).await.or_page(&req)?;
-    let ctx = Ctx::new(&req, &who.user, "stats.report_title");
+    let (user, report) = state.page(&req, &who, move |conn, env, p| agencies_report(conn, env, p, &q)).await?;
+    let ctx = Ctx::new(&req, &user, "stats.report_title");
     let t = ctx.t;
     // The summary sheet's facts are in the page's heading; the tables follow.
     let tables = tables(&report, &t).into_iter().skip(1).collect();
@@ -394,13 +392,18 @@ pub async fn download(
 ) -> PageResult {
     let DownloadQuery { stats, table } = q.into_inner();
     let format = match ext.as_str() {
-        "xlsx" => Format::Xlsx,
-        "csv" => Format::Csv(table.as_deref().and_then(Which::parse).unwrap_or(Which::Agencies)),
-        _ => return Err(AppError::not_found()).or_page(&req),
+        "xlsx" => Some(Format::Xlsx),
+        "csv" => Some(Format::Csv(table.as_deref().and_then(Which::parse).unwrap_or(Which::Agencies))),
+        _ => None,
     };
-    let p = who.principal.clone();
-    let lang = locale(&req, Some(&p));
-    let file = state.db(move |conn, env| export(conn, env, &p, &stats, format, lang)).await.or_page(&req)?;
+    let chosen = crate::web::html::chosen_locale(&req);
+    let (_, file) = state
+        .page(&req, &who, move |conn, env, p| {
+            // Only for a signed-in visitor is an unknown format a page that does not exist.
+            let format = format.ok_or_else(AppError::not_found)?;
+            export(conn, env, p, &stats, format, chosen.unwrap_or(p.locale()))
+        })
+        .await?;
     Ok(crate::web::api::stats::download(file))
 }
 
@@ -426,9 +429,10 @@ impl ScoreboardPage {
 pub async fn public_scoreboard(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: Visitor,
     code: web::Path<String>,
 ) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let code = code.into_inner();
     let board = state.db(move |conn, env| scoreboard(conn, env, &code)).await.or_page(&req)?;
     let mut ctx = Ctx::new(&req, &user, "stats.scoreboard");
@@ -457,6 +461,7 @@ pub async fn scoreboard_save(
     code: web::Path<String>,
     form: CsrfForm<ScoreboardForm>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let (p, code) = (who.principal.clone(), code.into_inner());
     let public = form.0.public.as_deref() == Some("1");
     let back =

@@ -3,6 +3,7 @@
 //! actions (send the invitation again, a reset link, deactivate, reactivate,
 //! change the role or the agencies). Forms are plain posts with a CSRF token.
 
+use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -101,24 +102,23 @@ impl UsersPage {
 pub async fn list(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, q: web::Query<UserQuery>) -> PageResult {
     let mut q = q.into_inner();
     q.per_page = Some(25);
-    let (p, q2) = (who.principal.clone(), q.clone());
-    let (result, agencies) = state
-        .db(move |conn, env| {
-            let agencies = users_admin::agency_choices(conn, &p)?;
-            let result = match users_admin::list(conn, env, &p, &q2) {
+    let q2 = q.clone();
+    let (user, (result, agencies)) = state
+        .page(&req, &who, move |conn, env, p| {
+            let agencies = users_admin::agency_choices(conn, p)?;
+            let result = match users_admin::list(conn, env, p, &q2) {
                 Err(AppError::Validation(f)) => Err(f),
                 other => Ok(other?),
             };
             Ok((result, agencies))
         })
-        .await
-        .or_page(&req)?;
+        .await?;
     let (status, result, errors) = match result {
         Ok(r) => (StatusCode::OK, r, FieldErrors::new()),
         Err(f) => (StatusCode::UNPROCESSABLE_ENTITY, Page { items: vec![], total: 0, page: 1, per_page: 25 }, f),
     };
     let pages = ((result.total + result.per_page - 1) / result.per_page).max(1);
-    let ctx = Ctx::new(&req, &who.user, "users.title");
+    let ctx = Ctx::new(&req, &user, "users.title");
     Ok(render(status, &UsersPage { ctx, q, result, pages, agencies, errors }))
 }
 
@@ -183,6 +183,7 @@ impl InvitePage {
 }
 
 pub async fn invite_form(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     if !matches!(who.principal.role, Role::Admin | Role::Staff) {
         return Err(PageError::not_found(&req));
     }
@@ -198,6 +199,7 @@ pub async fn invite(
     who: SignedIn,
     CsrfForm(form): CsrfForm<Pairs>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let v = InviteValues {
         email: form.one("email"),
         full_name: form.one("full_name"),
@@ -298,7 +300,7 @@ impl Outcome {
     }
 }
 
-async fn detail_page(state: &AppState, req: &HttpRequest, who: &SignedIn, id: Id, o: Outcome) -> PageResult {
+async fn detail_page(state: &AppState, req: &HttpRequest, who: &Signed, id: Id, o: Outcome) -> PageResult {
     let Outcome { status, notice, problem, errors } = o;
     let p = who.principal.clone();
     let u = state.db(move |conn, env| users_admin::get(conn, env, &p, id.as_str())).await.or_page(req)?;
@@ -314,6 +316,7 @@ pub async fn detail(
     id: web::Path<Id>,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let t = crate::i18n::Tr::new(super::locale(&req, Some(&who.principal)));
     let notice = q.done.as_deref().and_then(|d| match d {
         "invited" | "deactivate" | "reactivate" | "resend-invite" | "password-reset" | "update" => {
@@ -332,6 +335,7 @@ pub async fn act(
     path: web::Path<(Id, String)>,
     CsrfForm(form): CsrfForm<Pairs>,
 ) -> PageResult {
+    let who = state.signed_in(&req, &who).await?;
     let (id, action) = path.into_inner();
     let p = who.principal.clone();
     let target = id.clone();

@@ -4,13 +4,15 @@
 
 pub mod model;
 
+use crate::web::AppState;
+use actix_web::web;
 use std::sync::OnceLock;
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use askama::Template;
 
-use super::extract::PageUser;
+use super::extract::Visitor;
 use super::page_errors::PageResult;
 use super::{Ctx, render};
 use crate::web::api::openapi::document_value;
@@ -52,7 +54,8 @@ fn docs() -> &'static ApiDocs {
 }
 
 /// Open to everyone, like the document itself.
-pub async fn page(req: HttpRequest, user: PageUser) -> PageResult {
+pub async fn page(state: web::Data<AppState>, req: HttpRequest, who: Visitor) -> PageResult {
+    let user = state.visitor(&req, &who).await?;
     let ctx = Ctx::new(&req, &user, "api_docs.title");
     Ok(render(StatusCode::OK, &ApiDocsPage { ctx, docs: docs() }))
 }

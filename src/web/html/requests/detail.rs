@@ -110,23 +110,27 @@ impl Feedback {
     }
 }
 
-async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: Id, fb: Feedback) -> PageResult {
+/// The request page's data: the request and, when the viewer may transfer
+/// it, where to.
+type DetailData = (RequestDetail, Option<directory::TransferChoices>);
+
+/// The request page again for a visitor already known (after a form post),
+/// with what the post tells.
+async fn detail_page(state: &AppState, req: &HttpRequest, user: PageUser, id: Id, fb: Feedback) -> PageResult {
     let p = user.signed_in(req)?;
     let tr = crate::i18n::Tr::new(crate::web::html::locale(req, Some(&p)));
-    let (r, choices) = state
-        .db(move |conn, env| {
-            let r = read::detail(conn, env, &p, &id, &tr)?;
-            let choices = if r.allowed_actions.contains(&"transfer") {
-                Some(directory::transfer_choices(conn, env, &r.agency.id)?)
-            } else {
-                None
-            };
-            Ok((r, choices))
-        })
-        .await
-        .or_page(req)?;
-    let ctx = Ctx::new(req, user, "req.timeline");
-    let mut ctx = ctx;
+    let data = state.db(move |conn, env| read::detail_for_page(conn, env, &p, &id, &tr)).await.or_page(req)?;
+    Ok(render_detail(state, req, &user, data, fb))
+}
+
+fn render_detail(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &PageUser,
+    (r, choices): DetailData,
+    fb: Feedback,
+) -> actix_web::HttpResponse {
+    let mut ctx = Ctx::new(req, user, "req.timeline");
     ctx.title = format!("{} — {}", r.reference, r.subject);
     let rules = state.rules.current();
     let due = due_text(&ctx, &rules.calendar, r.due_at, r.overdue, r.status.is_open(), state.clock.now());
@@ -136,7 +140,7 @@ async fn detail_page(state: &AppState, req: &HttpRequest, user: &PageUser, id: I
     let grounds = pack.grounds_for(kind).into_iter().cloned().collect();
     let transfer_groups = choices.map(|c| transfer_groups(&ctx, &r.jurisdiction, c)).unwrap_or_default();
     let Feedback { errors, failed_action, status, message } = fb;
-    Ok(render(status, &DetailPage { ctx, r, due, grounds, transfer_groups, errors, failed_action, message }))
+    render(status, &DetailPage { ctx, r, due, grounds, transfer_groups, errors, failed_action, message })
 }
 
 /// Where a request can be transferred: the agency competent for it, which may
@@ -195,18 +199,21 @@ fn option_of(ctx: &Ctx, a: &AgencyView) -> AgencyOption {
     AgencyOption { id: a.id.clone(), label }
 }
 
-pub async fn detail(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    SignedIn { user, .. }: SignedIn,
-    path: web::Path<Id>,
-) -> PageResult {
+pub async fn detail(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, path: web::Path<Id>) -> PageResult {
+    let id = path.into_inner();
+    let chosen = crate::web::html::chosen_locale(&req);
+    let (user, data) = state
+        .page(&req, &who, move |conn, env, p| {
+            let tr = crate::i18n::Tr::new(chosen.unwrap_or(p.locale()));
+            read::detail_for_page(conn, env, p, &id, &tr)
+        })
+        .await?;
     let message = req
         .query_string()
         .contains("done=1")
         .then(|| crate::web::html::locale(&req, user.0.as_ref()))
         .map(|l| crate::i18n::Tr::new(l).t("act.done").to_string());
-    detail_page(&state, &req, &user, path.into_inner(), Feedback::ok(message)).await
+    Ok(render_detail(&state, &req, &user, data, Feedback::ok(message)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -219,20 +226,45 @@ pub struct ActForm {
 
 csrf_field!(ActForm);
 
+/// What an action form post came to.
+enum Acted {
+    /// Done; whether the request is still the viewer's to see.
+    Done { visible: bool },
+    /// Refused or invalid: the page again, with why.
+    Again(Box<(DetailData, Feedback)>),
+}
+
 pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: SignedIn,
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<ActForm>,
 ) -> PageResult {
-    let p = user.signed_in(&req)?;
     let id = path.into_inner();
-    let (id2, input) = (id.clone(), form.input.clone());
-    match state.db(move |conn, env| act::act(conn, env, &p, &id2, &input)).await {
-        Ok(acted) => {
+    let chosen = crate::web::html::chosen_locale(&req);
+    let id2 = id.clone();
+    let (user, acted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let feedback = match act::act(conn, env, p, &id2, &form.input) {
+                Ok(acted) => return Ok(Acted::Done { visible: acted.visible() }),
+                Err(AppError::Validation(errors)) => Feedback::fields(&form.input.action, errors),
+                Err(
+                    e @ (AppError::InvalidTransition(_)
+                    | AppError::Refused { .. }
+                    | AppError::Conflict(_)
+                    | AppError::Forbidden(_)),
+                ) => Feedback::refused(&e),
+                Err(e) => return Err(e),
+            };
+            let tr = crate::i18n::Tr::new(chosen.unwrap_or(p.locale()));
+            Ok(Acted::Again(Box::new((read::detail_for_page(conn, env, p, &id2, &tr)?, feedback))))
+        })
+        .await?;
+    match acted {
+        Acted::Done { visible } => {
             state.wake_mailer();
-            if acted.visible() {
+            if visible {
                 Ok(redirect(&format!("/requests/{id}?done=1")))
             } else {
                 // The request has left the caller's agencies (a transfer): its
@@ -240,40 +272,34 @@ pub async fn act(
                 Ok(redirect("/requests?transferred=1"))
             }
         }
-        Err(AppError::Validation(errors)) => {
-            detail_page(&state, &req, &user, id, Feedback::fields(&form.input.action, errors)).await
+        Acted::Again(again) => {
+            let (data, feedback) = *again;
+            Ok(render_detail(&state, &req, &user, data, feedback))
         }
-        Err(
-            e @ (AppError::InvalidTransition(_)
-            | AppError::Refused { .. }
-            | AppError::Conflict(_)
-            | AppError::Forbidden(_)),
-        ) => detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
-        Err(e) => Err(PageError::new(&req, e)),
     }
 }
-
 pub async fn attach(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: SignedIn,
     path: web::Path<Id>,
     payload: web::Payload,
 ) -> PageResult {
-    let p = user.signed_in(&req)?;
     let id = path.into_inner();
     // Whether the viewer may attach here is settled before a byte of the body is read.
-    let (p2, id2) = (p.clone(), id.clone());
-    match state.db(move |conn, _| attachments::may_attach(conn, &p2, &id2)).await {
+    let id2 = id.clone();
+    let (user, may) = state.page(&req, &who, move |conn, _, p| Ok(attachments::may_attach(conn, p, &id2))).await?;
+    match may {
         Ok(()) => {}
         Err(e @ (AppError::InvalidTransition(_) | AppError::Forbidden(_))) => {
-            return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await;
+            return detail_page(&state, &req, user, id, Feedback::refused(&e)).await;
         }
         Err(e) => return Err(PageError::new(&req, e)),
     }
+    let p = user.signed_in(&req)?;
     let upload = match upload::read(&req, payload, &state.config).await {
         Ok(x) => x,
-        Err(e) => return detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
+        Err(e) => return detail_page(&state, &req, user, id, Feedback::refused(&e)).await,
     };
     if !csrf::valid(&req, upload.field("csrf").unwrap_or_default()) {
         return Err(PageError::csrf(&req));
@@ -281,7 +307,7 @@ pub async fn attach(
     let Some(file) = upload.file.filter(|f| f.size > 0) else {
         let mut errors = FieldErrors::new();
         errors.add("file", "required");
-        return detail_page(&state, &req, &user, id, Feedback::fields("attach", errors)).await;
+        return detail_page(&state, &req, user, id, Feedback::fields("attach", errors)).await;
     };
     let id2 = id.clone();
     match upload::attach(&state, p, id2, file).await {
@@ -292,7 +318,7 @@ pub async fn attach(
             | AppError::InvalidTransition(_)
             | AppError::Forbidden(_)
             | AppError::Conflict(_)),
-        ) => detail_page(&state, &req, &user, id, Feedback::refused(&e)).await,
+        ) => detail_page(&state, &req, user, id, Feedback::refused(&e)).await,
         Err(e) => Err(PageError::new(&req, e)),
     }
 }
@@ -300,10 +326,10 @@ pub async fn attach(
 pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
-    SignedIn { principal: p, .. }: SignedIn,
+    who: SignedIn,
     path: web::Path<(Id, Id)>,
 ) -> PageResult {
     let (id, aid) = path.into_inner();
-    let a = state.db(move |conn, _| attachments::find(conn, &p, &id, &aid)).await.or_page(&req)?;
+    let (_, a) = state.page(&req, &who, move |conn, _, p| attachments::find(conn, p, &id, &aid)).await?;
     file_response(&state, &a).await.or_page(&req)
 }

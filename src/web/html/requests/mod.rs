@@ -82,11 +82,11 @@ pub struct ListPage {
 }
 
 impl ListPage {
-    fn status_name(&self, s: &dyn std::fmt::Display) -> String {
-        self.ctx.t.t(&format!("status.{s}")).to_string()
+    fn status_name(&self, s: &str) -> std::borrow::Cow<'static, str> {
+        self.ctx.t.t_of("status", s)
     }
-    fn kind_name(&self, k: &dyn std::fmt::Display) -> String {
-        self.ctx.t.t(&format!("kind.{k}")).to_string()
+    fn kind_name(&self, k: &str) -> std::borrow::Cow<'static, str> {
+        self.ctx.t.t_of("kind", k)
     }
     fn statuses(&self) -> Vec<&'static str> {
         crate::domain::request::Status::ALL.iter().map(|s| s.as_str()).collect()
@@ -116,33 +116,27 @@ impl ListPage {
             enc(&self.q.overdue)
         )
     }
-    fn agency_name(&self, r: &RequestSummary) -> String {
-        self.ctx.agency_name(&r.agency.name, r.agency.name_en.as_deref())
+    fn agency_name<'a>(&self, r: &'a RequestSummary) -> &'a str {
+        self.ctx.agency_name_of(&r.agency.name, r.agency.name_en.as_deref())
     }
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    SignedIn { principal: p, user, .. }: SignedIn,
-    q: web::Query<ListQuery>,
-) -> PageResult {
+pub async fn list(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, q: web::Query<ListQuery>) -> PageResult {
     let mut q = q.into_inner();
     if q.per_page.is_none() {
         q.per_page = Some(50);
     }
-    let role = p.role;
-    let (query, p2) = (q.clone(), p.clone());
-    let page = match state.db(move |conn, env| read::list(conn, env, &p2, &query)).await {
-        Ok(page) => page,
-        Err(AppError::Validation(_)) => {
-            // A hand-edited filter: show everything rather than an error.
-            q = ListQuery { per_page: Some(50), ..Default::default() };
-            let query = q.clone();
-            state.db(move |conn, env| read::list(conn, env, &p, &query)).await.or_page(&req)?
-        }
-        Err(e) => return Err(PageError::new(&req, e)),
-    };
+    let (user, (page, q, role)) = state
+        .page(&req, &who, move |conn, env, p| match read::list(conn, env, p, &q) {
+            Ok(page) => Ok((page, q, p.role)),
+            Err(AppError::Validation(_)) => {
+                // A hand-edited filter: show everything rather than an error.
+                let q = ListQuery { per_page: Some(50), ..Default::default() };
+                Ok((read::list(conn, env, p, &q)?, q, p.role))
+            }
+            Err(e) => Err(e),
+        })
+        .await?;
     let (title, empty) = match role {
         Role::Reporter => ("list.title_reporter", "list.empty_reporter"),
         Role::Spokesperson => ("list.title_spokesperson", "list.empty_spokesperson"),

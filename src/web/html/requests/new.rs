@@ -130,9 +130,10 @@ pub struct NewQuery {
 pub async fn new_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    SignedIn { user, .. }: SignedIn,
+    who: SignedIn,
     q: web::Query<NewQuery>,
 ) -> PageResult {
+    let crate::web::Signed { user, .. } = state.signed_in(&req, &who).await?;
     let q = q.into_inner();
     let form = NewForm {
         agency_id: q.agency_id.unwrap_or_default(),
@@ -146,10 +147,10 @@ pub async fn new_form(
 pub async fn new_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: PageUser,
+    who: SignedIn,
     CsrfForm(form): CsrfForm<NewForm>,
 ) -> PageResult {
-    let p = user.signed_in(&req)?;
+    let crate::web::Signed { principal: p, user } = state.signed_in(&req, &who).await?;
     let input = FileInput {
         agency_id: form.agency_id.clone(),
         kind: form.kind.clone(),
