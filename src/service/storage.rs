@@ -27,6 +27,12 @@ const LOCAL_PART_BYTES: usize = 256 * 1024;
 const PARTS_IN_FLIGHT: usize = 1;
 /// Bytes read from the local spool at a time.
 const READ_BYTES: usize = 256 * 1024;
+/// Uploads to S3 sent at once by this instance (each holds up to two 5 MiB
+/// parts): a burst of uploads waits here with its file spooled on disk, so
+/// the memory they take stays about 40 MiB however many arrive together.
+const S3_UPLOADS_AT_ONCE: usize = 4;
+/// Local writes at once: their parts are small, so the bound is loose.
+const LOCAL_UPLOADS_AT_ONCE: usize = 64;
 
 /// A store that cannot be reached, or refused an operation.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +64,8 @@ pub struct Storage {
     store: Arc<dyn ObjectStore>,
     url: StorageUrl,
     part_bytes: usize,
+    /// Turns to send a file to the store (see `S3_UPLOADS_AT_ONCE`).
+    uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// Signs and encrypts S3 requests with ring; installed once per process
@@ -114,8 +122,12 @@ impl Storage {
                 }
             }
         };
-        let part_bytes = if url.is_shared() { S3_PART_BYTES } else { LOCAL_PART_BYTES };
-        Ok(Storage { store, url: url.clone(), part_bytes })
+        let (part_bytes, at_once) = if url.is_shared() {
+            (S3_PART_BYTES, S3_UPLOADS_AT_ONCE)
+        } else {
+            (LOCAL_PART_BYTES, LOCAL_UPLOADS_AT_ONCE)
+        };
+        Ok(Storage { store, url: url.clone(), part_bytes, uploads: Arc::new(tokio::sync::Semaphore::new(at_once)) })
     }
 
     pub fn url(&self) -> &StorageUrl {
@@ -141,6 +153,8 @@ impl Storage {
     /// write makes it fresh, so the orphan cleanup cannot take it from under
     /// a row about to name it.
     pub async fn put_file(&self, local: &std::path::Path, sha256: &str) -> Result<(), StorageError> {
+        // Never closed, so acquiring only waits.
+        let _turn = self.uploads.acquire().await.ok();
         let mut file = tokio::fs::File::open(local).await?;
         let upload = self.store.put_multipart(&Self::key(sha256)).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_bytes);
