@@ -43,6 +43,7 @@ pub mod storage;
 pub mod storage_blocking;
 pub mod storage_migrate;
 pub mod sweep_batch;
+pub mod sweep_report;
 pub mod sweeper;
 pub mod timeline;
 pub mod unverified;

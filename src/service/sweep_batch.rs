@@ -16,7 +16,7 @@ use super::error::{AppError, AppResult};
 use super::next_check::{inputs, next_check_of};
 use super::requests::{mail, utc};
 use super::stat_facts::facts_for;
-use super::sweeper::SweepReport;
+use super::sweep_report::SweepReport;
 use super::timeline::{self, GENESIS};
 use crate::db::models::{Agency, EscalationRow, EventRow, Jurisdiction, OutboxRow, RequestRow};
 use crate::db::stats::NewFact;

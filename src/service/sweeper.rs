@@ -9,7 +9,6 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
 use serde_json::json;
 
 use super::Env;
@@ -22,18 +21,7 @@ use crate::db::{self, DbConn, Pool, requests};
 use crate::domain::request::{NewEvent, Status};
 use crate::domain::sweep::{self, Step};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SweepReport {
-    pub checked: usize,
-    pub reminders: usize,
-    pub overdue: usize,
-    pub review_overdue: usize,
-    pub closed: usize,
-    /// Requests that could not be processed (e.g. a row this version cannot
-    /// read): logged and looked at again later, so that one bad row never
-    /// holds up the rest of the sweep.
-    pub skipped: usize,
-}
+pub use super::sweep_report::SweepReport;
 
 /// Requests claimed and written together: large enough that a batch's
 /// statements carry many rows each, small enough to hold its rendered mails in
@@ -42,17 +30,6 @@ pub const BATCH: i64 = 500;
 
 /// When a request the sweep could not process is looked at again.
 const SKIPPED_RETRY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
-
-impl SweepReport {
-    pub(crate) fn add(&mut self, r: &SweepReport) {
-        self.checked += r.checked;
-        self.reminders += r.reminders;
-        self.overdue += r.overdue;
-        self.review_overdue += r.review_overdue;
-        self.closed += r.closed;
-        self.skipped += r.skipped;
-    }
-}
 
 /// Sweepers working side by side on PostgreSQL: a request's steps are mostly
 /// round trips to the database, which several connections overlap.
