@@ -278,19 +278,10 @@ pub fn follow_transfer(
     mail::escalation_followed(conn, env, row, &esc.reason, from_jurisdiction, from_agency)
 }
 
-/// Opens an escalation to the Department (unless one is open) with its
-/// timeline event, and mails the Department.
-pub fn open(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    row: &mut RequestRow,
-    reason: &str,
-    actor: Option<(&str, &str)>,
-) -> AppResult<EscalationRow> {
-    if let Some(open) = requests::open_escalation(conn, &row.id)? {
-        return Ok(open);
-    }
-    // The Department's own review deadline, in working days (policy).
+/// A new open escalation of `row` for `reason`, due for the Department's
+/// review by the policy's working days, and the timeline event that tells it
+/// (written by `open`, and by the sweep's batches together with others).
+pub fn opened(env: Env<'_>, row: &RequestRow, reason: &str) -> (EscalationRow, NewEvent) {
     let pack = env.rules.pack_of(&row.policy_version, utc(row.received_at));
     let review_due = crate::domain::deadline::department_review_due(pack, &env.rules.calendar, env.now);
     let esc = EscalationRow {
@@ -305,13 +296,29 @@ pub fn open(
         closed_at: None,
         resolution: None,
     };
-    requests::insert_escalation(conn, &esc)?;
     let event = NewEvent {
         kind: "escalation_opened".into(),
         body: None,
         data: json!({"escalation_id": esc.id, "reason": reason}),
         internal: false,
     };
+    (esc, event)
+}
+
+/// Opens an escalation to the Department (unless one is open) with its
+/// timeline event, and mails the Department.
+pub fn open(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    row: &mut RequestRow,
+    reason: &str,
+    actor: Option<(&str, &str)>,
+) -> AppResult<EscalationRow> {
+    if let Some(open) = requests::open_escalation(conn, &row.id)? {
+        return Ok(open);
+    }
+    let (esc, event) = opened(env, row, reason);
+    requests::insert_escalation(conn, &esc)?;
     let (actor_id, role) = actor.unwrap_or(("", "system"));
     timeline::append(conn, env, row, Some(actor_id).filter(|a| !a.is_empty()), role, &event)?;
     mail::escalated(conn, env, row, reason)?;

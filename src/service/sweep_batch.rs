@@ -14,15 +14,14 @@ use serde_json::json;
 use super::Env;
 use super::error::{AppError, AppResult};
 use super::next_check::{inputs, next_check_of};
-use super::requests::{mail, utc};
+use super::requests::mail;
 use super::stat_facts::facts_for;
 use super::sweep_report::SweepReport;
 use super::timeline::{self, GENESIS};
 use crate::db::models::{Agency, EscalationRow, EventRow, Jurisdiction, OutboxRow, RequestRow};
 use crate::db::stats::NewFact;
 use crate::db::sweep_batch::{self as batch, NewState};
-use crate::db::{self, DbConn, outbox};
-use crate::domain::escalation::EscalationStatus;
+use crate::db::{DbConn, outbox};
 use crate::domain::request::{NewEvent, Status};
 use crate::domain::sweep::{self, Step};
 use crate::mail::notice::{ByLocale, RequestEvent};
@@ -202,22 +201,8 @@ fn take(
             out.append(conn, env, &mut w.row, timeline, &system("overdue", json!({"due_at": due_at}), false))?;
             if w.esc.is_none() {
                 // As `escalations::open`: the row, its event, the Department's mail.
-                let pack = env.rules.pack_of(&w.row.policy_version, utc(w.row.received_at));
-                let review_due = crate::domain::deadline::department_review_due(pack, &env.rules.calendar, env.now);
-                let esc = EscalationRow {
-                    id: db::new_id(),
-                    request_id: w.row.id.clone(),
-                    jurisdiction_id: w.row.jurisdiction_id.clone(),
-                    reason: "overdue".into(),
-                    status: EscalationStatus::Open,
-                    opened_at: env.now.naive_utc(),
-                    due_at: Some(review_due.naive_utc()),
-                    assigned_to: None,
-                    closed_at: None,
-                    resolution: None,
-                };
-                let data = json!({"escalation_id": esc.id, "reason": "overdue"});
-                out.append(conn, env, &mut w.row, timeline, &system("escalation_opened", data, false))?;
+                let (esc, event) = super::escalations::opened(env, &w.row, "overdue");
+                out.append(conn, env, &mut w.row, timeline, &event)?;
                 let to = who.department(conn, &w.row.jurisdiction_id)?;
                 let reporter = who.reporters.get(&w.row.reporter_id).map(|u| u.full_name.clone()).unwrap_or_default();
                 out.mail(&w.row, agency, &to, RequestEvent::Escalated { reason: "overdue".into(), reporter });
