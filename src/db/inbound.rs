@@ -139,6 +139,14 @@ pub fn bounce_of(conn: &mut DbConn, email: &str) -> QueryResult<Option<BounceRow
     mb::table.find(email).select(BounceRow::as_select()).first(conn).optional()
 }
 
+/// The bounces of any of `emails` (lowercased), in one query.
+pub fn bounces_of(conn: &mut DbConn, emails: &[String]) -> QueryResult<Vec<BounceRow>> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    mb::table.filter(mb::email.eq_any(emails)).select(BounceRow::as_select()).load(conn)
+}
+
 pub fn bounces(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<BounceRow>> {
     mb::table.order(mb::last_at.desc()).limit(limit).select(BounceRow::as_select()).load(conn)
 }

@@ -98,7 +98,7 @@ pub struct UserToken {
     pub new_email: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
 // None is written as NULL rather than DEFAULT (no column here has another
 // default), so the insert's SQL is the same for every row and diesel keeps it

@@ -14,13 +14,6 @@ pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
-/// `status = 'pending'` written out, not bound: the planner matches it to the
-/// partial index `outbox_pending` only when it can see the value (SQLite is
-/// built never to look at bound values; see .cargo/config.toml).
-fn pending() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-    diesel::dsl::sql::<diesel::sql_types::Bool>("outbox.status = 'pending'")
-}
-
 pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table).values(row).execute(conn).map(|_| ())
 }
@@ -106,28 +99,107 @@ fn insert_chunked(conn: &mut DbConn, rows: &[OutboxRow]) -> QueryResult<()> {
     .map(|_| ())
 }
 
-/// Ids of rows due for an attempt (pending, due, lease free). Reads only the
-/// partial index on pending rows.
-pub fn due_ids(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
-    outbox::table
-        .filter(pending())
-        .filter(outbox::next_attempt_at.le(now))
-        .filter(outbox::lease_until.is_null().or(outbox::lease_until.lt(now)))
-        .order(outbox::next_attempt_at.asc())
-        .limit(limit)
-        .select(outbox::id)
-        .load(conn)
+/// Claims up to `limit` rows due for an attempt (pending, due, lease free) for
+/// sending until `lease_until`, in one statement, and returns them in the
+/// order they became due. On PostgreSQL rows another instance is claiming are
+/// skipped (`SKIP LOCKED`) and each row is checked again once locked, so no row
+/// is handed to two callers; SQLite has one writer at a time.
+pub fn claim_due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    use super::multi_row::{self, Bind};
+    // diesel's update cannot take a limited subquery: the statement is written
+    // out. `status = 'pending'` is not bound, so that the planner can match it
+    // to the partial index `outbox_pending` (SQLite is built never to look at
+    // bound values; see .cargo/config.toml).
+    const FREE: &str = "(lease_until IS NULL OR lease_until < {now})";
+    let (sql, binds) = if matches!(conn, DbConn::Pg(_)) {
+        let free = FREE.replace("{now}", "$2");
+        (
+            format!(
+                "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM outbox WHERE outbox.status = 'pending' AND next_attempt_at <= $2 \
+                 AND {free} ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 AND outbox.status = 'pending' AND {free} RETURNING *"
+            ),
+            vec![Bind::At(lease_until), Bind::At(now), Bind::Int(limit_i32(limit))],
+        )
+    } else {
+        let free = FREE.replace("{now}", "?");
+        (
+            format!(
+                "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM outbox WHERE outbox.status = 'pending' AND next_attempt_at <= ? \
+                 AND {free} ORDER BY next_attempt_at LIMIT ?) RETURNING *"
+            ),
+            vec![Bind::At(lease_until), Bind::At(now), Bind::At(now), Bind::Int(limit_i32(limit))],
+        )
+    };
+    let mut rows: Vec<OutboxRow> = multi_row::load(conn, &sql, &binds)?;
+    rows.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(rows)
 }
 
-/// Claims one row for sending until `lease_until`: true when this caller won it.
-/// Another process that read the same id loses the race on the condition.
-pub fn claim(conn: &mut DbConn, id: &str, now: NaiveDateTime, lease_until: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(
-        outbox::table.find(id).filter(pending()).filter(outbox::lease_until.is_null().or(outbox::lease_until.lt(now))),
-    )
-    .set((outbox::lease_until.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
-    .execute(conn)?;
-    Ok(n == 1)
+fn limit_i32(limit: i64) -> i32 {
+    i32::try_from(limit).unwrap_or(i32::MAX)
+}
+
+/// The outcome of one attempt to send a claimed row.
+pub enum Attempt<'a> {
+    Sent {
+        reply: &'a str,
+    },
+    /// Failed: retried at `retry_at`, or failed for good when None.
+    Failed {
+        error: &'a str,
+        retry_at: Option<NaiveDateTime>,
+    },
+}
+
+/// Records the outcomes of a pass of the mailer. The caller runs it in one
+/// transaction: one commit for the pass instead of one per mail. The rows sent
+/// are updated in one statement.
+pub fn record_attempts(conn: &mut DbConn, at: NaiveDateTime, attempts: &[(&str, Attempt<'_>)]) -> QueryResult<()> {
+    use super::multi_row::{self, Bind};
+    let sent: Vec<(&str, &str)> = attempts
+        .iter()
+        .filter_map(|(id, a)| match a {
+            Attempt::Sent { reply } => Some((*id, *reply)),
+            Attempt::Failed { .. } => None,
+        })
+        .collect();
+    let pg = matches!(conn, DbConn::Pg(_));
+    for chunk in sent.chunks(multi_row::rows_per_statement(3)) {
+        // VALUES columns are column1, column2… on both backends.
+        let sql = format!(
+            "UPDATE outbox SET status = '{SENT}', sent_at = v.column3, smtp_reply = v.column2, lease_until = NULL \
+             FROM (VALUES {}) AS v WHERE outbox.id = v.column1 RETURNING outbox.id, outbox.kind",
+            multi_row::values_list(pg, chunk.len(), 3)
+        );
+        let binds: Vec<Bind<'_>> =
+            chunk.iter().flat_map(|(id, reply)| [Bind::Text(id), Bind::Text(reply), Bind::At(at)]).collect();
+        let written: Vec<IdKind> = multi_row::load(conn, &sql, &binds)?;
+        for row in written {
+            redact_if_secret(conn, &row.id, Some(row.kind))?;
+        }
+    }
+    for (id, a) in attempts {
+        if let Attempt::Failed { error, retry_at } = a {
+            mark_failed(conn, id, error, *retry_at)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct IdKind {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<OutboxRow> {
@@ -140,20 +212,6 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<OutboxRow> {
 /// should not hand it out: it is replaced by `redacted`.
 pub const SECRET_LINK_KINDS: &[&str] =
     &["verify_email", "invite", "password_reset", "email_change_confirm", "mail_answer_recorded"];
-
-pub fn mark_sent(conn: &mut DbConn, id: &str, at: NaiveDateTime, reply: &str) -> QueryResult<()> {
-    let kind: Option<String> = diesel::update(outbox::table.find(id))
-        .set((
-            outbox::status.eq(SENT),
-            outbox::sent_at.eq(at),
-            outbox::smtp_reply.eq(reply),
-            outbox::lease_until.eq(None::<NaiveDateTime>),
-        ))
-        .returning(outbox::kind)
-        .get_result(conn)
-        .optional()?;
-    redact_if_secret(conn, id, kind)
-}
 
 /// Records a failed attempt: either retry at `retry_at`, or give up for good.
 pub fn mark_failed(conn: &mut DbConn, id: &str, error: &str, retry_at: Option<NaiveDateTime>) -> QueryResult<()> {

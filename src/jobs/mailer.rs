@@ -4,6 +4,7 @@
 //! sending, so two instances never send the same row at the same moment;
 //! failures are retried with exponential backoff and recorded.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,8 +15,9 @@ use tokio::sync::Notify;
 use super::supervisor::{JobHealth, guarded_tick};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::db::Pool;
 use crate::db::models::OutboxRow;
-use crate::db::{Pool, outbox};
+use crate::db::outbox::{self, Attempt};
 use crate::mail::transport::Transport;
 
 /// Attempts after which a transient failure is still retried, but no more
@@ -24,6 +26,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How long a claim protects a row being sent.
 const LEASE: Duration = Duration::from_secs(300);
 const BATCH: i64 = 50;
+
+/// What the SMTP server said to one mail.
+type SendResult = Result<String, crate::mail::transport::SendError>;
 
 pub struct Mailer {
     pub pool: Pool,
@@ -55,32 +60,38 @@ impl Mailer {
         }
     }
 
-    /// Sends what is due now; returns how many rows it attempted.
+    /// Sends what is due now; returns how many rows it attempted. A pass
+    /// costs the database two statements to claim its rows and one
+    /// transaction to record how each went, however many it sends.
     pub async fn drain_once(&self) -> anyhow::Result<usize> {
         let now = self.clock.now();
         let pool = self.pool.clone();
         let lease_until = now + TimeDelta::from_std(LEASE)?;
-        let claimed: Vec<_> = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<_>> {
+        let (claimed, held) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let mut conn = pool.get()?;
-            let mut rows = Vec::new();
-            for id in outbox::due_ids(&mut conn, now.naive_utc(), BATCH)? {
-                if outbox::claim(&mut conn, &id, now.naive_utc(), lease_until.naive_utc())? {
-                    let row = outbox::get(&mut conn, &id)?;
-                    // Mail to an address whose mail came back is held, not sent
-                    // into the void again; staff see the address as bouncing.
-                    match crate::db::inbound::bounce_of(&mut conn, &row.to_email.to_lowercase())? {
-                        Some(b) => {
-                            let why = format!("held: mail to this address bounced ({})", b.diagnostic);
-                            outbox::mark_failed(&mut conn, &id, &why, None)?;
-                        }
-                        None => rows.push(row),
-                    }
-                }
-            }
-            Ok(rows)
+            let rows = outbox::claim_due(&mut conn, now.naive_utc(), lease_until.naive_utc(), BATCH)?;
+            let mut emails: Vec<String> = rows.iter().map(|r| r.to_email.to_lowercase()).collect();
+            emails.sort_unstable();
+            emails.dedup();
+            // Mail to an address whose mail came back is held, not sent
+            // into the void again; staff see the address as bouncing.
+            let bounced: HashMap<String, String> = crate::db::inbound::bounces_of(&mut conn, &emails)?
+                .into_iter()
+                .map(|b| (b.email, b.diagnostic))
+                .collect();
+            let (held, send): (Vec<OutboxRow>, Vec<OutboxRow>) =
+                rows.into_iter().partition(|r| bounced.contains_key(&r.to_email.to_lowercase()));
+            let held: Vec<(String, String)> = held
+                .into_iter()
+                .map(|r| {
+                    let why = format!("held: mail to this address bounced ({})", bounced[&r.to_email.to_lowercase()]);
+                    (r.id, why)
+                })
+                .collect();
+            Ok((send, held))
         })
         .await??;
-        let attempted = claimed.len();
+        let attempted = claimed.len() + held.len();
         // Side by side, since each SMTP exchange mostly waits on the network;
         // but one person's mails in the order they were written.
         let mut by_recipient: Vec<Vec<OutboxRow>> = Vec::new();
@@ -90,19 +101,22 @@ impl Mailer {
                 None => by_recipient.push(vec![row]),
             }
         }
-        let outcomes: Vec<anyhow::Result<()>> = futures_util::stream::iter(by_recipient)
+        let sent: Vec<Vec<(OutboxRow, SendResult)>> = futures_util::stream::iter(by_recipient)
             .map(|rows| async move {
+                let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
-                    self.deliver(row).await?;
+                    let result = self.send(&row).await;
+                    out.push((row, result));
                 }
-                Ok(())
+                out
             })
             .buffer_unordered(self.config.mail_connections.max(1))
             .collect()
             .await;
-        for outcome in outcomes {
-            outcome?;
+        if sent.is_empty() && held.is_empty() {
+            return Ok(attempted);
         }
+        self.record(sent.into_iter().flatten().collect(), held).await?;
         Ok(attempted)
     }
 
@@ -112,13 +126,9 @@ impl Mailer {
         config.mail_poll.max(Duration::from_secs(20))
     }
 
-    /// Sends one claimed row and records the outcome.
-    async fn deliver(&self, row: OutboxRow) -> anyhow::Result<()> {
-        let result = self.transport.send(&row, &self.config.mail_from).await;
-        let at = self.clock.now();
-        let pool = self.pool.clone();
-        let base = self.config.mail_retry_base;
-        let id = row.id.clone();
+    /// Sends one claimed row.
+    async fn send(&self, row: &OutboxRow) -> SendResult {
+        let result = self.transport.send(row, &self.config.mail_from).await;
         match &result {
             Ok(_) => {
                 crate::metrics::MAILS_SENT.inc();
@@ -129,16 +139,36 @@ impl Mailer {
                 tracing::warn!(outbox_id = %row.id, attempts = row.attempts, permanent = e.permanent, error = %e.message, "mail not sent");
             }
         }
+        result
+    }
+
+    /// Records how a pass went, in one transaction. A mail sent but not yet
+    /// recorded (the process stopped in between) is still leased, and is sent
+    /// again once the lease runs out: mail goes at least once.
+    async fn record(&self, sent: Vec<(OutboxRow, SendResult)>, held: Vec<(String, String)>) -> anyhow::Result<()> {
+        let at = self.clock.now();
+        let pool = self.pool.clone();
+        let base = self.config.mail_retry_base;
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let mut conn = pool.get()?;
-            match result {
-                Ok(reply) => outbox::mark_sent(&mut conn, &id, at.naive_utc(), &reply)?,
-                Err(e) => {
-                    let retry = (!e.permanent)
-                        .then(|| at + TimeDelta::from_std(backoff(base, row.attempts)).unwrap_or(TimeDelta::hours(1)));
-                    outbox::mark_failed(&mut conn, &id, &e.message, retry.map(|t| t.naive_utc()))?;
-                }
-            }
+            let attempts: Vec<(&str, Attempt<'_>)> = sent
+                .iter()
+                .map(|(row, result)| {
+                    let attempt = match result {
+                        Ok(reply) => Attempt::Sent { reply },
+                        Err(e) => Attempt::Failed {
+                            error: &e.message,
+                            retry_at: (!e.permanent).then(|| {
+                                (at + TimeDelta::from_std(backoff(base, row.attempts)).unwrap_or(TimeDelta::hours(1)))
+                                    .naive_utc()
+                            }),
+                        },
+                    };
+                    (row.id.as_str(), attempt)
+                })
+                .chain(held.iter().map(|(id, why)| (id.as_str(), Attempt::Failed { error: why, retry_at: None })))
+                .collect();
+            crate::db::write(&mut conn, |conn| outbox::record_attempts(conn, at.naive_utc(), &attempts))?;
             Ok(())
         })
         .await?

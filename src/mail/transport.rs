@@ -12,7 +12,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::SendError;
+pub use super::SendError;
 use super::smtp::SmtpPool;
 use crate::config::{Config, SmtpTls};
 use crate::db::models::OutboxRow;

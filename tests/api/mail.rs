@@ -107,3 +107,67 @@ async fn without_smtp_mail_goes_to_eml_files(backend: Backend) {
     panic!("no .eml file under {}", dir.display());
 }
 both!(without_smtp_mail_goes_to_eml_files);
+
+/// Two instances on one database drain one outbox side by side: each claims
+/// its passes in one statement, and every mail goes out once, to one of the
+/// two SMTP servers, and is recorded as sent after exactly one attempt.
+async fn two_mailers_send_each_mail_once(backend: Backend) {
+    const MAILS: usize = 300;
+    let first = TestApp::spawn(backend).await;
+    let second = TestApp::spawn_beside(&first, Options::default()).await;
+    let pool = first.pool.clone();
+    let config = first.state.config.clone();
+    // Written as another process would, in one transaction, with no wake-up:
+    // both mailers find them on their next poll.
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        tiepcan::db::write(&mut conn, |conn| -> anyhow::Result<()> {
+            for i in 0..MAILS {
+                let to = tiepcan::mail::Recipient {
+                    email: format!("m{i}@many.test"),
+                    name: Some(format!("Người nhận {i}")),
+                    locale: Default::default(),
+                    user_id: None,
+                };
+                let notice =
+                    tiepcan::mail::Notice::VerifyEmail { name: format!("Người nhận {i}"), token: "t".into() };
+                tiepcan::mail::queue(conn, &config, chrono::Utc::now(), &to, &notice)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    })
+    .await
+    .unwrap();
+
+    let received = || {
+        let mut all: Vec<String> =
+            first.smtp.all().into_iter().chain(second.smtp.all()).flat_map(|m| m.to.clone()).collect();
+        all.sort();
+        all
+    };
+    for _ in 0..400 {
+        if received().len() >= MAILS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Long enough for a second sending of any mail to show.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let all = received();
+    let mut unique = all.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), MAILS, "every mail arrived");
+    assert_eq!(all.len(), MAILS, "no mail arrived twice");
+    for i in [0, MAILS / 2, MAILS - 1] {
+        let rows = first.outbox_to(&format!("m{i}@many.test")).await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].status, "sent");
+        assert_eq!(rows[0].attempts, 1, "claimed once");
+        assert!(rows[0].lease_until.is_none());
+        assert!(rows[0].smtp_reply.as_deref().unwrap_or_default().starts_with("250"), "{:?}", rows[0].smtp_reply);
+        // The link's one-time secret is not kept once the mail has gone.
+        assert!(rows[0].body_text.contains("token=redacted"), "{}", rows[0].body_text);
+    }
+}
+both!(two_mailers_send_each_mail_once);
