@@ -175,8 +175,8 @@ fn table_sizes(conn: &mut tiepcan::db::DbConn) -> Vec<i64> {
 }
 
 /// The backend of another connection caught inside the sweep's batch: it has
-/// written steps, events, escalations and facts (it holds their tables' write
-/// locks) and waits to write the batch's mails. Returns its process id.
+/// written steps, events, escalations and mails (it holds their tables' write
+/// locks) and waits to write the batch's statistics facts. Returns its process id.
 fn sweeper_inside_a_batch(conn: &mut tiepcan::db::DbConn, locker: i32) -> Option<i32> {
     #[derive(diesel::QueryableByName)]
     struct Pid {
@@ -185,22 +185,22 @@ fn sweeper_inside_a_batch(conn: &mut tiepcan::db::DbConn, locker: i32) -> Option
     }
     let sql = format!(
         "SELECT a.pid FROM pg_stat_activity a \
-         WHERE a.pid NOT IN (pg_backend_pid(), {locker}) AND a.query LIKE 'INSERT INTO outbox (%' \
+         WHERE a.pid NOT IN (pg_backend_pid(), {locker}) AND a.query LIKE 'INSERT INTO stat_facts (%' \
          AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted \
-                     AND l.relation = 'outbox'::regclass) \
+                     AND l.relation = 'stat_facts'::regclass) \
          AND (SELECT count(*) FROM pg_locks l WHERE l.pid = a.pid AND l.granted AND l.mode = 'RowExclusiveLock' \
               AND l.relation IN ('sweep_steps'::regclass, 'request_events'::regclass, \
-                                 'escalations'::regclass, 'stat_facts'::regclass)) = 4"
+                                 'escalations'::regclass, 'outbox'::regclass)) = 4"
     );
     diesel::sql_query(sql).load::<Pid>(conn).unwrap().first().map(|p| p.pid)
 }
 
 /// A sweeper process killed (SIGKILL) inside a batch, after the batch wrote its
-/// steps, events, escalations and facts but before it committed: none of that
+/// steps, events, escalations and mails but before it committed: none of that
 /// batch is left, and the next sweep does every step exactly once. To stop it
-/// there, the test holds a lock on the outbox that the batch's mail insert
-/// waits for, and kills the process once PostgreSQL shows it waiting there
-/// with the batch's other rows written.
+/// there, the test holds a lock on the statistics facts that the batch's
+/// insert of facts waits for, and kills the process once PostgreSQL shows it
+/// waiting there with the batch's other rows written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sweeper_killed_inside_a_batch_leaves_nothing_of_it() {
     use diesel::Connection;
@@ -208,7 +208,7 @@ async fn a_sweeper_killed_inside_a_batch_leaves_nothing_of_it() {
     file_many(&w, 120).await;
     let mut locker = diesel::PgConnection::establish(&w.app.db_url).unwrap();
     diesel::sql_query("BEGIN").execute(&mut locker).unwrap();
-    diesel::sql_query("LOCK TABLE outbox IN SHARE MODE").execute(&mut locker).unwrap();
+    diesel::sql_query("LOCK TABLE stat_facts IN SHARE MODE").execute(&mut locker).unwrap();
     #[derive(diesel::QueryableByName)]
     struct Pid {
         #[diesel(sql_type = diesel::sql_types::Integer)]
