@@ -64,11 +64,11 @@ pub async fn forgot(
     who: Visitor,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     ratelimit::reset(&state, &req).await.or_page(&req)?;
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &form.email);
     if !errors.is_empty() {
+        let user = state.visitor(&req, &who).await?;
         let ctx = Ctx::new(&req, &user, "forgot.title");
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ForgotPage { ctx, email: form.email, errors }));
     }
@@ -110,11 +110,11 @@ pub async fn reset_form(
     who: Visitor,
     q: web::Query<TokenQuery>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     let token = q.into_inner().token;
     let t2 = token.clone();
-    let Some(account) = state.db(move |conn, env| password_reset::account_for(conn, env, &t2)).await.or_page(&req)?
-    else {
+    let (user, account) =
+        state.visit(&req, &who, move |conn, env, _| password_reset::account_for(conn, env, &t2)).await?;
+    let Some(account) = account else {
         return Ok(bad_link(&req));
     };
     let ctx = Ctx::new(&req, &user, "reset.title");
@@ -127,22 +127,37 @@ pub async fn reset(
     who: Visitor,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
-    let t2 = form.token.clone();
-    let Some(account) = state.db(move |conn, env| password_reset::account_for(conn, env, &t2)).await.or_page(&req)?
-    else {
+    // Two blocking calls: the new password is hashed on the hashing pool
+    // between checking it with the link and the write.
+    let (token, password) = (form.token.clone(), form.password.clone());
+    let matched = form.password == form.password_confirm;
+    let (user, found) = state
+        .visit(&req, &who, move |conn, env, _| {
+            let Some(account) = password_reset::account_for(conn, env, &token)? else { return Ok(None) };
+            let checked = matched.then(|| password_reset::check(conn, env, &token, &password));
+            Ok(Some((account, checked)))
+        })
+        .await?;
+    let Some((account, checked)) = found else {
         return Ok(bad_link(&req));
     };
     let mut errors = FieldErrors::new();
-    if form.password != form.password_confirm {
-        errors.add("password_confirm", "password_mismatch");
-    }
-    if errors.is_empty() {
-        match credentials::reset_password(&state, form.token.clone(), form.password.clone()).await {
-            Ok(_) => return Ok(redirect("/login?reset=1")),
-            Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_link(&req)),
-            Err(AppError::Validation(f)) => errors = f,
-            Err(e) => return Err(PageError::new(&req, e)),
+    match checked {
+        None => errors.add("password_confirm", "password_mismatch"),
+        Some(checked) => {
+            let reset = async {
+                checked?;
+                let hash = credentials::hash(&state, form.password.clone()).await?;
+                let token = form.token.clone();
+                state.db(move |conn, env| password_reset::reset(conn, env, &token, &hash)).await
+            }
+            .await;
+            match reset {
+                Ok(_) => return Ok(redirect("/login?reset=1")),
+                Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_link(&req)),
+                Err(AppError::Validation(f)) => errors = f,
+                Err(e) => return Err(PageError::new(&req, e)),
+            }
         }
     }
     let ctx = Ctx::new(&req, &user, "reset.title");
