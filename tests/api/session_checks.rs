@@ -117,6 +117,22 @@ async fn blocking_calls_of(app: &crate::helpers::TestApp, f: impl std::future::F
     app.state.blocking_calls.get() - before
 }
 
+/// A form's fields, as posted.
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
+/// What a request costs in trips to the blocking pool, answered with `status`.
+async fn calls_answering(
+    app: &crate::helpers::TestApp,
+    status: StatusCode,
+    r: impl std::future::Future<Output = reqwest::Response>,
+) -> u64 {
+    let before = app.state.blocking_calls.get();
+    let r = r.await;
+    let (got, text) = (r.status(), r.text().await.unwrap());
+    assert_eq!(got, status, "{text}");
+    app.state.blocking_calls.get() - before
+}
+
 async fn a_signed_in_page_is_one_blocking_call(backend: Backend) {
     let w = world_with(backend, Options::default()).await;
     let app = &w.app;
@@ -143,3 +159,129 @@ async fn a_signed_in_page_is_one_blocking_call(backend: Backend) {
     assert!(text.contains("tiepcan_blocking_calls_total "), "{text}");
 }
 both!(a_signed_in_page_is_one_blocking_call);
+
+/// Form posts (done, or refused and shown again with their fields' errors),
+/// their pages, and the API calls that used to check the session in a call
+/// of their own: one blocking call each. A password form checks the password
+/// on the hashing pool between reading its hash and the write, so it costs
+/// two (the page's refusal reads the page in the second; the API's refusal
+/// has nothing more to do, and neither has a form refused before the
+/// password is looked at).
+async fn forms_and_their_pages_are_one_blocking_call(backend: Backend) {
+    use StatusCode as S;
+    let w = world_with(backend, Options::default()).await;
+    let app = &w.app;
+    let admin = app.page_login("admin@tiepcan.test", PW).await;
+    let staff = app.page_login("staff@tng.test", PW).await;
+    let reporter = app.page_login("pv@tuoitre.test", PW).await;
+    let (a, s, r) = (admin.csrf("/").await, staff.csrf("/").await, reporter.csrf("/").await);
+    let (a, s, r) = (a.as_str(), s.as_str(), r.as_str());
+    let syt1 = body(app.get("/api/v1/me", Some(&w.syt1)).await).await["id"].as_str().unwrap().to_string();
+    let agency = format!("/admin/agencies/{}", w.syt_id);
+
+    // Pages that read besides the session.
+    for (who, path) in [
+        (&admin, "/admin/agencies".to_string()),
+        (&admin, format!("/admin/users/{syt1}")),
+        (&admin, "/admin/users/new".into()),
+        (&admin, "/admin/jurisdictions".into()),
+        (&admin, "/admin/calendar/2026".into()),
+        (&admin, "/admin/agencies/import".into()),
+        (&staff, agency.clone()),
+        (&staff, "/escalations".into()),
+        (&staff, "/stats".into()),
+        (&reporter, "/requests/new?agency_q=y".into()),
+        (&reporter, "/agencies".into()),
+        (&reporter, "/account".into()),
+    ] {
+        let n = blocking_calls_of(app, async { who.client.get(who.url(&path)).send().await.unwrap().status() }).await;
+        assert_eq!(n, 1, "GET {path}");
+    }
+
+    // Forms, done and refused.
+    let new_agency = |name: &'static str| {
+        [("csrf", a), ("jurisdiction", "TNG"), ("code", "SXD"), ("name", name), ("level", "department")]
+    };
+    let holidays = [("csrf", a), ("holidays", "30/02/2026 Không có"), ("working_days", ""), ("source", "x")];
+    let invite = [
+        ("csrf", a),
+        ("email", "syt1@tng.test"),
+        ("full_name", "Trần Văn Hải"),
+        ("role", "spokesperson"),
+        ("agency_ids", w.syt_id.as_str()),
+        ("locale", "vi"),
+    ];
+    let terms = format!("{agency}/terms");
+    let deactivate = format!("/admin/users/{syt1}/deactivate");
+    let profile = |name: &'static str| [("csrf", r), ("full_name", name), ("outlet", "Báo Tuổi Trẻ"), ("locale", "vi")];
+    let preview = [("csrf", r), ("op", "preview"), ("agency_id", w.syt_id.as_str()), ("kind", "information")];
+    let forms: Vec<(&PageSession, &str, Form, StatusCode)> = vec![
+        (&admin, "/admin/agencies", new_agency("Sở Xây dựng").to_vec(), S::SEE_OTHER),
+        (&admin, "/admin/agencies", new_agency("").to_vec(), S::UNPROCESSABLE_ENTITY),
+        (&admin, "/admin/calendar/2026", holidays.to_vec(), S::UNPROCESSABLE_ENTITY),
+        (&admin, "/admin/users/new", invite.to_vec(), S::UNPROCESSABLE_ENTITY),
+        (&admin, &deactivate, vec![("csrf", a)], S::SEE_OTHER),
+        (&admin, "/admin/scoreboards/TNG", vec![("csrf", a), ("public", "1")], S::SEE_OTHER),
+        (&staff, &agency, vec![("csrf", s), ("name", ""), ("level", "department")], S::UNPROCESSABLE_ENTITY),
+        (&staff, &terms, vec![("csrf", s), ("email", "syt2@tng.test"), ("valid_from", "mai")], S::UNPROCESSABLE_ENTITY),
+        (&reporter, "/account/profile", profile("Lê\tBình").to_vec(), S::UNPROCESSABLE_ENTITY),
+        (&reporter, "/account/profile", profile("Lê Bình").to_vec(), S::SEE_OTHER),
+        (&reporter, "/requests/new", preview.to_vec(), S::OK),
+        (&reporter, "/verify-email/resend", vec![("csrf", r)], S::SEE_OTHER),
+    ];
+    for (who, path, form, status) in forms {
+        let n = calls_answering(app, status, who.post_form(path, &form)).await;
+        assert_eq!(n, 1, "POST {path} answering {status}");
+    }
+    // The public scoreboard, for a visitor signed in.
+    assert_eq!(blocking_calls_of(app, async { reporter.text("/scoreboard/TNG").await.0 }).await, 1);
+
+    // The API calls that checked the caller first.
+    for path in ["/api/v1/policy", "/api/v1/calendar/2026"] {
+        assert_eq!(
+            blocking_calls_of(app, async { app.get(path, Some(&w.reporter)).await.status() }).await,
+            1,
+            "{path}"
+        );
+    }
+    let empty = json!({});
+    let resend = app.post("/api/v1/verify-email/resend", &empty, Some(&w.reporter));
+    assert_eq!(calls_answering(app, S::ACCEPTED, resend).await, 1, "resend");
+
+    // Password forms: the password is checked on the hashing pool between two calls.
+    const NEW_PW: &str = "một-mật-khẩu-mới-dài-43";
+    let wrong = json!({"new_email": "moi@tuoitre.test", "password": "không-phải-mật-khẩu"});
+    let refused = app.post("/api/v1/me/email", &wrong, Some(&w.sgd));
+    assert_eq!(calls_answering(app, S::UNPROCESSABLE_ENTITY, refused).await, 1, "nothing to write");
+    let change = json!({"current_password": PW, "new_password": NEW_PW});
+    assert_eq!(calls_answering(app, S::NO_CONTENT, app.post("/api/v1/me/password", &change, Some(&w.sgd))).await, 2);
+    let email = [("csrf", r), ("new_email", "moi@tuoitre.test"), ("password", "không-phải-mật-khẩu")];
+    assert_eq!(calls_answering(app, S::UNPROCESSABLE_ENTITY, reporter.post_form("/account/email", &email)).await, 2);
+    let mismatch = [("csrf", r), ("current_password", PW), ("new_password", NEW_PW), ("new_password_confirm", "x")];
+    let refused = reporter.post_form("/account/password", &mismatch);
+    assert_eq!(calls_answering(app, S::UNPROCESSABLE_ENTITY, refused).await, 1, "refused before the password");
+    let change = [("csrf", r), ("current_password", PW), ("new_password", NEW_PW), ("new_password_confirm", NEW_PW)];
+    assert_eq!(calls_answering(app, S::SEE_OTHER, reporter.post_form("/account/password", &change)).await, 2);
+    app.page_login("pv@tuoitre.test", NEW_PW).await;
+}
+both!(forms_and_their_pages_are_one_blocking_call);
+
+/// With the limits counted in the database (several instances), the count of
+/// a limit keyed by the account shares the call that checks the caller.
+async fn limits_kept_in_the_database_share_the_call(backend: Backend) {
+    let env = [("TIEPCAN_SHARED_LIMITS".to_string(), "database".to_string())].into_iter().collect();
+    let w = world_with(backend, Options { env, ..Options::default() }).await;
+    let app = &w.app;
+    let empty = json!({});
+    let resend = app.post("/api/v1/verify-email/resend", &empty, Some(&w.reporter));
+    assert_eq!(calls_answering(app, StatusCode::ACCEPTED, resend).await, 1);
+    let reporter = app.page_login("pv@tuoitre.test", PW).await;
+    let csrf = reporter.csrf("/").await;
+    let form = [("csrf", csrf.as_str())];
+    let resend = reporter.post_form("/verify-email/resend", &form);
+    assert_eq!(calls_answering(app, StatusCode::SEE_OTHER, resend).await, 1);
+    let wrong = json!({"current_password": "không-phải-mật-khẩu", "new_password": "một-mật-khẩu-mới-dài-43"});
+    let change = app.post("/api/v1/me/password", &wrong, Some(&w.sgd));
+    assert_eq!(calls_answering(app, StatusCode::UNPROCESSABLE_ENTITY, change).await, 1);
+}
+both!(limits_kept_in_the_database_share_the_call);
