@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both;
-use crate::helpers::{Backend, Options, PageSession, body};
+use crate::helpers::{Backend, Options, PageSession, TestApp, body};
 use crate::requests::world_with;
 
 const PW: &str = "một-mật-khẩu-dài-42";
@@ -285,3 +285,59 @@ async fn limits_kept_in_the_database_share_the_call(backend: Backend) {
     assert_eq!(calls_answering(app, StatusCode::UNPROCESSABLE_ENTITY, change).await, 1);
 }
 both!(limits_kept_in_the_database_share_the_call);
+
+/// The links that set a password, and the directory's upload: the password is
+/// hashed (or the file read from the network) between two blocking calls; a
+/// form refused before that costs one.
+async fn links_that_set_a_password_cost_two_blocking_calls(backend: Backend) {
+    use StatusCode as S;
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    app.seed_directory(&admin).await;
+    app.create_user("pv@tuoitre.test", "reporter", vec![], None).await;
+    let invite =
+        json!({"email": "canbo@tng.test", "full_name": "Hoàng Thị Lan", "role": "staff", "jurisdiction": "TNG"});
+    assert_eq!(app.post("/api/v1/users", &invite, Some(&admin)).await.status(), S::CREATED);
+    let link = app.smtp.wait_for("canbo@tng.test", 1).await[0].link_path("http://tiepcan.test/accept-invite?token=");
+    let invited = link.split("token=").nth(1).unwrap().to_string();
+    let visitor = PageSession { client: app.browser.clone(), base: app.base.clone() };
+    let csrf = visitor.csrf("/login").await;
+    let c = csrf.as_str();
+
+    let accept = |pw: &'static str, again: &'static str| {
+        vec![("csrf", c), ("token", invited.as_str()), ("password", pw), ("password_confirm", again)]
+    };
+    for (form, status, n) in [
+        (accept(PW, "khác"), S::UNPROCESSABLE_ENTITY, 1),
+        (accept("password123", "password123"), S::UNPROCESSABLE_ENTITY, 1),
+        (accept(PW, PW), S::SEE_OTHER, 2),
+    ] {
+        assert_eq!(calls_answering(&app, status, visitor.post_form("/accept-invite", &form)).await, n);
+    }
+
+    // The new staff member is signed in now: another visitor asks for a reset link.
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build();
+    let visitor = PageSession { client: client.unwrap(), base: app.base.clone() };
+    let csrf = visitor.csrf("/forgot-password").await;
+    let c = csrf.as_str();
+    let asked = visitor.post_form("/forgot-password", &[("csrf", c), ("email", "pv@tuoitre.test")]).await;
+    assert_eq!(asked.status(), S::OK);
+    let link = app.smtp.wait_for("pv@tuoitre.test", 1).await[0].link_path("http://tiepcan.test/reset-password?token=");
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let reset = |pw: &'static str, again: &'static str| {
+        vec![("csrf", c), ("token", token.as_str()), ("password", pw), ("password_confirm", again)]
+    };
+    for (form, status, n) in [(reset(PW, "khác"), S::UNPROCESSABLE_ENTITY, 1), (reset(PW, PW), S::SEE_OTHER, 2)] {
+        assert_eq!(calls_answering(&app, status, visitor.post_form("/reset-password", &form)).await, n);
+    }
+
+    let admin = app.page_login("admin@tiepcan.test", PW).await;
+    let csrf = admin.csrf("/admin/agencies/import").await;
+    let csv = "jurisdiction,code,name,name_en,level,parent_code,email\nTNG,STC,Sở Tài chính,,department,,\n";
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("danh-ba.csv"));
+    let upload = async { admin.client.post(admin.url("/admin/agencies/import")).multipart(form).send().await.unwrap() };
+    assert_eq!(calls_answering(&app, S::OK, upload).await, 2, "the file is read between");
+}
+both!(links_that_set_a_password_cost_two_blocking_calls);
