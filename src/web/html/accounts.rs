@@ -8,11 +8,11 @@ use serde::Deserialize;
 use super::extract::{CsrfForm, Visitor, csrf_field};
 use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, message, redirect, render, safe_next};
-use crate::domain::account::Locale;
+use crate::domain::account::{Locale, Role};
 use crate::domain::validation::FieldErrors;
 use crate::service::accounts::{self, RegisterReporter};
-use crate::service::login;
-use crate::service::{AppError, shared_limits};
+use crate::service::login::{self, Login};
+use crate::service::{AppError, AppResult, shared_limits};
 use crate::web::auth::{clear_session_cookie, session_cookie};
 use crate::web::csrf;
 use crate::web::ratelimit::{self, client_ip};
@@ -360,58 +360,49 @@ pub async fn accept_invite(
     let Some((invited, checked)) = invited else {
         return Ok(bad_invite(&req));
     };
-    let mut errors = FieldErrors::new();
-    match checked {
-        None => errors.add("password_confirm", "password_mismatch"),
-        Some(checked) => {
-            let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
-            let accepted = async {
-                if let Err(e) = checked {
-                    return Ok(Err(e));
-                }
-                let hash = match credentials::hash(&state, form.password.clone()).await {
-                    Ok(hash) => hash,
-                    Err(e) => return Ok(Err(e)),
-                };
-                let token = form.token.clone();
-                state
-                    .db(move |conn, env| {
-                        let account = match accounts::accept_invite(conn, env, &token, &hash) {
-                            Ok(u) => u.id,
-                            Err(e @ AppError::Validation(_)) => return Ok(Err(e)),
-                            Err(e) => return Err(e),
-                        };
-                        // Sign the new user in straight away: the password was just set.
-                        Ok(Ok(login::open_session_for(conn, env, &account, ua.as_deref())?))
-                    })
-                    .await
-                    .or_page(&req)
-            }
-            .await?;
-            match accepted {
-                Ok(login) => {
-                    // Straight to where the new user works: the inbox, the escalation queue.
-                    let mut res = redirect(match login.user.role {
-                        crate::domain::account::Role::Spokesperson | crate::domain::account::Role::Reporter => {
-                            "/requests"
-                        }
-                        crate::domain::account::Role::Staff => "/escalations",
-                        crate::domain::account::Role::Admin => "/admin/users",
-                    });
-                    res.add_cookie(&session_cookie(
-                        &login.token,
-                        state.config.secure_cookies(),
-                        state.config.session_ttl,
-                    ))?;
-                    csrf::rotate(&mut res, state.config.secure_cookies())?;
-                    return Ok(res);
-                }
-                Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_invite(&req)),
-                Err(AppError::Validation(f)) => errors = f,
-                Err(e) => return Err(PageError::new(&req, e)),
-            }
+    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let accepted = match checked {
+        None => Err(AppError::field("password_confirm", "password_mismatch")),
+        Some(Ok(())) => accept(&state, form.token.clone(), form.password.clone(), ua).await.or_page(&req)?,
+        Some(Err(e)) => Err(e),
+    };
+    let errors = match accepted {
+        Ok(login) => {
+            // Straight to where the new user works: the inbox, the escalation queue.
+            let mut res = redirect(match login.user.role {
+                Role::Spokesperson | Role::Reporter => "/requests",
+                Role::Staff => "/escalations",
+                Role::Admin => "/admin/users",
+            });
+            res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
+            csrf::rotate(&mut res, state.config.secure_cookies())?;
+            return Ok(res);
         }
-    }
+        Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_invite(&req)),
+        Err(AppError::Validation(f)) => f,
+        Err(e) => return Err(PageError::new(&req, e)),
+    };
     let ctx = Ctx::new(&req, &user, "invite.title");
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &InvitePage { ctx, token: form.token, email: invited.email, errors }))
+}
+
+/// Sets the chosen password of a checked invitation, hashed on the hashing
+/// pool, and signs the new user in straight away, in one blocking call after
+/// the hash. The inner error is the answer to the form (the hashing pool's
+/// `Busy`, or the invitation refused); the outer one the call's failure.
+async fn accept(state: &AppState, token: String, password: String, ua: Option<String>) -> AppResult<AppResult<Login>> {
+    let hash = match credentials::hash(state, password).await {
+        Ok(hash) => hash,
+        Err(e) => return Ok(Err(e)),
+    };
+    state
+        .db(move |conn, env| {
+            let account = match accounts::accept_invite(conn, env, &token, &hash) {
+                Ok(u) => u.id,
+                Err(e @ AppError::Validation(_)) => return Ok(Err(e)),
+                Err(e) => return Err(e),
+            };
+            Ok(Ok(login::open_session_for(conn, env, &account, ua.as_deref())?))
+        })
+        .await
 }

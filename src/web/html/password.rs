@@ -12,7 +12,7 @@ use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, message, redirect, render};
 use crate::domain::account::check_email;
 use crate::domain::validation::FieldErrors;
-use crate::service::{AppError, password_reset};
+use crate::service::{AppError, AppResult, password_reset};
 use crate::web::ratelimit;
 use crate::web::{AppState, credentials};
 
@@ -141,25 +141,23 @@ pub async fn reset(
     let Some((account, checked)) = found else {
         return Ok(bad_link(&req));
     };
-    let mut errors = FieldErrors::new();
-    match checked {
-        None => errors.add("password_confirm", "password_mismatch"),
-        Some(checked) => {
-            let reset = async {
-                checked?;
-                let hash = credentials::hash(&state, form.password.clone()).await?;
-                let token = form.token.clone();
-                state.db(move |conn, env| password_reset::reset(conn, env, &token, &hash)).await
-            }
-            .await;
-            match reset {
-                Ok(_) => return Ok(redirect("/login?reset=1")),
-                Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_link(&req)),
-                Err(AppError::Validation(f)) => errors = f,
-                Err(e) => return Err(PageError::new(&req, e)),
-            }
-        }
-    }
+    let reset = match checked {
+        None => Err(AppError::field("password_confirm", "password_mismatch")),
+        Some(Ok(())) => set_password(&state, form.token.clone(), form.password.clone()).await,
+        Some(Err(e)) => Err(e),
+    };
+    let errors = match reset {
+        Ok(_) => return Ok(redirect("/login?reset=1")),
+        Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_link(&req)),
+        Err(AppError::Validation(f)) => f,
+        Err(e) => return Err(PageError::new(&req, e)),
+    };
     let ctx = Ctx::new(&req, &user, "reset.title");
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, token: form.token, email: account.email, errors }))
+}
+
+/// The new password of a checked link, hashed on the hashing pool, then set.
+async fn set_password(state: &AppState, token: String, password: String) -> AppResult<String> {
+    let hash = credentials::hash(state, password).await?;
+    state.db(move |conn, env| password_reset::reset(conn, env, &token, &hash)).await
 }
