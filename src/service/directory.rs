@@ -459,3 +459,17 @@ fn import_one(
     audit::record(conn, env, actor.map(|p| p.user.id.as_str()), change)?;
     Ok(Some(created))
 }
+
+/// The agencies a filing form offers: those matching `q` (none before a
+/// search), and the one already chosen, kept on the form across searches and
+/// previews.
+pub fn offered(conn: &mut DbConn, env: Env<'_>, q: &str, chosen: &str) -> AppResult<Vec<AgencyView>> {
+    let mut list = if q.is_empty() { vec![] } else { search(conn, env, Some(q), None, Some(1), Some(20))?.items };
+    if let Some(chosen) = Id::parse(chosen)
+        && !list.iter().any(|a| a.id == chosen.as_str())
+        && let Some(a) = agency(conn, env, &chosen)?
+    {
+        list.push(a);
+    }
+    Ok(list)
+}

@@ -431,3 +431,15 @@ pub fn agency_choices(conn: &mut DbConn, p: &Principal) -> AppResult<Vec<AgencyC
         .map(|(a, j)| AgencyChoice { id: a.id, name: a.name, name_en: a.name_en, jurisdiction: j.code })
         .collect())
 }
+
+/// What the invitation and change forms offer the caller besides the roles:
+/// the agencies they may assign, and (administrators only) the provinces,
+/// since Department staff's colleagues join their own province.
+pub fn form_choices(
+    conn: &mut DbConn,
+    p: &Principal,
+) -> AppResult<(Vec<AgencyChoice>, Vec<super::directory::JurisdictionView>)> {
+    let agencies = agency_choices(conn, p)?;
+    let jurisdictions = if p.role == Role::Admin { super::directory::list_jurisdictions(conn)? } else { Vec::new() };
+    Ok((agencies, jurisdictions))
+}

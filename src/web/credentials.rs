@@ -7,7 +7,7 @@
 use actix_web::web;
 
 use super::AppState;
-use crate::service::accounts::{self, Principal, RegisterReporter, Registered};
+use crate::service::accounts::{self, RegisterReporter, Registered};
 use crate::service::login::{self, Login};
 use crate::service::{AppError, AppResult};
 use crate::service::{password_reset, profile};
@@ -60,23 +60,23 @@ pub async fn accept_invite(state: &AppState, token: String, password: String) ->
     state.db(move |conn, env| accounts::accept_invite(conn, env, &token, &password_hash).map(|u| u.id)).await
 }
 
-/// Checks the signed-in account's current password (a wrong one is a field
-/// error on `field`), through the hashing gate like a login.
-pub async fn confirm_password(state: &AppState, user_id: String, password: String, field: &str) -> AppResult<String> {
-    let (stored, email) = state.db(move |conn, _| profile::password_check_data(conn, &user_id)).await?;
+/// Checks the signed-in account's current password against its stored hash
+/// (`profile::password_check_data`, read in the blocking call that checked
+/// the caller): a wrong one is a field error on `field`, counted like a
+/// failed login, and it goes through the hashing gate like a login.
+pub async fn check_password(state: &AppState, stored: Option<String>, password: String, field: &str) -> AppResult<()> {
     if !verify(state, stored, password).await? {
         crate::metrics::LOGIN_FAILURES.inc();
         return Err(AppError::field(field, "wrong_password"));
     }
-    Ok(email)
+    Ok(())
 }
 
-/// Changes the password of the signed-in account: the current one first.
-pub async fn change_password(state: &AppState, p: Principal, current: String, new: String) -> AppResult<()> {
-    let email = confirm_password(state, p.user.id.clone(), current, "current_password").await?;
-    profile::check_new_password(&new, &email)?;
-    let hash = hash(state, new).await?;
-    state.db(move |conn, env| profile::set_password(conn, env, &p, &hash)).await
+/// The hash of the new password of the account at `email`, once the current
+/// one is checked; the caller writes it (`profile::set_password`).
+pub async fn new_password_hash(state: &AppState, email: &str, new: String) -> AppResult<String> {
+    profile::check_new_password(&new, email)?;
+    hash(state, new).await
 }
 
 /// Sets a new password from a reset link; the answer is the account's id.

@@ -109,13 +109,6 @@ impl AppState {
         .await
     }
 
-    /// The API caller behind a live bearer token, for the few calls that need
-    /// it before their database work (a rate limit by account, a password
-    /// check on the hashing pool): a blocking call of its own.
-    pub async fn caller(&self, caller: &auth::ApiUser) -> AppResult<Principal> {
-        self.api(caller, |_, _, p| Ok(p.clone())).await
-    }
-
     /// Tells the mailer that new outbox rows are waiting.
     pub fn wake_mailer(&self) {
         self.mail_wake.notify_one();
@@ -175,24 +168,11 @@ impl AppState {
     }
 }
 
-/// A signed-in visitor, checked, for pages whose work needs them before their
-/// database work (a rate limit, a password check, an upload read first).
-pub struct Signed {
-    pub principal: Principal,
-    /// The same visitor, for the page's layout.
-    pub user: PageUser,
-}
-
 impl AppState {
-    /// The signed-in visitor alone (of the gate's role): a blocking call of
-    /// its own, so only for pages that cannot do their work in `page`.
-    pub async fn signed_in<R: RoleGate>(&self, req: &HttpRequest, who: &SignedIn<R>) -> Result<Signed, PageError> {
-        let (user, principal) = self.page(req, who, |_, _, p| Ok(p.clone())).await?;
-        Ok(Signed { principal, user })
-    }
-
-    /// The visitor alone, signed in or not: no blocking call at all without a
-    /// session cookie.
+    /// The visitor alone, signed in or not, for a page with no database work
+    /// of its own (or whose work must first leave the blocking pool, as a
+    /// password hashed on the hashing pool): no blocking call at all without
+    /// a session cookie, where `visit` would make one.
     pub async fn visitor(&self, req: &HttpRequest, who: &Visitor) -> Result<PageUser, PageError> {
         if who.token().is_none() {
             return Ok(PageUser(None));

@@ -14,8 +14,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::{Config, LimitsStore};
-use crate::service::AppError;
 use crate::service::shared_limits::{self, Limit};
+use crate::service::{AppError, Env};
 use crate::web::AppState;
 
 pub struct Limits {
@@ -92,9 +92,47 @@ pub async fn reset(state: &AppState, req: &actix_web::HttpRequest) -> Result<(),
     hit(state, Limit::Reset, &state.limits.reset_by_ip, client_ip(req, &state.config)).await
 }
 
-/// A verification mail re-sent for the account.
-pub async fn resend(state: &AppState, user_id: &str) -> Result<(), AppError> {
-    hit(state, Limit::Resend, &state.limits.resend_by_user, user_id.to_string()).await
+/// Limits counted inside a blocking call that goes on to do the work, before
+/// it: for a limit keyed by the account, which is known only once that call
+/// has checked the caller, and so that the count is no trip to the blocking
+/// pool of its own. Where the configuration keeps the counts in the
+/// database, `shared` counts on that call's connection (`shared_limits::hit`).
+impl Limits {
+    fn hit_in<K>(
+        env: Env<'_>,
+        limit: Limit,
+        local: &DefaultKeyedRateLimiter<K>,
+        key: K,
+        shared: impl FnOnce(Limit, &str) -> Result<(), AppError>,
+    ) -> Result<(), AppError>
+    where
+        K: std::hash::Hash + Eq + Clone + ToString,
+    {
+        match env.config.limits_store {
+            LimitsStore::Instance => check(local, &key),
+            LimitsStore::Database => shared(limit, &key.to_string()),
+        }
+    }
+
+    /// A password check (as `login` counts it) from the client `client` (`client_ip`).
+    pub fn login_in(
+        &self,
+        env: Env<'_>,
+        client: IpAddr,
+        shared: impl FnOnce(Limit, &str) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        Self::hit_in(env, Limit::Login, &self.login_by_ip, client, shared)
+    }
+
+    /// A verification mail re-sent for the account `user_id`.
+    pub fn resend_in(
+        &self,
+        env: Env<'_>,
+        user_id: &str,
+        shared: impl FnOnce(Limit, &str) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        Self::hit_in(env, Limit::Resend, &self.resend_by_user, user_id.to_string(), shared)
+    }
 }
 
 /// The client address. The TCP peer, unless the peer is one of the

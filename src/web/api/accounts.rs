@@ -3,7 +3,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::service::accounts::{self, NewUser, RegisterReporter, UserView};
-use crate::service::{AppError, AppResult};
+use crate::service::{AppError, AppResult, shared_limits};
 use crate::web::api::answers::{AccountState, LoginAnswer, ResendAnswer};
 use crate::web::api::openapi::errors as e;
 use crate::web::auth::ApiUser;
@@ -72,10 +72,14 @@ pub async fn verify_email(state: web::Data<AppState>, q: web::Query<TokenQuery>)
 )]
 pub async fn resend_verification(state: web::Data<AppState>, user: ApiUser) -> AppResult<HttpResponse> {
     // The limit is counted per account before any mail is queued.
-    let p = state.caller(&user).await?;
-    ratelimit::resend(&state, &p.user.id).await?;
-    let id = p.user.id.clone();
-    state.db(move |conn, env| accounts::resend_verification_of(conn, env, &id)).await?;
+    let limits = state.limits.clone();
+    let p = state
+        .api(&user, move |conn, env, p| {
+            limits.resend_in(env, &p.user.id, |l, s| shared_limits::hit(conn, env.config, env.now, l, s))?;
+            accounts::resend_verification_of(conn, env, &p.user.id)?;
+            Ok(p.clone())
+        })
+        .await?;
     state.wake_mailer();
     Ok(HttpResponse::Accepted().json(ResendAnswer { email: p.user.email, email_verified: p.user.verified }))
 }

@@ -99,9 +99,8 @@ fn year_of(path: &str) -> AppResult<i32> {
     ),
 )]
 pub async fn get_year(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> AppResult<HttpResponse> {
-    state.caller(&user).await?;
-    let year = year_of(&path.into_inner())?;
-    let y = state.rules.current().calendar.year(year);
+    let path = path.into_inner();
+    let y = state.api(&user, move |_, env, _| Ok(env.rules.calendar.year(year_of(&path)?))).await?;
     Ok(HttpResponse::Ok().json(CalendarAnswer::of(y, None)))
 }
 

@@ -9,7 +9,7 @@ use crate::domain::account::{check_email, normalize_email};
 use crate::domain::validation::FieldErrors;
 use crate::service::accounts::UserView;
 use crate::service::profile::{self, ProfileInput};
-use crate::service::{AppError, AppResult, email_change};
+use crate::service::{AppError, AppResult, email_change, shared_limits};
 use crate::web::api::openapi::errors as e;
 use crate::web::auth::ApiUser;
 use crate::web::ratelimit;
@@ -71,10 +71,19 @@ pub async fn change_password(
     user: ApiUser,
     body: web::Json<PasswordChange>,
 ) -> AppResult<HttpResponse> {
-    let p = state.caller(&user).await?;
-    ratelimit::login(&state, &req).await?;
+    let (client, limits) = (ratelimit::client_ip(&req, &state.config), state.limits.clone());
+    // Two blocking calls: the passwords are checked and hashed on the hashing
+    // pool between reading the stored hash (with the caller) and the write.
+    let (p, (stored, email)) = state
+        .api(&user, move |conn, env, p| {
+            limits.login_in(env, client, |l, s| shared_limits::hit(conn, env.config, env.now, l, s))?;
+            Ok((p.clone(), profile::password_check_data(conn, &p.user.id)?))
+        })
+        .await?;
     let PasswordChange { current_password, new_password } = body.into_inner();
-    credentials::change_password(&state, p, current_password, new_password).await?;
+    credentials::check_password(&state, stored, current_password, "current_password").await?;
+    let hash = credentials::new_password_hash(&state, &email, new_password).await?;
+    state.db(move |conn, env| profile::set_password(conn, env, &p, &hash)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -118,11 +127,18 @@ pub async fn change_email(
     user: ApiUser,
     body: web::Json<EmailChange>,
 ) -> AppResult<HttpResponse> {
-    let p = state.caller(&user).await?;
-    ratelimit::login(&state, &req).await?;
+    let (client, limits) = (ratelimit::client_ip(&req, &state.config), state.limits.clone());
     let EmailChange { new_email, password } = body.into_inner();
-    let new_email = email_change::check_new(&p, &new_email)?;
-    credentials::confirm_password(&state, p.user.id.clone(), password, "password").await?;
+    // Two blocking calls: the password is checked on the hashing pool between
+    // reading its hash (with the caller) and asking for the change.
+    let (p, new_email, (stored, _)) = state
+        .api(&user, move |conn, env, p| {
+            limits.login_in(env, client, |l, s| shared_limits::hit(conn, env.config, env.now, l, s))?;
+            let new_email = email_change::check_new(p, &new_email)?;
+            Ok((p.clone(), new_email, profile::password_check_data(conn, &p.user.id)?))
+        })
+        .await?;
+    credentials::check_password(&state, stored, password, "password").await?;
     let to = new_email.clone();
     state.db(move |conn, env| email_change::request(conn, env, &p, &to)).await?;
     state.wake_mailer();

@@ -267,7 +267,6 @@ pub async fn preview(
     ),
 )]
 pub async fn policy(state: web::Data<AppState>, user: ApiUser) -> AppResult<HttpResponse> {
-    state.caller(&user).await?;
-    let pack = state.rules.current().policies.in_force(state.clock.now()).clone();
+    let pack = state.api(&user, |_, env, _| Ok(env.rules.policies.in_force(env.now).clone())).await?;
     Ok(HttpResponse::Ok().json(pack))
 }

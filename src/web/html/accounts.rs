@@ -8,11 +8,11 @@ use serde::Deserialize;
 use super::extract::{CsrfForm, Visitor, csrf_field};
 use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, message, redirect, render, safe_next};
-use crate::domain::account::Locale;
+use crate::domain::account::{Locale, Role};
 use crate::domain::validation::FieldErrors;
-use crate::service::AppError;
 use crate::service::accounts::{self, RegisterReporter};
-use crate::service::login;
+use crate::service::login::{self, Login};
+use crate::service::{AppError, AppResult, shared_limits};
 use crate::web::auth::{clear_session_cookie, session_cookie};
 use crate::web::csrf;
 use crate::web::ratelimit::{self, client_ip};
@@ -78,7 +78,6 @@ pub async fn register(
     who: Visitor,
     CsrfForm(mut form): CsrfForm<RegisterForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     ratelimit::register(&state, &req).await.or_page(&req)?;
     let input = RegisterReporter {
         email: form.email.clone(),
@@ -109,6 +108,9 @@ pub async fn register(
                 other => return Err(PageError::new(&req, other)),
             };
             form.password.clear();
+            // The visitor only for the page's layout: a blocking call of its
+            // own, since the work hashed the password on the hashing pool.
+            let user = state.visitor(&req, &who).await?;
             let ctx = Ctx::new(&req, &user, "register.title");
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage { ctx, form, errors }))
         }
@@ -156,11 +158,16 @@ pub async fn resend_verification(
     who: Visitor,
     _: CsrfForm<CsrfOnly>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
-    let p = user.signed_in(&req)?;
-    ratelimit::resend(&state, &p.user.id).await.or_page(&req)?;
-    let id = p.user.id.clone();
-    state.db(move |conn, env| accounts::resend_verification_of(conn, env, &id)).await.or_page(&req)?;
+    let limits = state.limits.clone();
+    let (user, _) = state
+        .visit(&req, &who, move |conn, env, p| {
+            let Some(p) = p else { return Ok(()) };
+            // The limit is counted per account before any mail is queued.
+            limits.resend_in(env, &p.user.id, |l, s| shared_limits::hit(conn, env.config, env.now, l, s))?;
+            accounts::resend_verification_of(conn, env, &p.user.id)
+        })
+        .await?;
+    user.signed_in(&req)?;
     state.wake_mailer();
     Ok(redirect("/?resent=1"))
 }
@@ -225,7 +232,6 @@ pub async fn login(
     who: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     let next = safe_next(form.next.as_deref(), &state.config.base_url);
     let limited = ratelimit::login(&state, &req).await;
     let email = form.email.clone();
@@ -245,6 +251,9 @@ pub async fn login(
             Ok(res)
         }
         Err(e @ (AppError::Unauthenticated(_) | AppError::RateLimited { .. } | AppError::Busy { .. })) => {
+            // The visitor only for the page's layout: a blocking call of its
+            // own, since the password was checked on the hashing pool.
+            let user = state.visitor(&req, &who).await?;
             let ctx = Ctx::new(&req, &user, "login.title");
             let (status, key) = match e {
                 AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "errors.rate_limited"),
@@ -261,10 +270,13 @@ pub async fn login(
 }
 
 pub async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Visitor, _: CsrfForm<CsrfOnly>) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
-    if let Some(p) = user.0 {
-        let sid = p.session_id.clone();
-        state.db(move |conn, env| accounts::logout(conn, env, &sid)).await.or_page(&req)?;
+    if who.token().is_some() {
+        state
+            .visit(&req, &who, |conn, env, p| match p {
+                Some(p) => accounts::logout(conn, env, &p.session_id),
+                None => Ok(()),
+            })
+            .await?;
     }
     let mut res = redirect("/login?out=1");
     res.add_cookie(&clear_session_cookie(state.config.secure_cookies()))?;
@@ -312,10 +324,9 @@ pub async fn accept_invite_form(
     who: Visitor,
     q: web::Query<TokenQuery>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     let token = q.into_inner().token;
     let t2 = token.clone();
-    let invited = state.db(move |conn, env| accounts::invitation(conn, env, &t2)).await.or_page(&req)?;
+    let (user, invited) = state.visit(&req, &who, move |conn, env, _| accounts::invitation(conn, env, &t2)).await?;
     let Some(u) = invited else {
         return Ok(bad_invite(&req));
     };
@@ -335,41 +346,63 @@ pub async fn accept_invite(
     who: Visitor,
     CsrfForm(form): CsrfForm<InviteForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
-    let token = form.token.clone();
-    let invited = state.db(move |conn, env| accounts::invitation(conn, env, &token)).await.or_page(&req)?;
-    let Some(invited) = invited else {
+    // Two blocking calls: the chosen password is hashed on the hashing pool
+    // between checking it with the invitation and the write.
+    let (token, password) = (form.token.clone(), form.password.clone());
+    let matched = form.password == form.password_confirm;
+    let (user, invited) = state
+        .visit(&req, &who, move |conn, env, _| {
+            let Some(invited) = accounts::invitation(conn, env, &token)? else { return Ok(None) };
+            let checked = matched.then(|| accounts::check_invite(conn, env, &token, &password));
+            Ok(Some((invited, checked)))
+        })
+        .await?;
+    let Some((invited, checked)) = invited else {
         return Ok(bad_invite(&req));
     };
-    let mut errors = FieldErrors::new();
-    if form.password != form.password_confirm {
-        errors.add("password_confirm", "password_mismatch");
-    }
-    if errors.is_empty() {
-        let accepted = credentials::accept_invite(&state, form.token.clone(), form.password.clone()).await;
-        match accepted {
-            Ok(account) => {
-                // Sign the new user in straight away: the password was just set.
-                let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
-                let login = state
-                    .db(move |conn, env| login::open_session_for(conn, env, &account, ua.as_deref()))
-                    .await
-                    .or_page(&req)?;
-                // Straight to where the new user works: the inbox, the escalation queue.
-                let mut res = redirect(match login.user.role {
-                    crate::domain::account::Role::Spokesperson | crate::domain::account::Role::Reporter => "/requests",
-                    crate::domain::account::Role::Staff => "/escalations",
-                    crate::domain::account::Role::Admin => "/admin/users",
-                });
-                res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
-                csrf::rotate(&mut res, state.config.secure_cookies())?;
-                return Ok(res);
-            }
-            Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_invite(&req)),
-            Err(AppError::Validation(f)) => errors = f,
-            Err(e) => return Err(PageError::new(&req, e)),
+    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let accepted = match checked {
+        None => Err(AppError::field("password_confirm", "password_mismatch")),
+        Some(Ok(())) => accept(&state, form.token.clone(), form.password.clone(), ua).await.or_page(&req)?,
+        Some(Err(e)) => Err(e),
+    };
+    let errors = match accepted {
+        Ok(login) => {
+            // Straight to where the new user works: the inbox, the escalation queue.
+            let mut res = redirect(match login.user.role {
+                Role::Spokesperson | Role::Reporter => "/requests",
+                Role::Staff => "/escalations",
+                Role::Admin => "/admin/users",
+            });
+            res.add_cookie(&session_cookie(&login.token, state.config.secure_cookies(), state.config.session_ttl))?;
+            csrf::rotate(&mut res, state.config.secure_cookies())?;
+            return Ok(res);
         }
-    }
+        Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_invite(&req)),
+        Err(AppError::Validation(f)) => f,
+        Err(e) => return Err(PageError::new(&req, e)),
+    };
     let ctx = Ctx::new(&req, &user, "invite.title");
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &InvitePage { ctx, token: form.token, email: invited.email, errors }))
+}
+
+/// Sets the chosen password of a checked invitation, hashed on the hashing
+/// pool, and signs the new user in straight away, in one blocking call after
+/// the hash. The inner error is the answer to the form (the hashing pool's
+/// `Busy`, or the invitation refused); the outer one the call's failure.
+async fn accept(state: &AppState, token: String, password: String, ua: Option<String>) -> AppResult<AppResult<Login>> {
+    let hash = match credentials::hash(state, password).await {
+        Ok(hash) => hash,
+        Err(e) => return Ok(Err(e)),
+    };
+    state
+        .db(move |conn, env| {
+            let account = match accounts::accept_invite(conn, env, &token, &hash) {
+                Ok(u) => u.id,
+                Err(e @ AppError::Validation(_)) => return Ok(Err(e)),
+                Err(e) => return Err(e),
+            };
+            Ok(Ok(login::open_session_for(conn, env, &account, ua.as_deref())?))
+        })
+        .await
 }

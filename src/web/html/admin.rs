@@ -1,15 +1,15 @@
 //! Administration pages: the audit log (administrators, and Department staff
 //! for their province), the outbox with "send again", and the jurisdictions.
 
-use crate::web::Signed;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::extract::{AdminOnly, CsrfForm, SignedIn, csrf_field};
-use super::page_errors::{OrPage, PageError, PageResult};
+use super::extract::{AdminOnly, CsrfForm, PageUser, SignedIn, csrf_field};
+use super::page_errors::PageResult;
+use super::posted::Posted;
 use super::{Ctx, redirect, render};
 use crate::domain::id::Id;
 use crate::domain::validation::FieldErrors;
@@ -125,15 +125,15 @@ pub async fn send_again(
     path: web::Path<Id>,
     CsrfForm(_): CsrfForm<PlainForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let (p, id) = (who.principal.clone(), path.into_inner());
-    match state.db(move |conn, env| outbox_admin::send_again(conn, env, &p, &id)).await {
-        Ok(_) | Err(AppError::Conflict(_)) => {
-            state.wake_mailer();
-            Ok(redirect("/admin/outbox?resent=1"))
-        }
-        Err(e) => Err(PageError::new(&req, e)),
-    }
+    let id = path.into_inner();
+    state
+        .page(&req, &who, move |conn, env, p| match outbox_admin::send_again(conn, env, p, &id) {
+            Ok(_) | Err(AppError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        })
+        .await?;
+    state.wake_mailer();
+    Ok(redirect("/admin/outbox?resent=1"))
 }
 
 #[derive(Template)]
@@ -151,18 +151,22 @@ impl JurisdictionsPage {
     }
 }
 
-async fn jurisdictions_page(state: &AppState, req: &HttpRequest, who: &Signed, errors: FieldErrors) -> PageResult {
-    let items = state.db(|conn, _| directory::list_jurisdictions(conn)).await.or_page(req)?;
-    let ctx = Ctx::new(req, &who.user, "adm.jurisdictions_title");
+fn jurisdictions_page(
+    req: &HttpRequest,
+    user: &PageUser,
+    items: Vec<JurisdictionView>,
+    errors: FieldErrors,
+) -> HttpResponse {
+    let ctx = Ctx::new(req, user, "adm.jurisdictions_title");
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let errors = errors.0.keys().map(|f| format!("{f}: {}", ctx.field_error(&errors, f).unwrap_or_default())).collect();
     let saved = req.query_string().contains("saved=1");
-    Ok(render(status, &JurisdictionsPage { ctx, items, errors, saved }))
+    render(status, &JurisdictionsPage { ctx, items, errors, saved })
 }
 
 pub async fn jurisdictions(state: web::Data<AppState>, req: HttpRequest, who: SignedIn<AdminOnly>) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    jurisdictions_page(&state, &req, &who, FieldErrors::new()).await
+    let (user, items) = state.page(&req, &who, |conn, _, _| directory::list_jurisdictions(conn)).await?;
+    Ok(jurisdictions_page(&req, &user, items, FieldErrors::new()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,18 +204,22 @@ pub async fn jurisdiction_save(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<JurisdictionForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
     let input = EditJurisdiction {
         name: form.name,
         department_name: form.department_name,
         department_email: form.department_email,
         office_hours: Some(hours_of(&form.office_hours)),
     };
-    let (p, id) = (who.principal.clone(), path.into_inner());
-    match state.db(move |conn, env| jurisdictions_admin::update(conn, env, &p, &id, &input)).await {
-        Ok(_) => Ok(redirect("/admin/jurisdictions?saved=1")),
-        Err(AppError::Validation(e)) => jurisdictions_page(&state, &req, &who, e).await,
-        Err(e) => Err(PageError::new(&req, e)),
+    let id = path.into_inner();
+    let (user, posted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let done = jurisdictions_admin::update(conn, env, p, &id, &input);
+            Posted::of(done, || directory::list_jurisdictions(conn))
+        })
+        .await?;
+    match posted {
+        Posted::Done(_) => Ok(redirect("/admin/jurisdictions?saved=1")),
+        Posted::Invalid(e, items) => Ok(jurisdictions_page(&req, &user, items, e)),
     }
 }
 

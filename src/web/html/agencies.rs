@@ -3,16 +3,17 @@
 //! page (details, active or not, who spoke for it when, its open requests),
 //! the CSV import as upload → preview → confirm, and the export.
 
-use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::extract::{CsrfForm, SignedIn, csrf_field};
+use super::extract::{CsrfForm, PageUser, SignedIn, csrf_field};
 use super::page_errors::{OrPage, PageError, PageResult};
+use super::posted::Posted;
 use super::{Ctx, redirect, render};
+use crate::domain::account::Role;
 use crate::domain::calendar::start_of_local_day;
 use crate::domain::directory::AgencyLevel;
 use crate::domain::id::Id;
@@ -20,7 +21,7 @@ use crate::domain::validation::FieldErrors;
 use crate::service::AppError;
 use crate::service::agencies_admin::{self, AgencyDetail, AgencyRow, EditAgency, EndTerm, NewTerm};
 use crate::service::agency_import::{self, ImportPreview};
-use crate::service::directory::{self, ImportOutcome, NewAgency};
+use crate::service::directory::{self, ImportOutcome, ImportSummary, NewAgency};
 use crate::web::AppState;
 use crate::web::{csrf, upload};
 
@@ -82,26 +83,24 @@ fn some(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-async fn list_page(
-    state: &AppState,
+fn list_page(
     req: &HttpRequest,
-    who: &Signed,
+    user: &PageUser,
+    rows: Vec<AgencyRow>,
     form: AgencyForm,
     errors: FieldErrors,
-) -> PageResult {
-    let p = who.principal.clone();
-    let rows = state.db(move |conn, _| agencies_admin::list(conn, &p)).await.or_page(req)?;
-    let ctx = Ctx::new(req, &who.user, "adm.agencies_title");
+) -> HttpResponse {
+    let ctx = Ctx::new(req, user, "adm.agencies_title");
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let errors = errors_text(&ctx, &errors);
     let levels = levels(&ctx);
-    Ok(render(status, &ListPage { ctx, rows, errors, form, levels }))
+    render(status, &ListPage { ctx, rows, errors, form, levels })
 }
 
 pub async fn list(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
+    let (user, rows) = state.page(&req, &who, |conn, _, p| agencies_admin::list(conn, p)).await?;
     let form = AgencyForm { jurisdiction: String::new(), level: "department".into(), ..AgencyForm::default() };
-    list_page(&state, &req, &who, form, FieldErrors::new()).await
+    Ok(list_page(&req, &user, rows, form, FieldErrors::new()))
 }
 
 pub async fn create(
@@ -110,7 +109,6 @@ pub async fn create(
     who: SignedIn,
     CsrfForm(form): CsrfForm<AgencyForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
     let input = NewAgency {
         jurisdiction: form.jurisdiction.clone(),
         code: form.code.clone(),
@@ -120,11 +118,14 @@ pub async fn create(
         parent_code: some(&form.parent_code),
         email: some(&form.email),
     };
-    let p = who.principal.clone();
-    match state.db(move |conn, env| directory::create_agency(conn, env, Some(&p), &input)).await {
-        Ok(a) => Ok(redirect(&format!("/admin/agencies/{}?saved=1", a.id))),
-        Err(AppError::Validation(e)) => list_page(&state, &req, &who, form, e).await,
-        Err(e) => Err(PageError::new(&req, e)),
+    let (user, posted) = state
+        .page(&req, &who, move |conn, env, p| {
+            Posted::of(directory::create_agency(conn, env, Some(p), &input), || agencies_admin::list(conn, p))
+        })
+        .await?;
+    match posted {
+        Posted::Done(a) => Ok(redirect(&format!("/admin/agencies/{}?saved=1", a.id))),
+        Posted::Invalid(e, rows) => Ok(list_page(&req, &user, rows, form, e)),
     }
 }
 
@@ -147,34 +148,26 @@ impl DetailPage {
     }
 }
 
-async fn detail_page(state: &AppState, req: &HttpRequest, who: &Signed, id: Id, errors: FieldErrors) -> PageResult {
-    let p = who.principal.clone();
-    let a = state.db(move |conn, env| agencies_admin::detail(conn, env, &p, &id)).await.or_page(req)?;
-    let ctx = Ctx::new(req, &who.user, "adm.agency_title");
+fn detail_page(req: &HttpRequest, user: &PageUser, a: AgencyDetail, errors: FieldErrors) -> HttpResponse {
+    let ctx = Ctx::new(req, user, "adm.agency_title");
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let saved = errors.is_empty() && req.query_string().contains("saved=1");
     let errors = errors_text(&ctx, &errors);
     let levels = levels(&ctx);
-    Ok(render(status, &DetailPage { ctx, a, errors, saved, levels }))
+    render(status, &DetailPage { ctx, a, errors, saved, levels })
 }
 
 pub async fn detail(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, path: web::Path<Id>) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    detail_page(&state, &req, &who, path.into_inner(), FieldErrors::new()).await
+    let id = path.into_inner();
+    let (user, a) = state.page(&req, &who, move |conn, env, p| agencies_admin::detail(conn, env, p, &id)).await?;
+    Ok(detail_page(&req, &user, a, FieldErrors::new()))
 }
 
 /// The answer to an agency page's form: back to the page, or the page with the errors.
-async fn after(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &Signed,
-    id: Id,
-    result: Result<AgencyDetail, AppError>,
-) -> PageResult {
-    match result {
-        Ok(_) => Ok(redirect(&format!("/admin/agencies/{id}?saved=1"))),
-        Err(AppError::Validation(e)) => detail_page(state, req, who, id, e).await,
-        Err(e) => Err(PageError::new(req, e)),
+fn after(req: &HttpRequest, user: &PageUser, id: Id, posted: Posted<AgencyDetail, AgencyDetail>) -> PageResult {
+    match posted {
+        Posted::Done(_) => Ok(redirect(&format!("/admin/agencies/{id}?saved=1"))),
+        Posted::Invalid(e, a) => Ok(detail_page(req, user, a, e)),
     }
 }
 
@@ -185,7 +178,6 @@ pub async fn update(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<AgencyForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
     let id = path.into_inner();
     let input = EditAgency {
         name: form.name,
@@ -195,9 +187,14 @@ pub async fn update(
         email: some(&form.email),
         active: form.active.is_some(),
     };
-    let (p, id2) = (who.principal.clone(), id.clone());
-    let result = state.db(move |conn, env| agencies_admin::update(conn, env, &p, &id2, &input)).await;
-    after(&state, &req, &who, id, result).await
+    let id2 = id.clone();
+    let (user, posted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let done = agencies_admin::update(conn, env, p, &id2, &input);
+            Posted::of(done, || agencies_admin::detail(conn, env, p, &id2))
+        })
+        .await?;
+    after(&req, &user, id, posted)
 }
 
 /// A day typed in a date field (`yyyy-mm-dd`) or as the pages show dates
@@ -238,7 +235,6 @@ pub async fn add_term(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<TermForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
     let id = path.into_inner();
     let input = NewTerm {
         email: form.email,
@@ -246,9 +242,14 @@ pub async fn add_term(
         valid_from: day_field(&form.valid_from).unwrap_or_default(),
         valid_to: day_field(&form.valid_to),
     };
-    let (p, id2) = (who.principal.clone(), id.clone());
-    let result = state.db(move |conn, env| agencies_admin::add_term(conn, env, &p, &id2, &input)).await;
-    after(&state, &req, &who, id, result).await
+    let id2 = id.clone();
+    let (user, posted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let done = agencies_admin::add_term(conn, env, p, &id2, &input);
+            Posted::of(done, || agencies_admin::detail(conn, env, p, &id2))
+        })
+        .await?;
+    after(&req, &user, id, posted)
 }
 
 pub async fn end_term(
@@ -258,12 +259,16 @@ pub async fn end_term(
     path: web::Path<(Id, Id)>,
     CsrfForm(form): CsrfForm<TermForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
     let (id, term) = path.into_inner();
     let input = EndTerm { valid_to: day_field(&form.valid_to) };
-    let (p, id2) = (who.principal.clone(), id.clone());
-    let result = state.db(move |conn, env| agencies_admin::end_term(conn, env, &p, &id2, &term, &input)).await;
-    after(&state, &req, &who, id, result).await
+    let id2 = id.clone();
+    let (user, posted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let done = agencies_admin::end_term(conn, env, p, &id2, &term, &input);
+            Posted::of(done, || agencies_admin::detail(conn, env, p, &id2))
+        })
+        .await?;
+    after(&req, &user, id, posted)
 }
 
 pub async fn export(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, PageError> {
@@ -303,21 +308,25 @@ impl ImportPage {
 
 fn import_page(
     req: &HttpRequest,
-    who: &Signed,
+    user: &PageUser,
     status: StatusCode,
     page: impl FnOnce(Ctx) -> ImportPage,
 ) -> HttpResponse {
-    let ctx = Ctx::new(req, &who.user, "adm.import_title");
+    let ctx = Ctx::new(req, user, "adm.import_title");
     render(status, &page(ctx))
 }
 
+fn editor(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Staff)
+}
+
 pub async fn import_form(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    if !matches!(who.principal.role, crate::domain::account::Role::Admin | crate::domain::account::Role::Staff) {
+    let (user, role) = state.page(&req, &who, |_, _, p| Ok(p.role)).await?;
+    if !editor(role) {
         return Err(PageError::not_found(&req));
     }
     let done = req.query_string().strip_prefix("done=").map(|s| s.to_string());
-    Ok(import_page(&req, &who, StatusCode::OK, |ctx| {
+    Ok(import_page(&req, &user, StatusCode::OK, |ctx| {
         let done = done.map(|d| {
             let (c, u) = d.split_once('-').unwrap_or(("0", "0"));
             ctx.t.f("adm.import_done", &[("created", c), ("updated", u)])
@@ -333,13 +342,15 @@ pub async fn import_upload(
     who: SignedIn,
     payload: web::Payload,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    if !matches!(who.principal.role, crate::domain::account::Role::Admin | crate::domain::account::Role::Staff) {
+    // Two blocking calls: the visitor is checked before the upload is read
+    // from the network, and the preview needs the file.
+    let (user, p) = state.page(&req, &who, |_, _, p| Ok(p.clone())).await?;
+    if !editor(p.role) {
         return Err(PageError::not_found(&req));
     }
     let refused = |key: &str| {
         let key = key.to_string();
-        Ok(import_page(&req, &who, StatusCode::UNPROCESSABLE_ENTITY, |ctx| {
+        Ok(import_page(&req, &user, StatusCode::UNPROCESSABLE_ENTITY, |ctx| {
             let problem = Some(ctx.t.t(&key).to_string());
             ImportPage { ctx, preview: None, content: String::new(), problem, done: None }
         }))
@@ -363,20 +374,14 @@ pub async fn import_upload(
     // The confirmation carries the file in a form field, whose line ends a
     // browser makes LF: preview (and hash) the file as it will come back.
     let content = content.replace("\r\n", "\n").replace('\r', "\n");
-    preview_page(&state, &req, &who, content).await
+    let data = content.clone().into_bytes();
+    let preview = state.db(move |conn, env| agency_import::preview(conn, env, &p, &data)).await.or_page(&req)?;
+    Ok(preview_page(&req, &user, content, preview))
 }
 
-async fn preview_page(state: &AppState, req: &HttpRequest, who: &Signed, content: String) -> PageResult {
-    let (p, data) = (who.principal.clone(), content.clone().into_bytes());
-    let preview = state.db(move |conn, env| agency_import::preview(conn, env, &p, &data)).await.or_page(req)?;
+fn preview_page(req: &HttpRequest, user: &PageUser, content: String, preview: ImportPreview) -> HttpResponse {
     let status = if preview.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok(import_page(req, who, status, |ctx| ImportPage {
-        ctx,
-        preview: Some(preview),
-        content,
-        problem: None,
-        done: None,
-    }))
+    import_page(req, user, status, |ctx| ImportPage { ctx, preview: Some(preview), content, problem: None, done: None })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -389,6 +394,14 @@ pub struct ConfirmForm {
     hash: String,
 }
 
+/// How a confirmation ended.
+enum Confirmed {
+    Done(ImportSummary),
+    /// The directory changed since the preview: the file's effect now.
+    Changed(ImportPreview),
+    NotPreviewed,
+}
+
 /// Confirm: imports the previewed file, only if it is still that file.
 pub async fn import_confirm(
     state: web::Data<AppState>,
@@ -396,19 +409,23 @@ pub async fn import_confirm(
     who: SignedIn,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let p = who.principal.clone();
     let data = form.content.clone().into_bytes();
     let hash = form.hash.clone();
-    match state.db(move |conn, env| agency_import::confirm(conn, env, &p, &data, &hash)).await {
-        Ok(ImportOutcome::Done(s)) => Ok(redirect(&format!("/admin/agencies/import?done={}-{}", s.created, s.updated))),
-        // The directory changed since the preview: show the file's effect now.
-        Ok(ImportOutcome::Rejected(_)) => preview_page(&state, &req, &who, form.content).await,
-        Err(AppError::Conflict(_)) => Ok(import_page(&req, &who, StatusCode::CONFLICT, |ctx| {
+    let (user, confirmed) = state
+        .page(&req, &who, move |conn, env, p| match agency_import::confirm(conn, env, p, &data, &hash) {
+            Ok(ImportOutcome::Done(s)) => Ok(Confirmed::Done(s)),
+            Ok(ImportOutcome::Rejected(_)) => Ok(Confirmed::Changed(agency_import::preview(conn, env, p, &data)?)),
+            Err(AppError::Conflict(_)) => Ok(Confirmed::NotPreviewed),
+            Err(e) => Err(e),
+        })
+        .await?;
+    match confirmed {
+        Confirmed::Done(s) => Ok(redirect(&format!("/admin/agencies/import?done={}-{}", s.created, s.updated))),
+        Confirmed::Changed(preview) => Ok(preview_page(&req, &user, form.content, preview)),
+        Confirmed::NotPreviewed => Ok(import_page(&req, &user, StatusCode::CONFLICT, |ctx| {
             let problem = Some(ctx.t.t("adm.import_not_previewed").to_string());
             ImportPage { ctx, preview: None, content: String::new(), problem, done: None }
         })),
-        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 

@@ -1,7 +1,6 @@
 //! Department pages: the escalation queue, escalation actions from a request's
 //! page, and the administrator's calendar editor.
 
-use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -10,8 +9,10 @@ use serde::Deserialize;
 
 use super::extract::{AdminOnly, CsrfForm, SignedIn, StaffOnly, Visitor, csrf_field};
 use super::page_errors::{PageError, PageResult};
+use super::posted::Posted;
 use super::requests::{DueText, due_text};
 use super::{Ctx, redirect, render};
+use crate::domain::account::Role;
 use crate::domain::id::Id;
 use crate::domain::validation::FieldErrors;
 use crate::i18n::vietnam;
@@ -142,36 +143,48 @@ pub async fn act(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<EscalationForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
-    let p = user.signed_in(&req)?;
     let due_at = form
         .due_local
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .map(|s| parse_local_due(s).map(|d| d.to_rfc3339()).unwrap_or_else(|| s.to_string()));
-    let user_id = match form.user_id.as_deref() {
-        Some("me") => Some(p.user.id.clone()),
-        other => other.map(str::to_string),
-    };
-    let action = EscalationAction {
-        action: form.action.clone(),
-        user_id,
-        body: form.body,
-        due_at,
-        reason: form.reason,
-        resolution: form.resolution,
-    };
     let id = path.into_inner();
     let back = match Id::parse(&form.request_id) {
         Some(r) => format!("/requests/{r}"),
         None => "/escalations".into(),
     };
-    match state.db(move |conn, env| escalations::act(conn, env, &p, &id, &action)).await {
-        Ok(_) => {
+    let (_, acted) = state
+        .visit(&req, &who, move |conn, env, p| {
+            let Some(p) = p else { return Ok(None) };
+            let user_id = match form.user_id.as_deref() {
+                Some("me") => Some(p.user.id.clone()),
+                other => other.map(str::to_string),
+            };
+            let action = EscalationAction {
+                action: form.action,
+                user_id,
+                body: form.body,
+                due_at,
+                reason: form.reason,
+                resolution: form.resolution,
+            };
+            match escalations::act(conn, env, p, &id, &action) {
+                Ok(_) => Ok(Some(Ok(()))),
+                // Refusals of the action are told on a page of their own.
+                Err(e @ (AppError::Validation(_) | AppError::InvalidTransition(_) | AppError::Conflict(_))) => {
+                    Ok(Some(Err(e)))
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    match acted {
+        None => Err(PageError::login_first(&req)),
+        Some(Ok(())) => {
             state.wake_mailer();
             Ok(redirect(&format!("{back}?done=1")))
         }
-        Err(e @ (AppError::Validation(_) | AppError::InvalidTransition(_) | AppError::Conflict(_))) => {
+        Some(Err(e)) => {
             let t = crate::i18n::Tr::new(super::locale(&req, None));
             let detail = match &e {
                 AppError::Validation(f) => {
@@ -184,7 +197,6 @@ pub async fn act(
             };
             Ok(super::message(&req, e.status(), "esc.failed", detail, Some((back, t.t("req.back").into()))))
         }
-        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 
@@ -238,12 +250,11 @@ pub async fn calendar_form(
     who: SignedIn<AdminOnly>,
     path: web::Path<i32>,
 ) -> PageResult {
-    let Signed { user, .. } = state.signed_in(&req, &who).await?;
     let year = path.into_inner();
-    if !(2000..=2100).contains(&year) {
-        return Err(PageError::not_found(&req));
-    }
-    let y = state.rules.current().calendar.year(year);
+    let (user, y) = state
+        .page(&req, &who, move |_, env, _| Ok((2000..=2100).contains(&year).then(|| env.rules.calendar.year(year))))
+        .await?;
+    let Some(y) = y else { return Err(PageError::not_found(&req)) };
     let ctx = Ctx::new(&req, &user, "cal.title");
     let saved = req.query_string().contains("moved=").then(|| {
         let moved = req.query_string().split("moved=").nth(1).unwrap_or("0").to_string();
@@ -283,11 +294,6 @@ pub async fn calendar_save(
     path: web::Path<i32>,
     CsrfForm(form): CsrfForm<CalendarForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
-    let p = match user.0.clone() {
-        Some(p) if p.role == crate::domain::account::Role::Admin => p,
-        _ => return Err(PageError::not_found(&req)),
-    };
     let year = path.into_inner();
     let input = YearInput {
         year: Some(year),
@@ -295,13 +301,22 @@ pub async fn calendar_save(
         working_days: parse_lines(&form.working_days),
         source: Some(form.source.clone()),
     };
-    match state.db(move |conn, env| calendar::put_year(conn, env, &p, year, &input)).await {
-        Ok((rules, moved)) => {
+    let (user, saved) = state
+        .visit(&req, &who, move |conn, env, p| match p {
+            Some(p) if p.role == Role::Admin => {
+                Posted::of(calendar::put_year(conn, env, p, year, &input), || Ok(())).map(Some)
+            }
+            _ => Ok(None),
+        })
+        .await?;
+    match saved {
+        None => Err(PageError::not_found(&req)),
+        Some(Posted::Done((rules, moved))) => {
             state.rules.set(rules);
             state.wake_mailer();
             Ok(redirect(&format!("/admin/calendar/{year}?moved={moved}")))
         }
-        Err(AppError::Validation(errors)) => {
+        Some(Posted::Invalid(errors, ())) => {
             let ctx = Ctx::new(&req, &user, "cal.title");
             Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -317,7 +332,6 @@ pub async fn calendar_save(
                 },
             ))
         }
-        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 

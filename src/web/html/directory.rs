@@ -4,7 +4,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::Visitor;
-use super::page_errors::{OrPage, PageResult};
+use super::page_errors::PageResult;
 use super::{Ctx, render};
 use crate::service::Page;
 use crate::service::directory::{self, AgencyView, JurisdictionView};
@@ -55,16 +55,14 @@ pub async fn agencies(
     who: Visitor,
     q: web::Query<DirectoryQuery>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     let DirectoryQuery { q, jurisdiction, page } = q.into_inner();
     let (q2, j2) = (q.clone(), jurisdiction.clone());
-    let (result, jurisdictions) = state
-        .db(move |conn, env| {
+    let (user, (result, jurisdictions)) = state
+        .visit(&req, &who, move |conn, env, _| {
             let result = directory::search(conn, env, q2.as_deref(), j2.as_deref(), page, Some(25))?;
             Ok((result, directory::list_jurisdictions(conn)?))
         })
-        .await
-        .or_page(&req)?;
+        .await?;
     let pages = ((result.total + result.per_page - 1) / result.per_page).max(1);
     let ctx = Ctx::new(&req, &user, "directory.title");
     Ok(render(

@@ -2,19 +2,19 @@
 //! on, each message with its text, quoted history and original, to attach to
 //! a request of the province or to discard.
 
-use crate::web::Signed;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::extract::{CsrfForm, SignedIn, StaffOnly, csrf_field};
-use super::page_errors::{OrPage, PageError, PageResult};
+use super::extract::{CsrfForm, PageUser, SignedIn, StaffOnly, csrf_field};
+use super::page_errors::PageResult;
+use super::posted::Posted;
 use super::{Ctx, redirect, render};
 use crate::domain::id::Id;
+use crate::service::Page;
 use crate::service::inbound::queue::{self, Bouncing, HeldMessage};
-use crate::service::{AppError, Page};
 use crate::web::AppState;
 
 #[derive(Deserialize)]
@@ -95,12 +95,10 @@ pub async fn list(
     Ok(render(StatusCode::OK, &QueuePage { ctx, held, bouncing, pages, done }))
 }
 
-async fn message_page(state: &AppState, req: &HttpRequest, who: &Signed, id: Id, error: Option<String>) -> PageResult {
-    let p = who.principal.clone();
-    let m = state.db(move |conn, _| queue::get(conn, &p, &id)).await.or_page(req)?;
-    let ctx = Ctx::new(req, &who.user, "inb.message_title");
+fn message_page(req: &HttpRequest, user: &PageUser, m: HeldMessage, error: Option<String>) -> HttpResponse {
+    let ctx = Ctx::new(req, user, "inb.message_title");
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(render(status, &MessagePage { ctx, m, error }))
+    render(status, &MessagePage { ctx, m, error })
 }
 
 pub async fn show(
@@ -109,8 +107,9 @@ pub async fn show(
     who: SignedIn<StaffOnly>,
     path: web::Path<Id>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    message_page(&state, &req, &who, path.into_inner(), None).await
+    let id = path.into_inner();
+    let (user, m) = state.page(&req, &who, move |conn, _, p| queue::get(conn, p, &id)).await?;
+    Ok(message_page(&req, &user, m, None))
 }
 
 /// The original as it arrived, as a download (never shown as a page).
@@ -160,12 +159,8 @@ pub async fn clear_bounce(
     who: SignedIn<StaffOnly>,
     CsrfForm(form): CsrfForm<BounceForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let p = who.principal.clone();
-    match state.db(move |conn, env| queue::clear_bounce(conn, env, &p, &form.email)).await {
-        Ok(()) => Ok(redirect("/admin/inbound?done=1")),
-        Err(e) => Err(PageError::new(&req, e)),
-    }
+    state.page(&req, &who, move |conn, env, p| queue::clear_bounce(conn, env, p, &form.email)).await?;
+    Ok(redirect("/admin/inbound?done=1"))
 }
 
 pub async fn attach(
@@ -175,16 +170,19 @@ pub async fn attach(
     path: web::Path<Id>,
     CsrfForm(form): CsrfForm<AttachForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let (p, id) = (who.principal.clone(), path.into_inner());
-    let again = id.clone();
-    match state.db(move |conn, env| queue::attach(conn, env, &p, &id, &form.request)).await {
-        Ok(_) => Ok(redirect("/admin/inbound?done=1")),
-        Err(AppError::Validation(_)) => {
-            let error = Ctx::new(&req, &who.user, "inb.title").t.t("inb.unknown_request").to_string();
-            message_page(&state, &req, &who, again, Some(error)).await
+    let id = path.into_inner();
+    let (user, posted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let done = queue::attach(conn, env, p, &id, &form.request);
+            Posted::of(done, || queue::get(conn, p, &id))
+        })
+        .await?;
+    match posted {
+        Posted::Done(_) => Ok(redirect("/admin/inbound?done=1")),
+        Posted::Invalid(_, m) => {
+            let error = Ctx::new(&req, &user, "inb.title").t.t("inb.unknown_request").to_string();
+            Ok(message_page(&req, &user, m, Some(error)))
         }
-        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 
@@ -195,10 +193,7 @@ pub async fn discard(
     path: web::Path<Id>,
     CsrfForm(_): CsrfForm<DiscardForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let (p, id) = (who.principal.clone(), path.into_inner());
-    match state.db(move |conn, env| queue::discard(conn, env, &p, &id)).await {
-        Ok(_) => Ok(redirect("/admin/inbound?done=1")),
-        Err(e) => Err(PageError::new(&req, e)),
-    }
+    let id = path.into_inner();
+    state.page(&req, &who, move |conn, env, p| queue::discard(conn, env, p, &id)).await?;
+    Ok(redirect("/admin/inbound?done=1"))
 }

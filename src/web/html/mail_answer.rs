@@ -36,10 +36,10 @@ fn bad_link(req: &HttpRequest) -> HttpResponse {
 }
 
 pub async fn form(state: web::Data<AppState>, req: HttpRequest, who: Visitor, q: web::Query<TokenQuery>) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     let token = q.into_inner().token;
     let t2 = token.clone();
-    let Some(v) = state.db(move |conn, env| change::view(conn, env, &t2)).await.or_page(&req)? else {
+    let (user, v) = state.visit(&req, &who, move |conn, env, _| change::view(conn, env, &t2)).await?;
+    let Some(v) = v else {
         return Ok(bad_link(&req));
     };
     let ctx = Ctx::new(&req, &user, "mail_answer.title");

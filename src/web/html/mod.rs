@@ -14,6 +14,7 @@ pub mod inbound;
 pub mod mail_answer;
 pub mod page_errors;
 pub mod password;
+pub mod posted;
 pub mod profile;
 pub mod requests;
 pub mod stats;

@@ -12,7 +12,7 @@ use super::page_errors::{OrPage, PageError, PageResult};
 use super::{Ctx, message, redirect, render};
 use crate::domain::account::check_email;
 use crate::domain::validation::FieldErrors;
-use crate::service::{AppError, password_reset};
+use crate::service::{AppError, AppResult, password_reset};
 use crate::web::ratelimit;
 use crate::web::{AppState, credentials};
 
@@ -64,11 +64,11 @@ pub async fn forgot(
     who: Visitor,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     ratelimit::reset(&state, &req).await.or_page(&req)?;
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &form.email);
     if !errors.is_empty() {
+        let user = state.visitor(&req, &who).await?;
         let ctx = Ctx::new(&req, &user, "forgot.title");
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ForgotPage { ctx, email: form.email, errors }));
     }
@@ -110,11 +110,11 @@ pub async fn reset_form(
     who: Visitor,
     q: web::Query<TokenQuery>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     let token = q.into_inner().token;
     let t2 = token.clone();
-    let Some(account) = state.db(move |conn, env| password_reset::account_for(conn, env, &t2)).await.or_page(&req)?
-    else {
+    let (user, account) =
+        state.visit(&req, &who, move |conn, env, _| password_reset::account_for(conn, env, &t2)).await?;
+    let Some(account) = account else {
         return Ok(bad_link(&req));
     };
     let ctx = Ctx::new(&req, &user, "reset.title");
@@ -127,24 +127,37 @@ pub async fn reset(
     who: Visitor,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
-    let t2 = form.token.clone();
-    let Some(account) = state.db(move |conn, env| password_reset::account_for(conn, env, &t2)).await.or_page(&req)?
-    else {
+    // Two blocking calls: the new password is hashed on the hashing pool
+    // between checking it with the link and the write.
+    let (token, password) = (form.token.clone(), form.password.clone());
+    let matched = form.password == form.password_confirm;
+    let (user, found) = state
+        .visit(&req, &who, move |conn, env, _| {
+            let Some(account) = password_reset::account_for(conn, env, &token)? else { return Ok(None) };
+            let checked = matched.then(|| password_reset::check(conn, env, &token, &password));
+            Ok(Some((account, checked)))
+        })
+        .await?;
+    let Some((account, checked)) = found else {
         return Ok(bad_link(&req));
     };
-    let mut errors = FieldErrors::new();
-    if form.password != form.password_confirm {
-        errors.add("password_confirm", "password_mismatch");
-    }
-    if errors.is_empty() {
-        match credentials::reset_password(&state, form.token.clone(), form.password.clone()).await {
-            Ok(_) => return Ok(redirect("/login?reset=1")),
-            Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_link(&req)),
-            Err(AppError::Validation(f)) => errors = f,
-            Err(e) => return Err(PageError::new(&req, e)),
-        }
-    }
+    let reset = match checked {
+        None => Err(AppError::field("password_confirm", "password_mismatch")),
+        Some(Ok(())) => set_password(&state, form.token.clone(), form.password.clone()).await,
+        Some(Err(e)) => Err(e),
+    };
+    let errors = match reset {
+        Ok(_) => return Ok(redirect("/login?reset=1")),
+        Err(AppError::Validation(f)) if f.get("token").is_some() => return Ok(bad_link(&req)),
+        Err(AppError::Validation(f)) => f,
+        Err(e) => return Err(PageError::new(&req, e)),
+    };
     let ctx = Ctx::new(&req, &user, "reset.title");
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, token: form.token, email: account.email, errors }))
+}
+
+/// The new password of a checked link, hashed on the hashing pool, then set.
+async fn set_password(state: &AppState, token: String, password: String) -> AppResult<String> {
+    let hash = credentials::hash(state, password).await?;
+    state.db(move |conn, env| password_reset::reset(conn, env, &token, &hash)).await
 }

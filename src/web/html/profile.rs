@@ -1,21 +1,21 @@
 //! The account page: one's profile, password and address, and signing out
 //! everywhere; and the page the address-change link opens.
 
-use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::accounts::{CsrfOnly, TokenQuery};
-use super::extract::{CsrfForm, SignedIn, csrf_field};
+use super::extract::{CsrfForm, PageUser, SignedIn, csrf_field};
 use super::page_errors::{OrPage, PageError, PageResult};
+use super::posted::Posted;
 use super::{Ctx, message, redirect, render};
 use crate::domain::account::Role;
 use crate::domain::validation::FieldErrors;
-use crate::service::accounts::{self, UserView};
+use crate::service::accounts::{self, Principal, UserView};
 use crate::service::profile::{self, ProfileInput};
-use crate::service::{AppError, email_change};
+use crate::service::{AppError, email_change, shared_limits};
 use crate::web::auth::clear_session_cookie;
 use crate::web::ratelimit;
 use crate::web::{AppState, credentials, csrf};
@@ -122,12 +122,10 @@ impl Outcome {
     }
 }
 
-async fn page(state: &AppState, req: &HttpRequest, who: &Signed, o: Outcome) -> PageResult {
+fn page(req: &HttpRequest, user: &PageUser, me: UserView, o: Outcome) -> HttpResponse {
     let Outcome { status, notice, section, errors, new_email } = o;
-    let id = who.principal.user.id.clone();
-    let me = state.db(move |conn, env| accounts::view_by_id(conn, env, &id)).await.or_page(req)?;
-    let ctx = Ctx::new(req, &who.user, "account.title");
-    Ok(render(status, &AccountPage { ctx, me, notice, section, errors, new_email }))
+    let ctx = Ctx::new(req, user, "account.title");
+    render(status, &AccountPage { ctx, me, notice, section, errors, new_email })
 }
 
 pub async fn show(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, q: web::Query<DoneQuery>) -> PageResult {
@@ -148,7 +146,6 @@ pub async fn save_profile(
     who: SignedIn,
     CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
     let input = ProfileInput {
         full_name: form.full_name,
         outlet: form.outlet,
@@ -157,12 +154,25 @@ pub async fn save_profile(
         title: form.title,
         locale: form.locale,
     };
-    let p = who.principal.clone();
-    match state.db(move |conn, env| profile::update(conn, env, &p, &input)).await {
-        Ok(_) => Ok(redirect("/account?done=profile")),
-        Err(AppError::Validation(f)) => page(&state, &req, &who, Outcome::refused("profile", f)).await,
-        Err(e) => Err(PageError::new(&req, e)),
+    let (user, posted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let done = profile::update(conn, env, p, &input);
+            Posted::of(done, || accounts::view_by_id(conn, env, &p.user.id))
+        })
+        .await?;
+    match posted {
+        Posted::Done(_) => Ok(redirect("/account?done=profile")),
+        Posted::Invalid(f, me) => Ok(page(&req, &user, me, Outcome::refused("profile", f))),
     }
+}
+
+/// The first of a password form's blocking calls: the visitor checked, the
+/// login limit counted, and what checking the password needs read (the
+/// stored hash, and the account's address, or for an address change the new
+/// one); or, for a form refused before that, the account page's data.
+enum Checked {
+    Password { p: Principal, stored: Option<String>, email: String },
+    Invalid(FieldErrors, UserView),
 }
 
 pub async fn change_password(
@@ -171,21 +181,50 @@ pub async fn change_password(
     who: SignedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    ratelimit::login(&state, &req).await.or_page(&req)?;
-    let mut errors = FieldErrors::new();
-    if form.new_password != form.new_password_confirm {
-        errors.add("new_password_confirm", "password_mismatch");
-    } else {
-        let changed =
-            credentials::change_password(&state, who.principal.clone(), form.current_password, form.new_password).await;
-        match changed {
-            Ok(()) => return Ok(redirect("/account?done=password")),
-            Err(AppError::Validation(f)) => errors = f,
-            Err(e) => return Err(PageError::new(&req, e)),
-        }
+    let (client, limits) = (ratelimit::client_ip(&req, &state.config), state.limits.clone());
+    let mismatch = form.new_password != form.new_password_confirm;
+    // Two blocking calls: the passwords are checked and hashed on the hashing
+    // pool between reading the stored hash (with the visitor) and the write.
+    let (user, checked) = state
+        .page(&req, &who, move |conn, env, p| {
+            limits.login_in(env, client, |l, s| shared_limits::hit(conn, env.config, env.now, l, s))?;
+            if mismatch {
+                let mut errors = FieldErrors::new();
+                errors.add("new_password_confirm", "password_mismatch");
+                return Ok(Checked::Invalid(errors, accounts::view_by_id(conn, env, &p.user.id)?));
+            }
+            let (stored, email) = profile::password_check_data(conn, &p.user.id)?;
+            Ok(Checked::Password { p: p.clone(), stored, email })
+        })
+        .await?;
+    let (p, stored, email) = match checked {
+        Checked::Password { p, stored, email } => (p, stored, email),
+        Checked::Invalid(errors, me) => return Ok(page(&req, &user, me, Outcome::refused("password", errors))),
+    };
+    let hashed = async {
+        credentials::check_password(&state, stored, form.current_password, "current_password").await?;
+        credentials::new_password_hash(&state, &email, form.new_password).await
     }
-    page(&state, &req, &who, Outcome::refused("password", errors)).await
+    .await;
+    let written = match hashed {
+        Ok(hash) => Ok(hash),
+        Err(AppError::Validation(f)) => Err(f),
+        Err(e) => return Err(PageError::new(&req, e)),
+    };
+    let posted = state
+        .db(move |conn, env| match written {
+            Ok(hash) => {
+                let done = profile::set_password(conn, env, &p, &hash);
+                Posted::of(done, || accounts::view_by_id(conn, env, &p.user.id))
+            }
+            Err(f) => Ok(Posted::Invalid(f, accounts::view_by_id(conn, env, &p.user.id)?)),
+        })
+        .await
+        .or_page(&req)?;
+    match posted {
+        Posted::Done(()) => Ok(redirect("/account?done=password")),
+        Posted::Invalid(f, me) => Ok(page(&req, &user, me, Outcome::refused("password", f))),
+    }
 }
 
 pub async fn change_email(
@@ -194,24 +233,50 @@ pub async fn change_email(
     who: SignedIn,
     CsrfForm(form): CsrfForm<EmailForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    ratelimit::login(&state, &req).await.or_page(&req)?;
-    let p = who.principal.clone();
-    let result = async {
-        let new_email = email_change::check_new(&p, &form.new_email)?;
-        credentials::confirm_password(&state, p.user.id.clone(), form.password.clone(), "password").await?;
-        state.db(move |conn, env| email_change::request(conn, env, &p, &new_email)).await
-    }
-    .await;
-    match result {
-        Ok(()) => {
+    let (client, limits) = (ratelimit::client_ip(&req, &state.config), state.limits.clone());
+    let asked = form.new_email.clone();
+    // Two blocking calls: the password is checked on the hashing pool between
+    // reading its hash (with the visitor) and asking for the change.
+    let (user, checked) = state
+        .page(&req, &who, move |conn, env, p| {
+            limits.login_in(env, client, |l, s| shared_limits::hit(conn, env.config, env.now, l, s))?;
+            match email_change::check_new(p, &asked) {
+                Ok(new_email) => {
+                    let (stored, _) = profile::password_check_data(conn, &p.user.id)?;
+                    Ok(Checked::Password { p: p.clone(), stored, email: new_email })
+                }
+                Err(AppError::Validation(f)) => Ok(Checked::Invalid(f, accounts::view_by_id(conn, env, &p.user.id)?)),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    let refused =
+        |f, me| page(&req, &user, me, Outcome { new_email: form.new_email.clone(), ..Outcome::refused("email", f) });
+    let (p, stored, new_email) = match checked {
+        Checked::Password { p, stored, email } => (p, stored, email),
+        Checked::Invalid(f, me) => return Ok(refused(f, me)),
+    };
+    let checked = match credentials::check_password(&state, stored, form.password.clone(), "password").await {
+        Ok(()) => Ok(new_email),
+        Err(AppError::Validation(f)) => Err(f),
+        Err(e) => return Err(PageError::new(&req, e)),
+    };
+    let posted = state
+        .db(move |conn, env| match checked {
+            Ok(new_email) => {
+                let done = email_change::request(conn, env, &p, &new_email);
+                Posted::of(done, || accounts::view_by_id(conn, env, &p.user.id))
+            }
+            Err(f) => Ok(Posted::Invalid(f, accounts::view_by_id(conn, env, &p.user.id)?)),
+        })
+        .await
+        .or_page(&req)?;
+    match posted {
+        Posted::Done(()) => {
             state.wake_mailer();
             Ok(redirect("/account?done=email"))
         }
-        Err(AppError::Validation(f)) => {
-            page(&state, &req, &who, Outcome { new_email: form.new_email, ..Outcome::refused("email", f) }).await
-        }
-        Err(e) => Err(PageError::new(&req, e)),
+        Posted::Invalid(f, me) => Ok(refused(f, me)),
     }
 }
 
@@ -222,9 +287,7 @@ pub async fn sign_out_everywhere(
     who: SignedIn,
     _: CsrfForm<CsrfOnly>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let p = who.principal.clone();
-    state.db(move |conn, env| profile::sign_out_everywhere(conn, env, &p)).await.or_page(&req)?;
+    state.page(&req, &who, profile::sign_out_everywhere).await?;
     let mut res = redirect("/login?out=all");
     res.add_cookie(&clear_session_cookie(state.config.secure_cookies()))?;
     csrf::rotate(&mut res, state.config.secure_cookies())?;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::charts::{BarChart, bars};
 use super::extract::{AdminOnly, CsrfField, CsrfForm, SignedIn, Visitor};
-use super::page_errors::{OrPage, PageResult};
+use super::page_errors::PageResult;
 use super::{Ctx, redirect, render};
 use crate::domain::account::Role;
 use crate::domain::id::Id;
@@ -432,9 +432,8 @@ pub async fn public_scoreboard(
     who: Visitor,
     code: web::Path<String>,
 ) -> PageResult {
-    let user = state.visitor(&req, &who).await?;
     let code = code.into_inner();
-    let board = state.db(move |conn, env| scoreboard(conn, env, &code)).await.or_page(&req)?;
+    let (user, board) = state.visit(&req, &who, move |conn, env, _| scoreboard(conn, env, &code)).await?;
     let mut ctx = Ctx::new(&req, &user, "stats.scoreboard");
     ctx.title = ctx.t.f("stats.scoreboard_title", &[("province", &board.province.name)]);
     let t = ctx.t;
@@ -461,11 +460,10 @@ pub async fn scoreboard_save(
     code: web::Path<String>,
     form: CsrfForm<ScoreboardForm>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let (p, code) = (who.principal.clone(), code.into_inner());
+    let code = code.into_inner();
     let public = form.0.public.as_deref() == Some("1");
     let back =
         format!("/stats?jurisdiction={}", url::form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>());
-    state.db(move |conn, env| set_public(conn, env, &p, &code, public)).await.or_page(&req)?;
+    state.page(&req, &who, move |conn, env, p| set_public(conn, env, p, &code, public)).await?;
     Ok(redirect(&back))
 }

@@ -3,22 +3,22 @@
 //! actions (send the invitation again, a reset link, deactivate, reactivate,
 //! change the role or the agencies). Forms are plain posts with a CSRF token.
 
-use crate::web::Signed;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::extract::{CsrfField, CsrfForm, SignedIn};
-use super::page_errors::{OrPage, PageError, PageResult};
+use super::extract::{CsrfField, CsrfForm, PageUser, SignedIn};
+use super::page_errors::{PageError, PageResult};
+use super::posted::Posted;
 use super::{Ctx, redirect, render};
 use crate::domain::account::Role;
 use crate::domain::id::Id;
 use crate::domain::validation::FieldErrors;
 use crate::service::accounts::{self, NewUser, Principal};
-use crate::service::directory::{self, JurisdictionView};
+use crate::service::directory::JurisdictionView;
 use crate::service::users_admin::{self, AgencyChoice, ManagedUser, UserChange, UserQuery};
-use crate::service::{AppError, Page};
+use crate::service::{AppError, AppResult, Page};
 use crate::web::AppState;
 
 /// A posted form read as its name/value pairs, so that a field may repeat
@@ -130,17 +130,11 @@ pub struct Choices {
     pub jurisdictions: Vec<JurisdictionView>,
 }
 
-async fn choices(state: &AppState, req: &HttpRequest, p: &Principal) -> Result<Choices, PageError> {
-    let p2 = p.clone();
-    let (agencies, jurisdictions) = state
-        .db(move |conn, _| {
-            let agencies = users_admin::agency_choices(conn, &p2)?;
-            let jurisdictions = if p2.role == Role::Admin { directory::list_jurisdictions(conn)? } else { Vec::new() };
-            Ok((agencies, jurisdictions))
-        })
-        .await
-        .or_page(req)?;
-    Ok(Choices { roles: grantable(p), agencies, jurisdictions })
+impl Choices {
+    /// What the forms offer `p`, read by `users_admin::form_choices`.
+    fn of(p: &Principal, (agencies, jurisdictions): (Vec<AgencyChoice>, Vec<JurisdictionView>)) -> Choices {
+        Choices { roles: grantable(p), agencies, jurisdictions }
+    }
 }
 
 #[derive(Default)]
@@ -183,12 +177,14 @@ impl InvitePage {
 }
 
 pub async fn invite_form(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    if !matches!(who.principal.role, Role::Admin | Role::Staff) {
-        return Err(PageError::not_found(&req));
-    }
-    let choices = choices(&state, &req, &who.principal).await?;
-    let ctx = Ctx::new(&req, &who.user, "users.invite_title");
+    let (user, choices) = state
+        .page(&req, &who, |conn, _, p| match p.role {
+            Role::Admin | Role::Staff => Ok(Some(Choices::of(p, users_admin::form_choices(conn, p)?))),
+            _ => Ok(None),
+        })
+        .await?;
+    let Some(choices) = choices else { return Err(PageError::not_found(&req)) };
+    let ctx = Ctx::new(&req, &user, "users.invite_title");
     let v = InviteValues { role: "spokesperson".into(), locale: "vi".into(), ..Default::default() };
     Ok(render(StatusCode::OK, &InvitePage { ctx, v, choices, errors: FieldErrors::new() }))
 }
@@ -199,7 +195,6 @@ pub async fn invite(
     who: SignedIn,
     CsrfForm(form): CsrfForm<Pairs>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
     let v = InviteValues {
         email: form.one("email"),
         full_name: form.one("full_name"),
@@ -220,23 +215,27 @@ pub async fn invite(
         locale: Some(v.locale.clone()),
         phone: None,
     };
-    let p = who.principal.clone();
-    let result = state.db(move |conn, env| accounts::invite(conn, env, &p, &input)).await;
-    let errors = match result {
-        Ok(user) => {
+    let (user, posted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let done = accounts::invite(conn, env, p, &input).map_err(|e| match e {
+                AppError::Conflict(_) => {
+                    let mut f = FieldErrors::new();
+                    f.add("email", "email_taken");
+                    AppError::Validation(f)
+                }
+                e => e,
+            });
+            Posted::of(done, || Ok(Choices::of(p, users_admin::form_choices(conn, p)?)))
+        })
+        .await?;
+    let (errors, choices) = match posted {
+        Posted::Done(invited) => {
             state.wake_mailer();
-            return Ok(redirect(&format!("/admin/users/{}?done=invited", user.id)));
+            return Ok(redirect(&format!("/admin/users/{}?done=invited", invited.id)));
         }
-        Err(AppError::Validation(f)) => f,
-        Err(AppError::Conflict(_)) => {
-            let mut f = FieldErrors::new();
-            f.add("email", "email_taken");
-            f
-        }
-        Err(e) => return Err(PageError::new(&req, e)),
+        Posted::Invalid(f, choices) => (f, choices),
     };
-    let choices = choices(&state, &req, &who.principal).await?;
-    let ctx = Ctx::new(&req, &who.user, "users.invite_title");
+    let ctx = Ctx::new(&req, &user, "users.invite_title");
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &InvitePage { ctx, v, choices, errors }))
 }
 
@@ -300,13 +299,10 @@ impl Outcome {
     }
 }
 
-async fn detail_page(state: &AppState, req: &HttpRequest, who: &Signed, id: Id, o: Outcome) -> PageResult {
+fn detail_page(req: &HttpRequest, user: &PageUser, (u, choices): (ManagedUser, Choices), o: Outcome) -> HttpResponse {
     let Outcome { status, notice, problem, errors } = o;
-    let p = who.principal.clone();
-    let u = state.db(move |conn, env| users_admin::get(conn, env, &p, id.as_str())).await.or_page(req)?;
-    let choices = choices(state, req, &who.principal).await?;
-    let ctx = Ctx::new(req, &who.user, "users.detail_title");
-    Ok(render(status, &DetailPage { ctx, u, choices, notice, problem, errors }))
+    let ctx = Ctx::new(req, user, "users.detail_title");
+    render(status, &DetailPage { ctx, u, choices, notice, problem, errors })
 }
 
 pub async fn detail(
@@ -316,15 +312,28 @@ pub async fn detail(
     id: web::Path<Id>,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
-    let t = crate::i18n::Tr::new(super::locale(&req, Some(&who.principal)));
+    let id = id.into_inner();
+    let (user, shown) = state
+        .page(&req, &who, move |conn, env, p| {
+            let u = users_admin::get(conn, env, p, id.as_str())?;
+            Ok((u, Choices::of(p, users_admin::form_choices(conn, p)?)))
+        })
+        .await?;
+    let t = crate::i18n::Tr::new(super::locale(&req, user.0.as_ref()));
     let notice = q.done.as_deref().and_then(|d| match d {
         "invited" | "deactivate" | "reactivate" | "resend-invite" | "password-reset" | "update" => {
             Some(t.t(&format!("users.done_{}", d.replace('-', "_"))).to_string())
         }
         _ => None,
     });
-    detail_page(&state, &req, &who, id.into_inner(), Outcome::shown(notice)).await
+    Ok(detail_page(&req, &user, shown, Outcome::shown(notice)))
+}
+
+/// Why an account's action was not done, with its page to show again.
+enum Acted {
+    Done,
+    Invalid(FieldErrors, (ManagedUser, Choices)),
+    Refused(&'static str, (ManagedUser, Choices)),
 }
 
 /// One of the account's actions, then back to its page with what happened.
@@ -335,46 +344,56 @@ pub async fn act(
     path: web::Path<(Id, String)>,
     CsrfForm(form): CsrfForm<Pairs>,
 ) -> PageResult {
-    let who = state.signed_in(&req, &who).await?;
     let (id, action) = path.into_inner();
-    let p = who.principal.clone();
-    let target = id.clone();
-    let result: Result<ManagedUser, AppError> = match action.as_str() {
-        "deactivate" => state.db(move |c, env| users_admin::deactivate(c, env, &p, target.as_str())).await,
-        "reactivate" => state.db(move |c, env| users_admin::reactivate(c, env, &p, target.as_str())).await,
-        "resend-invite" => state.db(move |c, env| users_admin::resend_invite(c, env, &p, target.as_str())).await,
-        "password-reset" => state.db(move |c, env| users_admin::send_password_reset(c, env, &p, target.as_str())).await,
-        "update" => {
-            let role = form.opt("role");
-            let change = UserChange {
-                agency_ids: Some(if role.as_deref().unwrap_or("spokesperson") == "spokesperson" {
-                    form.all("agency_ids")
-                } else {
-                    vec![]
-                }),
-                jurisdiction: form.opt("jurisdiction").filter(|_| role.as_deref() == Some("staff")),
-                role,
-            };
-            state.db(move |c, env| users_admin::update(c, env, &p, target.as_str(), &change)).await
-        }
-        _ => return Err(PageError::not_found(&req)),
+    let role = form.opt("role");
+    let change = UserChange {
+        agency_ids: Some(if role.as_deref().unwrap_or("spokesperson") == "spokesperson" {
+            form.all("agency_ids")
+        } else {
+            vec![]
+        }),
+        jurisdiction: form.opt("jurisdiction").filter(|_| role.as_deref() == Some("staff")),
+        role,
     };
-    match result {
-        Ok(_) => {
+    let (target, what) = (id.clone(), action.clone());
+    let (user, acted) = state
+        .page(&req, &who, move |c, env, p| {
+            let target = target.as_str();
+            let result = match what.as_str() {
+                "deactivate" => users_admin::deactivate(c, env, p, target),
+                "reactivate" => users_admin::reactivate(c, env, p, target),
+                "resend-invite" => users_admin::resend_invite(c, env, p, target),
+                "password-reset" => users_admin::send_password_reset(c, env, p, target),
+                "update" => users_admin::update(c, env, p, target, &change),
+                _ => return Err(AppError::not_found()),
+            };
+            let mut page = || -> AppResult<_> {
+                let u = users_admin::get(c, env, p, target)?;
+                Ok((u, Choices::of(p, users_admin::form_choices(c, p)?)))
+            };
+            match result {
+                Ok(_) => Ok(Acted::Done),
+                Err(AppError::Validation(errors)) => Ok(Acted::Invalid(errors, page()?)),
+                Err(AppError::Refused { code, .. }) => Ok(Acted::Refused(code, page()?)),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    match acted {
+        Acted::Done => {
             state.wake_mailer();
             Ok(redirect(&format!("/admin/users/{}?done={action}", id.as_str())))
         }
-        Err(AppError::Validation(errors)) => {
+        Acted::Invalid(errors, shown) => {
             let o = Outcome { status: StatusCode::UNPROCESSABLE_ENTITY, notice: None, problem: None, errors };
-            detail_page(&state, &req, &who, id, o).await
+            Ok(detail_page(&req, &user, shown, o))
         }
-        Err(AppError::Refused { code, .. }) => {
-            let t = crate::i18n::Tr::new(super::locale(&req, Some(&who.principal)));
+        Acted::Refused(code, shown) => {
+            let t = crate::i18n::Tr::new(super::locale(&req, user.0.as_ref()));
             let problem = Some(t.t(&format!("users.refused_{code}")).to_string());
             let o = Outcome { status: StatusCode::CONFLICT, notice: None, problem, errors: FieldErrors::new() };
-            detail_page(&state, &req, &who, id, o).await
+            Ok(detail_page(&req, &user, shown, o))
         }
-        Err(e) => Err(PageError::new(&req, e)),
     }
 }
 

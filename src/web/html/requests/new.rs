@@ -2,6 +2,7 @@
 //! submission.
 
 use super::*;
+use actix_web::HttpResponse;
 
 #[derive(Debug, Default, Deserialize, Clone)]
 pub struct NewForm {
@@ -68,36 +69,16 @@ impl NewPage {
     }
 }
 
-async fn new_page(
+/// The filing form's page, with the agencies it offers (`directory::offered`).
+fn new_page(
     state: &AppState,
     req: &HttpRequest,
     user: &PageUser,
     form: NewForm,
-    errors: FieldErrors,
-    preview: Option<(DeadlineView, String)>,
-) -> PageResult {
+    Again { errors, preview, agencies }: Again,
+) -> HttpResponse {
     let ctx = Ctx::new(req, user, "new.title");
     let verified = user.0.as_ref().is_some_and(|p| p.user.verified);
-    let q = form.agency_q.trim().to_string();
-    let chosen = form.agency_id.trim().to_string();
-    let agencies = state
-        .db(move |conn, env| {
-            let mut list = if q.is_empty() {
-                vec![]
-            } else {
-                directory::search(conn, env, Some(&q), None, Some(1), Some(20))?.items
-            };
-            if let Some(chosen) = Id::parse(&chosen)
-                && !list.iter().any(|a| a.id == chosen.as_str())
-                && let Some(a) = directory::agency(conn, env, &chosen)?
-            {
-                // Keep the chosen agency on the page across searches and previews.
-                list.push(a);
-            }
-            Ok(list)
-        })
-        .await
-        .or_page(req)?;
     let rules = state.rules.current();
     let pack = rules.policies.in_force(state.clock.now());
     let kinds = RequestKind::ALL
@@ -118,7 +99,14 @@ async fn new_page(
     let preview_due = preview.as_ref().and_then(|(d, _)| d.due_at).map(|d| ctx.t.due(d)).unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let searched = !form.agency_q.trim().is_empty();
-    Ok(render(status, &NewPage { ctx, form, agencies, searched, kinds, errors, preview, preview_due, verified }))
+    render(status, &NewPage { ctx, form, agencies, searched, kinds, errors, preview, preview_due, verified })
+}
+
+/// The form shown (again), as the page's one blocking call read it.
+struct Again {
+    errors: FieldErrors,
+    preview: Option<(DeadlineView, String)>,
+    agencies: Vec<AgencyView>,
 }
 
 #[derive(Deserialize)]
@@ -133,7 +121,6 @@ pub async fn new_form(
     who: SignedIn,
     q: web::Query<NewQuery>,
 ) -> PageResult {
-    let crate::web::Signed { user, .. } = state.signed_in(&req, &who).await?;
     let q = q.into_inner();
     let form = NewForm {
         agency_id: q.agency_id.unwrap_or_default(),
@@ -141,7 +128,16 @@ pub async fn new_form(
         kind: "information".into(),
         ..Default::default()
     };
-    new_page(&state, &req, &user, form, FieldErrors::new(), None).await
+    let (search, chosen) = (form.agency_q.trim().to_string(), form.agency_id.trim().to_string());
+    let (user, agencies) =
+        state.page(&req, &who, move |conn, env, _| directory::offered(conn, env, &search, &chosen)).await?;
+    Ok(new_page(&state, &req, &user, form, Again { errors: FieldErrors::new(), preview: None, agencies }))
+}
+
+/// How a post of the filing form ended.
+enum Submitted {
+    Filed(Id),
+    Shown(Again),
 }
 
 pub async fn new_submit(
@@ -150,43 +146,50 @@ pub async fn new_submit(
     who: SignedIn,
     CsrfForm(form): CsrfForm<NewForm>,
 ) -> PageResult {
-    let crate::web::Signed { principal: p, user } = state.signed_in(&req, &who).await?;
     let input = FileInput {
         agency_id: form.agency_id.clone(),
         kind: form.kind.clone(),
         subject: form.subject.clone(),
         body: form.body.clone(),
     };
-    let tr = crate::i18n::Tr::new(crate::web::html::locale(&req, Some(&p)));
-    match form.op.as_str() {
-        "file" => {
-            let result = state.db(move |conn, env| file::file(conn, env, &p, &input, None)).await;
-            match result {
-                Ok(filed) => {
-                    state.wake_mailer();
-                    Ok(redirect(&format!("/requests/{}", filed.id)))
+    let chosen_locale = crate::web::html::chosen_locale(&req);
+    let (op, search, chosen) = (form.op.clone(), form.agency_q.trim().to_string(), form.agency_id.trim().to_string());
+    let (user, submitted) = state
+        .page(&req, &who, move |conn, env, p| {
+            let (errors, preview) = match op.as_str() {
+                "file" => match file::file(conn, env, p, &input, None) {
+                    Ok(filed) => return Ok(Submitted::Filed(filed.id)),
+                    Err(AppError::Validation(errors)) => (errors, None),
+                    Err(AppError::Forbidden(_)) => {
+                        let mut errors = FieldErrors::new();
+                        errors.add("agency_id", "unverified");
+                        (errors, None)
+                    }
+                    Err(e) => return Err(e),
+                },
+                "preview" => {
+                    let tr = crate::i18n::Tr::new(chosen_locale.unwrap_or_else(|| p.locale()));
+                    match read::preview(conn, env, &input.agency_id, &input.kind, None, &tr) {
+                        Ok(preview) => (FieldErrors::new(), Some(preview)),
+                        Err(AppError::Validation(mut errors)) => {
+                            // Subject and body are not needed for a preview.
+                            errors.0.retain(|k, _| k == "agency_id" || k == "kind");
+                            (errors, None)
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
-                Err(AppError::Validation(errors)) => new_page(&state, &req, &user, form, errors, None).await,
-                Err(AppError::Forbidden(_)) => {
-                    let mut errors = FieldErrors::new();
-                    errors.add("agency_id", "unverified");
-                    new_page(&state, &req, &user, form, errors, None).await
-                }
-                Err(e) => Err(PageError::new(&req, e)),
-            }
+                _ => (FieldErrors::new(), None),
+            };
+            let agencies = directory::offered(conn, env, &search, &chosen)?;
+            Ok(Submitted::Shown(Again { errors, preview, agencies }))
+        })
+        .await?;
+    match submitted {
+        Submitted::Filed(id) => {
+            state.wake_mailer();
+            Ok(redirect(&format!("/requests/{id}")))
         }
-        "preview" => {
-            let (agency_id, kind) = (form.agency_id.clone(), form.kind.clone());
-            match state.db(move |conn, env| read::preview(conn, env, &agency_id, &kind, None, &tr)).await {
-                Ok(p) => new_page(&state, &req, &user, form, FieldErrors::new(), Some(p)).await,
-                Err(AppError::Validation(mut errors)) => {
-                    // Subject and body are not needed for a preview.
-                    errors.0.retain(|k, _| k == "agency_id" || k == "kind");
-                    new_page(&state, &req, &user, form, errors, None).await
-                }
-                Err(e) => Err(PageError::new(&req, e)),
-            }
-        }
-        _ => new_page(&state, &req, &user, form, FieldErrors::new(), None).await,
+        Submitted::Shown(again) => Ok(new_page(&state, &req, &user, form, again)),
     }
 }
