@@ -97,10 +97,11 @@ where
     }
 }
 
-/// Inserts `rows` into `table (columns)` in as few statements as the bind limit
-/// allows; `row` gives one row's values in the order of `columns`. `suffix`
-/// follows each statement (e.g. `ON CONFLICT DO NOTHING`). Returns the rows
-/// inserted.
+/// Inserts `rows` into `table (columns)`; `row` gives one row's values in the
+/// order of `columns`. `suffix` follows each statement (e.g. `ON CONFLICT DO
+/// NOTHING`). Returns the rows inserted. On PostgreSQL one statement takes all
+/// rows, a bound array per column (`rows_source`); on SQLite `VALUES` lists in
+/// as few statements as the bind limit allows.
 pub fn insert<R>(
     conn: &mut DbConn,
     table: &str,
@@ -109,14 +110,182 @@ pub fn insert<R>(
     suffix: &str,
     row: impl for<'r> Fn(&'r R) -> Vec<Bind<'r>>,
 ) -> QueryResult<usize> {
-    let pg = matches!(conn, DbConn::Pg(_));
+    if matches!(conn, DbConn::Pg(_)) {
+        let cells: Vec<Vec<Bind<'_>>> = rows.iter().map(&row).collect();
+        return execute_rows(conn, &cells, columns.len(), |v| insert_from(table, columns, v, suffix));
+    }
     let mut n = 0;
     for chunk in rows.chunks(rows_per_statement(columns.len())) {
-        let sql = insert_sql(pg, table, columns, chunk.len(), suffix);
+        let sql = insert_sql(false, table, columns, chunk.len(), suffix);
         let binds: Vec<Bind<'_>> = chunk.iter().flat_map(&row).collect();
         n += execute(conn, &sql, &binds)?;
     }
     Ok(n)
+}
+
+/// `insert` whose `suffix` has a `RETURNING` clause: the rows it returns.
+pub fn insert_returning<R, T>(
+    conn: &mut DbConn,
+    table: &str,
+    columns: &[&str],
+    rows: &[R],
+    suffix: &str,
+    row: impl for<'r> Fn(&'r R) -> Vec<Bind<'r>>,
+) -> QueryResult<Vec<T>>
+where
+    T: diesel::QueryableByName<Pg> + diesel::QueryableByName<Sqlite> + 'static,
+{
+    if matches!(conn, DbConn::Pg(_)) {
+        let cells: Vec<Vec<Bind<'_>>> = rows.iter().map(&row).collect();
+        return load_rows(conn, &cells, columns.len(), |v| insert_from(table, columns, v, suffix));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(rows_per_statement(columns.len())) {
+        let sql = insert_sql(false, table, columns, chunk.len(), suffix);
+        let binds: Vec<Bind<'_>> = chunk.iter().flat_map(&row).collect();
+        out.extend(load::<T>(conn, &sql, &binds)?);
+    }
+    Ok(out)
+}
+
+fn insert_from(table: &str, columns: &[&str], source: &str, suffix: &str) -> String {
+    format!("INSERT INTO {table} ({}) SELECT * FROM {source} {suffix}", columns.join(", "))
+}
+
+/// Runs the statement `sql(source)`, where `source` is `rows` (each row's
+/// values in column order) as a table `v` with columns `column1`, `column2`…,
+/// for an `UPDATE … FROM` or `INSERT … SELECT`; returns the rows it changed.
+///
+/// On PostgreSQL the source is `unnest($1::text[], $2::integer[], …)`: one
+/// bound array per column, whatever the number of rows, so the statement's
+/// text stays short and the same, where a `VALUES` list of thousands of
+/// placeholders cost more to parse and plan than to run. On SQLite it is
+/// `(VALUES (?, …), …)`, in chunks under the bind limit.
+pub fn execute_rows(
+    conn: &mut DbConn,
+    rows: &[Vec<Bind<'_>>],
+    columns: usize,
+    sql: impl Fn(&str) -> String,
+) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    if let DbConn::Pg(c) = conn {
+        let cols = columns_of(rows, columns)?;
+        return bound_columns(&sql(&unnest(&cols)), &cols).execute(c);
+    }
+    let mut n = 0;
+    for chunk in rows.chunks(rows_per_statement(columns)) {
+        let binds: Vec<Bind<'_>> = chunk.iter().flatten().cloned().collect();
+        n += execute(conn, &sql(&values_table(chunk.len(), columns)), &binds)?;
+    }
+    Ok(n)
+}
+
+/// `execute_rows` for a statement that returns rows: what it returns.
+pub fn load_rows<T>(
+    conn: &mut DbConn,
+    rows: &[Vec<Bind<'_>>],
+    columns: usize,
+    sql: impl Fn(&str) -> String,
+) -> QueryResult<Vec<T>>
+where
+    T: diesel::QueryableByName<Pg> + diesel::QueryableByName<Sqlite> + 'static,
+{
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let DbConn::Pg(c) = conn {
+        let cols = columns_of(rows, columns)?;
+        return bound_columns(&sql(&unnest(&cols)), &cols).load(c);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(rows_per_statement(columns)) {
+        let binds: Vec<Bind<'_>> = chunk.iter().flatten().cloned().collect();
+        out.extend(load::<T>(conn, &sql(&values_table(chunk.len(), columns)), &binds)?);
+    }
+    Ok(out)
+}
+
+/// SQLite's rows as a table: `(VALUES (?, ?), …) AS v`.
+fn values_table(rows: usize, columns: usize) -> String {
+    format!("(VALUES {}) AS v", values_list(false, rows, columns))
+}
+
+/// One column of every row, bound as one PostgreSQL array.
+#[derive(Debug, PartialEq)]
+enum Column<'a> {
+    Text(Vec<Option<&'a str>>),
+    Int(Vec<i32>),
+    Bool(Vec<bool>),
+    At(Vec<Option<NaiveDateTime>>),
+}
+
+impl Column<'_> {
+    fn array_type(&self) -> &'static str {
+        match self {
+            Column::Text(_) => "text[]",
+            Column::Int(_) => "integer[]",
+            Column::Bool(_) => "boolean[]",
+            Column::At(_) => "timestamp[]",
+        }
+    }
+}
+
+/// The rows' values by column; a column's type is that of its first row's value.
+fn columns_of<'a>(rows: &[Vec<Bind<'a>>], columns: usize) -> QueryResult<Vec<Column<'a>>> {
+    let mixed = || diesel::result::Error::QueryBuilderError("a column's values differ in type or number".into());
+    let first = rows.first().map(Vec::as_slice).unwrap_or_default();
+    let mut cols: Vec<Column<'a>> = first
+        .iter()
+        .map(|b| match b {
+            Bind::Text(_) | Bind::OptText(_) => Column::Text(Vec::with_capacity(rows.len())),
+            Bind::Int(_) => Column::Int(Vec::with_capacity(rows.len())),
+            Bind::Bool(_) => Column::Bool(Vec::with_capacity(rows.len())),
+            Bind::At(_) | Bind::OptAt(_) => Column::At(Vec::with_capacity(rows.len())),
+        })
+        .collect();
+    for row in rows {
+        if row.len() != columns {
+            return Err(mixed());
+        }
+        for (col, b) in cols.iter_mut().zip(row) {
+            match (col, b) {
+                (Column::Text(v), Bind::Text(s)) => v.push(Some(*s)),
+                (Column::Text(v), Bind::OptText(s)) => v.push(*s),
+                (Column::Int(v), Bind::Int(i)) => v.push(*i),
+                (Column::Bool(v), Bind::Bool(x)) => v.push(*x),
+                (Column::At(v), Bind::At(t)) => v.push(Some(*t)),
+                (Column::At(v), Bind::OptAt(t)) => v.push(*t),
+                _ => return Err(mixed()),
+            }
+        }
+    }
+    Ok(cols)
+}
+
+/// `unnest($1::text[], …) AS v(column1, …)`.
+fn unnest(cols: &[Column<'_>]) -> String {
+    let arrays: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("${}::{}", i + 1, c.array_type())).collect();
+    let names: Vec<String> = (1..=cols.len()).map(|i| format!("column{i}")).collect();
+    format!("unnest({}) AS v({})", arrays.join(", "), names.join(", "))
+}
+
+fn bound_columns<'a>(
+    sql: &str,
+    cols: &'a [Column<'a>],
+) -> diesel::query_builder::BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery> {
+    use diesel::sql_types::Array;
+    let mut q = diesel::sql_query(sql).into_boxed::<Pg>();
+    for c in cols {
+        q = match c {
+            Column::Text(v) => q.bind::<Array<Nullable<Text>>, _>(v),
+            Column::Int(v) => q.bind::<Array<Integer>, _>(v),
+            Column::Bool(v) => q.bind::<Array<Bool>, _>(v),
+            Column::At(v) => q.bind::<Array<Nullable<Timestamp>>, _>(v),
+        };
+    }
+    q
 }
 
 /// The text of a multi-row insert of `rows` rows.
@@ -145,6 +314,32 @@ mod tests {
                 assert!(rows * columns <= MAX_BINDS, "{columns} columns");
             }
         }
+    }
+
+    #[test]
+    fn postgres_takes_one_array_per_column() {
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap().naive_utc();
+        let rows = vec![
+            vec![Bind::Text("a"), Bind::Int(1), Bind::OptAt(None), Bind::Bool(true)],
+            vec![Bind::OptText(None), Bind::Int(2), Bind::At(at), Bind::Bool(false)],
+        ];
+        let cols = columns_of(&rows, 4).unwrap();
+        assert_eq!(
+            cols,
+            vec![
+                Column::Text(vec![Some("a"), None]),
+                Column::Int(vec![1, 2]),
+                Column::At(vec![None, Some(at)]),
+                Column::Bool(vec![true, false]),
+            ]
+        );
+        assert_eq!(
+            unnest(&cols),
+            "unnest($1::text[], $2::integer[], $3::timestamp[], $4::boolean[]) AS v(column1, column2, column3, column4)"
+        );
+        // A row whose values do not match the first row's is refused, not bound wrongly.
+        assert!(columns_of(&[vec![Bind::Int(1)], vec![Bind::Text("x")]], 1).is_err());
+        assert!(columns_of(&[vec![Bind::Int(1)], vec![Bind::Int(1), Bind::Int(2)]], 1).is_err());
     }
 
     proptest::proptest! {

@@ -171,20 +171,16 @@ pub fn record_attempts(conn: &mut DbConn, at: NaiveDateTime, attempts: &[(&str, 
             Attempt::Failed { .. } => None,
         })
         .collect();
-    let pg = matches!(conn, DbConn::Pg(_));
-    for chunk in sent.chunks(multi_row::rows_per_statement(3)) {
-        // VALUES columns are column1, column2… on both backends.
-        let sql = format!(
+    let rows: Vec<Vec<Bind<'_>>> =
+        sent.iter().map(|(id, reply)| vec![Bind::Text(id), Bind::Text(reply), Bind::At(at)]).collect();
+    let written: Vec<IdKind> = multi_row::load_rows(conn, &rows, 3, |v| {
+        format!(
             "UPDATE outbox SET status = '{SENT}', sent_at = v.column3, smtp_reply = v.column2, lease_until = NULL \
-             FROM (VALUES {}) AS v WHERE outbox.id = v.column1 RETURNING outbox.id, outbox.kind",
-            multi_row::values_list(pg, chunk.len(), 3)
-        );
-        let binds: Vec<Bind<'_>> =
-            chunk.iter().flat_map(|(id, reply)| [Bind::Text(id), Bind::Text(reply), Bind::At(at)]).collect();
-        let written: Vec<IdKind> = multi_row::load(conn, &sql, &binds)?;
-        for row in written {
-            redact_if_secret(conn, &row.id, Some(row.kind))?;
-        }
+             FROM {v} WHERE outbox.id = v.column1 RETURNING outbox.id, outbox.kind"
+        )
+    })?;
+    for row in written {
+        redact_if_secret(conn, &row.id, Some(row.kind))?;
     }
     for (id, a) in attempts {
         if let Attempt::Failed { error, retry_at } = a {

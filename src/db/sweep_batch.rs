@@ -108,23 +108,15 @@ pub fn record_steps(
     steps: &[(String, String)],
     at: NaiveDateTime,
 ) -> QueryResult<Vec<(String, String)>> {
-    const COLUMNS: [&str; 3] = ["request_id", "step", "done_at"];
-    let pg = matches!(conn, DbConn::Pg(_));
-    let mut out = Vec::with_capacity(steps.len());
-    for chunk in steps.chunks(multi_row::rows_per_statement(COLUMNS.len())) {
-        let sql = multi_row::insert_sql(
-            pg,
-            "sweep_steps",
-            &COLUMNS,
-            chunk.len(),
-            "ON CONFLICT DO NOTHING RETURNING request_id, step",
-        );
-        let binds: Vec<Bind<'_>> =
-            chunk.iter().flat_map(|(r, s)| [Bind::Text(r), Bind::Text(s), Bind::At(at)]).collect();
-        let rows: Vec<Recorded> = multi_row::load(conn, &sql, &binds)?;
-        out.extend(rows.into_iter().map(|r| (r.request_id, r.step)));
-    }
-    Ok(out)
+    let rows: Vec<Recorded> = multi_row::insert_returning(
+        conn,
+        "sweep_steps",
+        &["request_id", "step", "done_at"],
+        steps,
+        "ON CONFLICT DO NOTHING RETURNING request_id, step",
+        |(r, s)| vec![Bind::Text(r), Bind::Text(s), Bind::At(at)],
+    )?;
+    Ok(rows.into_iter().map(|r| (r.request_id, r.step)).collect())
 }
 
 pub fn insert_events(conn: &mut DbConn, events: &[EventRow]) -> QueryResult<usize> {
@@ -252,31 +244,24 @@ pub struct NewState<'a> {
 /// PostgreSQL and SQLite ≥ 3.33); a row whose version moved is left alone.
 /// Returns how many rows were written.
 pub fn update_states(conn: &mut DbConn, states: &[NewState<'_>]) -> QueryResult<usize> {
-    const COLUMNS: usize = 6;
-    let pg = matches!(conn, DbConn::Pg(_));
-    let mut n = 0;
-    for chunk in states.chunks(multi_row::rows_per_statement(COLUMNS)) {
-        // VALUES columns are column1, column2… on both backends.
-        let sql = format!(
+    let rows: Vec<Vec<Bind<'_>>> = states
+        .iter()
+        .map(|s| {
+            vec![
+                Bind::Text(s.id),
+                Bind::Int(s.expected_version),
+                Bind::Text(s.status),
+                Bind::Int(s.last_seq),
+                Bind::OptAt(s.next_check_at),
+                Bind::At(s.updated_at),
+            ]
+        })
+        .collect();
+    multi_row::execute_rows(conn, &rows, 6, |v| {
+        format!(
             "UPDATE requests SET status = v.column3, last_seq = v.column4, next_check_at = v.column5, \
              updated_at = v.column6, version = requests.version + 1 \
-             FROM (VALUES {}) AS v WHERE requests.id = v.column1 AND requests.version = v.column2",
-            multi_row::values_list(pg, chunk.len(), COLUMNS)
-        );
-        let binds: Vec<Bind<'_>> = chunk
-            .iter()
-            .flat_map(|s| {
-                [
-                    Bind::Text(s.id),
-                    Bind::Int(s.expected_version),
-                    Bind::Text(s.status),
-                    Bind::Int(s.last_seq),
-                    Bind::OptAt(s.next_check_at),
-                    Bind::At(s.updated_at),
-                ]
-            })
-            .collect();
-        n += multi_row::execute(conn, &sql, &binds)?;
-    }
-    Ok(n)
+             FROM {v} WHERE requests.id = v.column1 AND requests.version = v.column2"
+        )
+    })
 }

@@ -63,6 +63,9 @@ enum Command {
         requests: u64,
         #[arg(long, default_value_t = 10_000)]
         due: u64,
+        /// Sweepers side by side on PostgreSQL (the server's own number by default).
+        #[arg(long, default_value_t = tiepcan::service::sweeper::PARALLEL)]
+        parallel: usize,
     },
     /// Queues `--mails` mails and times the mailer draining them to `--smtp`.
     Outbox {
@@ -110,7 +113,7 @@ fn main() -> ExitCode {
         Command::Reset => bulk::reset(&url),
         Command::Seed { open, reporters, out } => seed::run(&url, open, reporters, &out),
         Command::Ceiling { seed, seconds, threads } => ceiling::run(&url, &seed, seconds, threads),
-        Command::Sweep { requests, due } => sweep::run(&url, requests, due),
+        Command::Sweep { requests, due, parallel } => sweep::run(&url, requests, due, parallel),
         Command::Outbox { mails, smtp } => outbox::run(&url, &smtp, mails),
         Command::Drained { seconds } => outbox::wait_drained(&url, seconds),
         Command::Statistics { requests } => statistics::run(&url, requests),

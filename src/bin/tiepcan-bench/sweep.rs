@@ -21,9 +21,9 @@ use tiepcan::service::sweeper;
 
 use super::{bulk, seed, stats};
 
-pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
+pub fn run(url: &str, total: u64, due: u64, parallel: usize) -> anyhow::Result<()> {
     let config = super::config_for(url, None)?;
-    let pool = db::connect(url, sweeper::PARALLEL as u32 + 1)?;
+    let pool = db::connect(url, parallel as u32 + 1)?;
     let mut pooled = pool.get()?;
     let conn: &mut db::DbConn = &mut pooled;
     let rules = seed::rulebook(conn, &config)?;
@@ -36,7 +36,7 @@ pub fn run(url: &str, total: u64, due: u64) -> anyhow::Result<()> {
 
     let env = Env { config: &config, rules: &rules, now };
     let started = Instant::now();
-    let report = sweeper::sweep_parallel(&pool, env, sweeper::PARALLEL).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let report = sweeper::sweep_parallel(&pool, env, parallel).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let full = started.elapsed();
     println!("sweep: {report:?} in {:.3} s", full.as_secs_f64());
     anyhow::ensure!(
