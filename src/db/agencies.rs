@@ -85,6 +85,18 @@ pub fn search(
     Ok((items, total))
 }
 
+/// The first `limit` active agencies of every jurisdiction by name, without
+/// a count: a choice offered on a page, not a page of a list.
+pub fn active_by_name(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(Agency, Jurisdiction)>> {
+    agencies::table
+        .inner_join(jurisdictions::table)
+        .filter(agencies::active.eq(true))
+        .order((agencies::name.asc(), agencies::id.asc()))
+        .limit(limit)
+        .select((Agency::as_select(), Jurisdiction::as_select()))
+        .load(conn)
+}
+
 pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Agency>> {
     agencies::table.filter(agencies::id.eq_any(ids)).select(Agency::as_select()).load(conn)
 }

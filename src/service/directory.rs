@@ -203,7 +203,7 @@ pub struct TransferChoices {
 
 pub fn transfer_choices(conn: &mut DbConn, env: Env<'_>, except_agency: &str) -> AppResult<TransferChoices> {
     let now = env.now;
-    let (rows, _) = agencies::search(conn, &[], None, true, 0, TRANSFER_TARGETS_MAX)?;
+    let rows = agencies::active_by_name(conn, TRANSFER_TARGETS_MAX)?;
     let rows = rows.into_iter().filter(|(a, _)| a.id != except_agency).collect();
     Ok(TransferChoices { agencies: views_of(conn, now, rows)?, jurisdictions: list_jurisdictions(conn)? })
 }
