@@ -24,8 +24,8 @@ use crate::db::sweep_batch::{self as batch, NewState};
 use crate::db::{DbConn, outbox};
 use crate::domain::request::{NewEvent, Status};
 use crate::domain::sweep::{self, Step};
+use crate::mail::Recipient;
 use crate::mail::notice::{ByLocale, RequestEvent};
-use crate::mail::{Notice, Recipient};
 
 /// One request of the batch on its way through.
 struct Work {
@@ -108,10 +108,9 @@ pub fn run(conn: &mut DbConn, env: Env<'_>, ids: &[String]) -> AppResult<SweepRe
         w.row.updated_at = now;
     }
 
-    let mails = out.render(conn, env)?;
     batch::insert_events(conn, &out.events)?;
     batch::insert_escalations(conn, &out.escalations)?;
-    outbox::insert_many(conn, &mails)?;
+    outbox::insert_many(conn, &out.mails)?;
     // The facts' monthly counts are rows several sweepers update: taken in one
     // order by all, they are waited for, never deadlocked on; and taken last
     // but one, so that they are held only until the batch commits.
@@ -196,7 +195,14 @@ fn take(
                 to = who.department(conn, &w.row.jurisdiction_id)?;
             }
             let left = ByLocale::each(|tr| tr.due_hint(&env.rules.calendar, *due_at, env.now));
-            out.mail(&w.row, agency, &to, RequestEvent::Reminder { due: *due_at, left });
+            out.mails.extend(mail::rows_for(
+                conn,
+                env,
+                &w.row,
+                agency,
+                &to,
+                RequestEvent::Reminder { due: *due_at, left },
+            )?);
             report.reminders += 1;
         }
         Step::Overdue { due_at } => {
@@ -207,19 +213,26 @@ fn take(
                 out.append(conn, env, &mut w.row, timeline, &event)?;
                 let to = who.department(conn, &w.row.jurisdiction_id)?;
                 let reporter = who.reporters.get(&w.row.reporter_id).map(|u| u.full_name.clone()).unwrap_or_default();
-                out.mail(&w.row, agency, &to, RequestEvent::Escalated { reason: "overdue".into(), reporter });
+                out.mails.extend(mail::rows_for(
+                    conn,
+                    env,
+                    &w.row,
+                    agency,
+                    &to,
+                    RequestEvent::Escalated { reason: "overdue".into(), reporter },
+                )?);
                 out.escalations.push(esc.clone());
                 w.esc = Some(esc);
             }
             let to: Vec<Recipient> = who.reporters.get(&w.row.reporter_id).map(mail::to_user).into_iter().collect();
-            out.mail(&w.row, agency, &to, RequestEvent::Overdue { due: *due_at });
+            out.mails.extend(mail::rows_for(conn, env, &w.row, agency, &to, RequestEvent::Overdue { due: *due_at })?);
             report.overdue += 1;
         }
         Step::ReviewOverdue { escalation_id } => {
             let event = system("escalation_review_overdue", json!({"escalation_id": escalation_id}), true);
             out.append(conn, env, &mut w.row, timeline, &event)?;
             let to = who.department(conn, &w.row.jurisdiction_id)?;
-            out.mail(&w.row, agency, &to, RequestEvent::ReviewOverdue);
+            out.mails.extend(mail::rows_for(conn, env, &w.row, agency, &to, RequestEvent::ReviewOverdue)?);
             report.review_overdue += 1;
         }
         Step::Close => {
@@ -259,20 +272,13 @@ impl Recipients {
     }
 }
 
-/// A mail to render: its notice, addressee and Reply-To.
-struct Pending {
-    notice: Notice,
-    to: Recipient,
-    request_id: String,
-}
-
 /// The rows the batch writes.
 #[derive(Default)]
 struct Output {
     events: Vec<EventRow>,
     escalations: Vec<EscalationRow>,
     facts: Vec<NewFact>,
-    mails: Vec<Pending>,
+    mails: Vec<OutboxRow>,
 }
 
 impl Output {
@@ -296,35 +302,5 @@ impl Output {
         timeline.push(e.clone());
         self.events.push(e);
         Ok(())
-    }
-
-    /// As `mail::send`: `event` about `r` to each of `to`, greeted by name.
-    fn mail(&mut self, r: &RequestRow, agency: &Agency, to: &[Recipient], event: RequestEvent) {
-        let request = mail::facts(r, agency);
-        for rcpt in to {
-            let notice = Notice::Request { name: rcpt.name.clone(), request: request.clone(), event: event.clone() };
-            self.mails.push(Pending { notice, to: rcpt.clone(), request_id: r.id.clone() });
-        }
-    }
-
-    /// The outbox rows of the mails, rendered in the addressees' languages,
-    /// each with its request's reply address when inbound mail is on.
-    fn render(&mut self, conn: &mut DbConn, env: Env<'_>) -> AppResult<Vec<OutboxRow>> {
-        let base_url = env.config.base_url.as_str();
-        let mut rows = Vec::with_capacity(self.mails.len());
-        for m in self.mails.drain(..) {
-            let reply_to = super::inbound::tokens::reply_address(conn, env, &m.request_id, &m.to)?;
-            let rendered = crate::mail::notice::render_with(&m.notice, m.to.locale, base_url, reply_to.is_some())
-                .map_err(|e| AppError::Internal(e.into()))?;
-            rows.push(crate::mail::rendered_outbox_row(
-                env.config,
-                env.now,
-                m.notice.kind(),
-                &m.to,
-                &rendered,
-                reply_to,
-            ));
-        }
-        Ok(rows)
     }
 }

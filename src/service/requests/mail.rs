@@ -88,8 +88,9 @@ fn send(
     Ok(outbox::insert_many(conn, &rows)?)
 }
 
-/// The outbox rows of `send`, to be written together.
-fn rows_for(
+/// The outbox rows of `send`, to be written together (a sweep's batch
+/// writes those of all its requests at once).
+pub(crate) fn rows_for(
     conn: &mut DbConn,
     env: Env<'_>,
     r: &RequestRow,
