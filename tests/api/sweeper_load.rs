@@ -52,6 +52,26 @@ fn count(conn: &mut tiepcan::db::DbConn, sql: &str) -> i64 {
     diesel::sql_query(sql).load::<N>(conn).unwrap()[0].n
 }
 
+/// The real `tiepcan sweep` of one pass over the world's database, as of the
+/// instant every filed request is overdue.
+fn sweep_command(w: &World) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tiepcan"));
+    c.env_clear().env("DATABASE_URL", &w.app.db_url).env("TIEPCAN_DATA_DIR", &w.app.state.config.data_dir).args([
+        "sweep",
+        "--once",
+        "--now",
+        "2026-03-20T00:00:00Z",
+    ]);
+    c
+}
+
+/// A sweep process run to its end, which must succeed.
+async fn sweep_to_the_end(w: &World) {
+    let mut command = sweep_command(w);
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 async fn pg_world() -> Option<World> {
     let Some(pg) = Backend::postgres() else {
         eprintln!("skipped: TEST_DATABASE_URL is not set (this test is for PostgreSQL)");
@@ -106,12 +126,8 @@ async fn a_sweeper_killed_midway_loses_and_repeats_nothing() {
     file_many(&w, n).await;
     // Start a sweeper process and kill it (SIGKILL) as soon as its first batch
     // has committed: the rest of its work is cut off mid-way.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tiepcan"))
-        .env_clear()
-        .env("DATABASE_URL", &w.app.db_url)
-        .env("TIEPCAN_DATA_DIR", &w.app.state.config.data_dir)
+    let mut child = sweep_command(&w)
         .env("RUST_LOG", "error")
-        .args(["sweep", "--once", "--now", "2026-03-20T00:00:00Z"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -139,20 +155,7 @@ async fn a_sweeper_killed_midway_loses_and_repeats_nothing() {
             "SELECT count(*) AS n FROM outbox WHERE to_email = 'baochi@tng.test' AND kind = 'escalation_opened'"
         )
     );
-    let db_url = w.app.db_url.clone();
-    let data_dir = w.app.state.config.data_dir.clone();
-    let status = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tiepcan"))
-            .env_clear()
-            .env("DATABASE_URL", db_url)
-            .env("TIEPCAN_DATA_DIR", data_dir)
-            .args(["sweep", "--once", "--now", "2026-03-20T00:00:00Z"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    sweep_to_the_end(&w).await;
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM escalations WHERE reason = 'overdue'"), n as i64);
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM request_events WHERE kind = 'overdue'"), n as i64);
     assert_eq!(
@@ -217,12 +220,8 @@ async fn a_sweeper_killed_inside_a_batch_leaves_nothing_of_it() {
     let locker_pid = diesel::sql_query("SELECT pg_backend_pid() AS pid").load::<Pid>(&mut locker).unwrap()[0].pid;
     let mut conn = w.app.pool.get().unwrap();
     let before = table_sizes(&mut conn);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tiepcan"))
-        .env_clear()
-        .env("DATABASE_URL", &w.app.db_url)
-        .env("TIEPCAN_DATA_DIR", &w.app.state.config.data_dir)
+    let mut child = sweep_command(&w)
         .env("RUST_LOG", "error")
-        .args(["sweep", "--once", "--now", "2026-03-20T00:00:00Z"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -250,20 +249,7 @@ async fn a_sweeper_killed_inside_a_batch_leaves_nothing_of_it() {
     assert_eq!(count(&mut conn, &gone), 0, "the killed sweeper's backend is still there");
     assert_eq!(table_sizes(&mut conn), before, "the killed batch left rows");
 
-    let db_url = w.app.db_url.clone();
-    let data_dir = w.app.state.config.data_dir.clone();
-    let status = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tiepcan"))
-            .env_clear()
-            .env("DATABASE_URL", db_url)
-            .env("TIEPCAN_DATA_DIR", data_dir)
-            .args(["sweep", "--once", "--now", "2026-03-20T00:00:00Z"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    sweep_to_the_end(&w).await;
     // Every request: one escalation, one overdue event, one escalation event,
     // its overdue step, the Department's mail and the reporter's.
     let per_request = |sql: &str| format!("SELECT count(*) AS n FROM requests r WHERE ({sql}) <> 1");
