@@ -79,15 +79,15 @@ impl Mailer {
                 .into_iter()
                 .map(|b| (b.email, b.diagnostic))
                 .collect();
-            let (held, send): (Vec<OutboxRow>, Vec<OutboxRow>) =
-                rows.into_iter().partition(|r| bounced.contains_key(&r.to_email.to_lowercase()));
-            let held: Vec<(String, String)> = held
-                .into_iter()
-                .map(|r| {
-                    let why = format!("held: mail to this address bounced ({})", bounced[&r.to_email.to_lowercase()]);
-                    (r.id, why)
-                })
-                .collect();
+            let (mut send, mut held) = (Vec::with_capacity(rows.len()), Vec::new());
+            for row in rows {
+                match bounced.get(&row.to_email.to_lowercase()) {
+                    Some(diagnostic) => {
+                        held.push((row.id, format!("held: mail to this address bounced ({diagnostic})")))
+                    }
+                    None => send.push(row),
+                }
+            }
             Ok((send, held))
         })
         .await??;
